@@ -1,0 +1,44 @@
+/**
+ * The one table of Federator error codes. Every error a caller can act on is a
+ * FedError with one of these codes; the HTTP layer maps codes to statuses in
+ * one place (server/src/http-errors.ts), tests assert `err.code`.
+ */
+export const ERRORS = {
+  FED_ERR_INVALID_JSON: 'The request body is not valid JSON',
+  FED_ERR_VALIDATION: 'The record does not match its schema',
+  FED_ERR_UNKNOWN_FIELD: 'The record has a field that its type does not define',
+  FED_ERR_UNKNOWN_TYPE: 'Unknown record type',
+  FED_ERR_INVALID_ID: 'Invalid record id',
+  FED_ERR_ID_MISMATCH: 'The id in the body differs from the id in the URL',
+  FED_ERR_NOT_FOUND: 'No such record',
+  FED_ERR_EXISTS: 'A record with this id already exists',
+  FED_ERR_BAD_CURSOR: 'The pagination cursor is not one this server issued',
+  FED_ERR_BAD_QUERY: 'Invalid query parameter',
+  FED_ERR_BODY_TOO_LARGE: 'The request body is larger than the limit',
+  FED_ERR_UNSUPPORTED_MEDIA: 'Unsupported content type',
+  FED_ERR_UNAUTHORIZED: 'Missing or wrong bearer token',
+  FED_ERR_ROUTE_NOT_FOUND: 'No such API route',
+  FED_ERR_CLOSED: 'The store is closed',
+  FED_ERR_NOT_READY: 'The node is not ready',
+  FED_ERR_CONFIG: 'Invalid configuration',
+  FED_ERR_IMPORT_LINE: 'An import line could not be imported',
+  FED_ERR_INTERNAL: 'Internal error'
+} as const
+
+export type ErrorCode = keyof typeof ERRORS
+
+export class FedError extends Error {
+  readonly code: ErrorCode
+  readonly details: unknown
+  constructor (code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ERRORS[code])
+    this.name = 'FedError'
+    this.code = code
+    this.details = details
+  }
+}
+
+export function isFedError (err: unknown): err is FedError {
+  return err instanceof Error && typeof (err as FedError).code === 'string' &&
+    (err as FedError).code in ERRORS
+}
