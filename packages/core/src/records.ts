@@ -118,6 +118,24 @@ export const RowFields = {
   columns: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }), Type.String({ maxLength: 4096 }), { additionalProperties: false })
 }
 
+/**
+ * A cluster member, keyed by its writer key (64 hex). Each node writes its own
+ * record when it starts; an admin revokes a node by setting `revoked`: entries
+ * of that writer at log positions >= `revoked.length` are ignored everywhere,
+ * and its swarm key is refused at connect.
+ */
+export const NodeFields = {
+  name: Type.String({ pattern: '^[A-Za-z0-9._-]{1,80}$' }),
+  swarmKey: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+  sipAddress: Type.Optional(Type.String({ maxLength: 255, description: 'host[:port] where this node\'s Asterisk takes inter-node calls' })),
+  version: Type.Optional(Text(40)),
+  revoked: Type.Optional(Type.Object({
+    length: Type.Integer({ minimum: 0, description: 'entries of this writer at positions >= length are ignored' }),
+    at: Type.String({ maxLength: 40 }),
+    reason: Type.Optional(Text())
+  }, { additionalProperties: false }))
+}
+
 export const RECORD_FIELDS = {
   user: UserFields,
   device: DeviceFields,
@@ -125,7 +143,8 @@ export const RECORD_FIELDS = {
   provider: ProviderFields,
   route: RouteFields,
   table: TableFields,
-  row: RowFields
+  row: RowFields,
+  node: NodeFields
 } as const
 
 export type RecordType = keyof typeof RECORD_FIELDS
@@ -147,7 +166,8 @@ export const RECORD_SCHEMAS = {
   provider: objectOf(ProviderFields),
   route: objectOf(RouteFields),
   table: objectOf(TableFields),
-  row: objectOf(RowFields)
+  row: objectOf(RowFields),
+  node: objectOf(NodeFields)
 }
 
 export type UserRecord = Static<typeof RECORD_SCHEMAS.user>
@@ -157,6 +177,7 @@ export type ProviderRecord = Static<typeof RECORD_SCHEMAS.provider>
 export type RouteRecord = Static<typeof RECORD_SCHEMAS.route>
 export type TableRecord = Static<typeof RECORD_SCHEMAS.table>
 export type RowRecord = Static<typeof RECORD_SCHEMAS.row>
+export type NodeRecord = Static<typeof RECORD_SCHEMAS.node>
 
 export interface RecordFieldsByType {
   user: UserRecord
@@ -166,6 +187,7 @@ export interface RecordFieldsByType {
   route: RouteRecord
   table: TableRecord
   row: RowRecord
+  node: NodeRecord
 }
 
 /** The REST collection name of each type (`/api/v1/<plural>`). */
@@ -176,7 +198,8 @@ export const PLURAL: Record<RecordType, string> = {
   provider: 'providers',
   route: 'routes',
   table: 'tables',
-  row: 'rows'
+  row: 'rows',
+  node: 'nodes'
 }
 
 /** Fields that can never be unset (required by the schema). */
