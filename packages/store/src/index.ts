@@ -1,1 +1,5 @@
-export {}
+export { Store, type StoreOptions } from './store.js'
+export { MAX_BLOCK_BYTES, MAX_BLOCK_ENTRIES, MAX_FLUSH_BYTES, type BatcherOptions } from './batcher.js'
+export { READ_CHUNK_BLOCKS } from './follower.js'
+export { VIEW_FORMAT } from './keys.js'
+export type * from './types.js'

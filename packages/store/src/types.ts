@@ -55,10 +55,3 @@ export interface ConflictRecord {
   id: string
   conflicts: Conflict[]
 }
-
-/** Secondary indexes: name → what it maps. */
-export type IndexName =
-  | 'ext'       // user by extension
-  | 'devuser'   // device by user id
-  | 'authuser'  // device by auth username (username, or the device id)
-  | 'ip'        // trunk by identifying IP / CIDR

@@ -1,0 +1,465 @@
+/**
+ * The store: this node's log (one writable hypercore in a corestore), the logs
+ * of the other writers it knows, and the merged LevelDB view.
+ *
+ * Everything that reads-and-modifies the view runs through one serial queue:
+ * preparing local writes (existence checks, causal context, HLC) and applying
+ * batches (local flushes from the Batcher, remote blocks from Followers). A
+ * local write resolves only after its entry is in the log *and* applied.
+ * Between preparation and application, `pending` holds each touched record's
+ * state including the in-flight local entries, so later writes in the same
+ * burst see earlier ones; remote entries applied meanwhile are merged into
+ * those pending states too (the merge is order-independent, so this is exact).
+ *
+ * On open the view resumes from its per-writer checkpoints; a view that is
+ * missing, unreadable or of another format is rebuilt from the logs.
+ */
+import { EventEmitter } from 'node:events'
+import { mkdir, rm, readFile, appendFile, rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+import pino, { type Logger } from 'pino'
+import {
+  FedError, HlcClock, applyEntry, assertId, assertType, contextFor, isAlive, isWriterKey, validatePatch, validateRecord,
+  visibleFields, writerTag, type Entry, type Fields, type Hlc, type IndexName, type NewEntry, type RecordState,
+  type WriterKey, type WriterTag
+} from '@federator/core'
+import { Batcher, type BatcherOptions, type Flushed } from './batcher.js'
+import { Follower, READ_CHUNK_BLOCKS } from './follower.js'
+import { View, ViewOpenError, type ApplyItem } from './view.js'
+import { SEP } from './keys.js'
+import type { Change, ConflictRecord, StoredRecord, WriteOp, WriteResult, WriterInfo } from './types.js'
+
+export interface StoreOptions {
+  /** data directory: cores/ (corestore), view/ (LevelDB), writers (known writer keys) */
+  dir: string
+  logger?: Logger
+  /** wall clock for the HLC (tests skew it) */
+  now?: () => number
+  batcher?: BatcherOptions
+  /** blocks read per apply batch when following a log */
+  readChunk?: number
+  /** ignore the existing view and rebuild it from the logs */
+  rebuild?: boolean
+}
+
+/** blocks per view batch while rebuilding */
+export const REBUILD_CHUNK_BLOCKS = 256
+
+interface PendingState { state: RecordState | undefined, inflight: number }
+
+export declare interface Store {
+  on (event: 'changes', fn: (changes: Change[]) => void): this
+  on (event: 'writer', fn: (key: WriterKey) => void): this
+  on (event: 'applied', fn: (key: WriterKey, applied: number) => void): this
+  on (event: 'rebuilt', fn: (hash: string) => void): this
+}
+
+export class Store extends EventEmitter {
+  readonly dir: string
+  readonly log: Logger
+  readonly clock: HlcClock
+  corestore!: Corestore
+  core!: Hypercore
+  writerKey!: WriterKey
+  writerTag!: WriterTag
+  private view!: View
+  private batcher!: Batcher
+  private readonly followers = new Map<WriterKey, Follower>()
+  private readonly pending = new Map<string, PendingState>()
+  private serial: Promise<unknown> = Promise.resolve()
+  private opening: Promise<void> | null = null
+  private closing: Promise<void> | null = null
+  private readonly opts: StoreOptions
+  private rebuildScheduled = false
+  /** set while a rebuilt view is being swapped in */
+  private swapping: Promise<void> | null = null
+
+  constructor (opts: StoreOptions) {
+    super()
+    this.opts = opts
+    this.dir = opts.dir
+    this.log = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'store' })
+    this.clock = new HlcClock(opts.now)
+  }
+
+  ready (): Promise<void> {
+    this.opening ??= this.open()
+    return this.opening
+  }
+
+  private async open (): Promise<void> {
+    await mkdir(this.dir, { recursive: true })
+    this.corestore = new Corestore(join(this.dir, 'cores'))
+    this.core = this.corestore.get({ name: 'log' })
+    await this.core.ready()
+    this.writerKey = this.core.key.toString('hex') as WriterKey
+    this.writerTag = writerTag(this.writerKey)
+    this.batcher = new Batcher((blocks) => this.appendBlocks(blocks), (f) => this.commitLocal(f), this.opts.batcher)
+    if (this.opts.rebuild === true) {
+      await this.rebuildView('requested')
+    } else {
+      try {
+        this.view = await View.open(this.viewDir, this.log, { create: !(await this.hasLogs()) })
+      } catch (err) {
+        if (!(err instanceof ViewOpenError)) throw err
+        await this.rebuildView(err.reason === 'missing' ? 'the view is missing' : err.message)
+      }
+    }
+    this.clock.observe(this.view.hlc as Hlc)
+    const known = new Set<WriterKey>([...await this.readWritersFile(), ...this.view.checkpoints.keys()])
+    known.delete(this.writerKey)
+    this.follow(this.writerKey, this.core)
+    for (const key of known) await this.addWriter(key)
+    this.log.info({ writer: this.writerKey, writers: known.size + 1, hash: this.viewHash() }, 'store ready')
+  }
+
+  private get viewDir (): string { return join(this.dir, 'view') }
+  private get writersFile (): string { return join(this.dir, 'writers') }
+
+  private async hasLogs (): Promise<boolean> {
+    return this.core.length > 0 || (await this.readWritersFile()).length > 0
+  }
+
+  private async readWritersFile (): Promise<WriterKey[]> {
+    const text = await readFile(this.writersFile, 'utf8').catch(() => '')
+    return text.split('\n').map((l) => l.trim()).filter(isWriterKey)
+  }
+
+  /** Run `fn` after every earlier queued job (serialises view read-modify-write). */
+  private run<T> (fn: () => Promise<T>): Promise<T> {
+    const p = this.serial.then(fn)
+    this.serial = p.catch(() => {})
+    return p
+  }
+
+  // ---- replication side ----
+
+  /** Follow another writer's log (idempotent): open its core, download it, apply its entries. */
+  async addWriter (key: string): Promise<void> {
+    if (!isWriterKey(key)) throw new FedError('FED_ERR_VALIDATION', `not a writer key: ${key}`)
+    if (key === this.writerKey || this.followers.has(key)) return
+    if (this.closing !== null) return
+    const core = this.corestore.get({ key: Buffer.from(key, 'hex') })
+    this.followers.set(key, undefined as unknown as Follower) // reserve against concurrent calls
+    await core.ready()
+    if (!(await this.readWritersFile()).includes(key)) await appendFile(this.writersFile, key + '\n')
+    this.follow(key, core)
+    this.emit('writer', key)
+  }
+
+  private follow (key: WriterKey, core: Hypercore): void {
+    const f = new Follower(key, core, () => this.view.checkpoint(key).applied,
+      (items, upto) => this.run(() => this.applyItems(items, key, upto)), this.log, this.opts.readChunk ?? READ_CHUNK_BLOCKS)
+    this.followers.set(key, f)
+    f.start()
+  }
+
+  /** Writers known here with their log length, applied position and lag. */
+  writers (): Array<WriterInfo & { lagEntries: number, lagMs: number }> {
+    const now = Date.now()
+    return [...this.followers.values()].filter((f) => f !== undefined).map((f) => {
+      const cp = this.view.checkpoint(f.key)
+      const length = f.core.length
+      return {
+        key: f.key,
+        length,
+        applied: cp.applied,
+        quarantined: cp.quarantined,
+        local: f.key === this.writerKey,
+        lagEntries: Math.max(0, length - cp.applied),
+        lagMs: cp.applied < length && f.behindSince > 0 ? now - f.behindSince : 0
+      }
+    })
+  }
+
+  getCore (key: WriterKey): Hypercore | undefined {
+    return this.followers.get(key)?.core
+  }
+
+  private async applyItems (items: ApplyItem[], writer: WriterKey, upto: number): Promise<void> {
+    const from = this.view.checkpoint(writer).applied
+    // keep only the blocks that continue this writer's applied prefix
+    const fresh = items.filter((i) => i.seq >= from)
+    if (fresh.length === 0 || fresh[0]!.seq !== from) return
+    for (const item of fresh) for (const e of item.entries) this.clock.observe(e.hlc)
+    if (this.clock.lastDrift > 60_000) this.log.warn({ writer, driftMs: this.clock.lastDrift }, 'a writer\'s clock is ahead of ours')
+    await this.applyToView(fresh, new Map([[writer, upto]]), false)
+  }
+
+  private async applyToView (items: ApplyItem[], applied: Map<WriterKey, number>, local: boolean): Promise<void> {
+    const { changes, mustRebuild, applied: used } = await this.view.apply(items, applied)
+    for (const e of used) {
+      const key = e.type + SEP + e.id
+      const p = this.pending.get(key)
+      if (p === undefined) continue
+      if (local) {
+        if (--p.inflight === 0) this.pending.delete(key)
+      } else {
+        p.state = applyEntry(p.state, e)
+      }
+    }
+    for (const [w, n] of applied) this.emit('applied', w, n)
+    if (changes.length > 0) this.emit('changes', changes)
+    if (mustRebuild && !this.rebuildScheduled) {
+      this.rebuildScheduled = true
+      this.log.warn('a revocation cuts entries already applied: rebuilding the view')
+      this.run(async () => { this.rebuildScheduled = false; await this.rebuildView('revocation') })
+        .catch((err) => this.log.error({ err }, 'rebuilding the view failed'))
+    }
+  }
+
+  // ---- local writes ----
+
+  private async appendBlocks (blocks: Buffer[]): Promise<number> {
+    const { length } = await this.core.append(blocks)
+    return length
+  }
+
+  private commitLocal (f: Flushed): Promise<void> {
+    return this.run(async () => {
+      const items: ApplyItem[] = f.blocks.map((b) => ({
+        writer: this.writerKey, seq: b.seq, entries: b.entries.map((e) => ({ ...e, writer: this.writerTag }))
+      }))
+      await this.applyToView(items, new Map([[this.writerKey, f.length]]), true)
+    })
+  }
+
+  /** One write; resolves when it is in the log and applied. Throws FedError. */
+  async write (op: WriteOp): Promise<WriteResult> {
+    const [r] = await this.writeMany([op])
+    if (r instanceof Error) throw r
+    return r!
+  }
+
+  /**
+   * Several writes, prepared in order and committed together (bulk import).
+   * Each result is the write's outcome or its FedError; a failed write does not
+   * stop the others.
+   */
+  async writeMany (ops: WriteOp[]): Promise<Array<WriteResult | FedError>> {
+    await this.ready()
+    if (this.closing !== null) throw new FedError('FED_ERR_CLOSED')
+    const checked = ops.map((op) => { try { return checkOp(op) } catch (err) { return err as FedError } })
+    const prepared = await this.run(() => this.prepare(checked))
+    const done = await Promise.allSettled(prepared.map((p) => p instanceof Error ? Promise.reject(p) : p.committed.then(() => p.result)))
+    return done.map((d) => d.status === 'fulfilled' ? d.value : toFedError(d.reason))
+  }
+
+  private async prepare (ops: Array<WriteOp | FedError>): Promise<Array<FedError | { result: WriteResult, committed: Promise<void> }>> {
+    const keys = ops.filter((o): o is WriteOp => !(o instanceof Error)).map((o) => o.type + SEP + o.id)
+    const missing = [...new Set(keys)].filter((k) => !this.pending.has(k))
+    const states = await this.view.getStates(missing.map((k) => k.split(SEP) as [string, string]))
+    const loaded = new Map(missing.map((k, i) => [k, states[i]]))
+    return ops.map((op) => {
+      if (op instanceof Error) return op
+      const key = op.type + SEP + op.id
+      const p = this.pending.get(key)
+      const state = p !== undefined ? p.state : loaded.get(key)
+      let entry: NewEntry
+      try {
+        entry = this.entryFor(op, state)
+      } catch (err) {
+        return toFedError(err)
+      }
+      const next = applyEntry(state === undefined ? undefined : structuredClone(state), { ...entry, writer: this.writerTag })
+      if (p !== undefined) { p.state = next; p.inflight++ } else this.pending.set(key, { state: next, inflight: 1 })
+      const committed = this.batcher.push(entry)
+      const fields = visibleFields(next)
+      const result: WriteResult = { type: op.type, id: op.id, created: !isAlive(state) && fields !== undefined }
+      if (fields !== undefined) result.fields = fields
+      return { result, committed }
+    })
+  }
+
+  private entryFor (op: WriteOp, state: RecordState | undefined): NewEntry {
+    const alive = isAlive(state)
+    const base = { type: op.type, id: op.id, hlc: 0 as Hlc, ctx: contextFor(state, this.writerTag) }
+    let entry: NewEntry
+    switch (op.op) {
+      case 'create':
+        if (alive) throw new FedError('FED_ERR_EXISTS', `${op.type} ${op.id} already exists`)
+        entry = { ...base, op: 'put', set: op.fields as Fields }
+        break
+      case 'replace': {
+        if (!alive) { entry = { ...base, op: 'put', set: op.fields as Fields }; break }
+        const current = visibleFields(state) ?? {}
+        const unset = Object.keys(current).filter((k) => !(k in op.fields))
+        entry = { ...base, op: 'patch', set: op.fields as Fields, unset }
+        break
+      }
+      case 'patch':
+        if (!alive) throw new FedError('FED_ERR_NOT_FOUND', `${op.type} ${op.id} not found`)
+        entry = { ...base, op: 'patch', set: op.set as Fields, unset: op.unset ?? [] }
+        break
+      case 'delete':
+        if (!alive) throw new FedError('FED_ERR_NOT_FOUND', `${op.type} ${op.id} not found`)
+        entry = { ...base, op: 'del' }
+        break
+    }
+    if (entry.ctx === undefined) delete entry.ctx
+    if (entry.unset?.length === 0) delete entry.unset
+    entry.hlc = this.clock.tick()
+    return entry
+  }
+
+  // ---- reads ----
+
+  async get (type: string, id: string): Promise<Fields | undefined> {
+    if (this.swapping !== null) await this.swapping
+    return await this.view.get(type, id)
+  }
+
+  /** Synchronous read (hot paths); undefined while a rebuilt view is being swapped in. */
+  getSync (type: string, id: string): Fields | undefined {
+    if (this.swapping !== null) return undefined
+    return this.view.getSync(type, id)
+  }
+
+  async list (type: string, opts: { after?: string, prefix?: string, limit: number }): Promise<StoredRecord[]> {
+    if (this.swapping !== null) await this.swapping
+    return await this.view.list(type, opts)
+  }
+
+  async * scan (type: string, prefix = ''): AsyncGenerator<StoredRecord> {
+    if (this.swapping !== null) await this.swapping
+    yield * this.view.scan(type, prefix)
+  }
+
+  async lookup (index: IndexName, value: string): Promise<string[]> {
+    if (this.swapping !== null) await this.swapping
+    return await this.view.lookup(index, value)
+  }
+
+  async conflicts (opts: { after?: string, limit: number }): Promise<ConflictRecord[]> {
+    if (this.swapping !== null) await this.swapping
+    return await this.view.conflicts(opts)
+  }
+
+  async conflictCount (): Promise<number> {
+    if (this.swapping !== null) await this.swapping
+    return await this.view.conflictCount()
+  }
+
+  async quarantined (writer: WriterKey, limit?: number): Promise<Array<{ seq: number, index: number, reason: string }>> {
+    return await this.view.quarantined(writer, limit)
+  }
+
+  count (type: string): number {
+    return this.view.counts.get(type) ?? 0
+  }
+
+  viewHash (): string {
+    return this.view.hash.toString('hex')
+  }
+
+  // ---- rebuild ----
+
+  /** Rebuild the view from the logs (serialised with writes). Resolves with the new view hash. */
+  async rebuild (): Promise<string> {
+    await this.ready()
+    return await this.run(async () => { await this.rebuildView('requested'); return this.viewHash() })
+  }
+
+  /**
+   * Build a fresh view from the logs next to the current one, then swap it in:
+   * readers keep using the old view until the new one is complete. Runs more
+   * than one pass only when a revocation found in the logs cuts entries that an
+   * earlier pass had applied.
+   */
+  private async rebuildView (why: string): Promise<void> {
+    const start = Date.now()
+    this.log.warn({ why }, 'rebuilding the view from the logs')
+    const next = this.viewDir + '.new'
+    const revoked = new Map<WriterKey, number>(this.view?.revoked ?? [])
+    let view: View
+    for (let pass = 0; ; pass++) {
+      await rm(next, { recursive: true, force: true })
+      view = await View.open(next, this.log, { create: true })
+      for (const [w, n] of revoked) view.revoked.set(w, n)
+      let again = false
+      for (const [key, core] of await this.allCores()) {
+        const length = core.contiguousLength
+        for (let from = 0; from < length; from += REBUILD_CHUNK_BLOCKS) {
+          const upto = Math.min(length, from + REBUILD_CHUNK_BLOCKS)
+          const items: ApplyItem[] = []
+          for (let seq = from; seq < upto; seq++) items.push(Follower.decode(key, seq, await core.get(seq, { wait: false })))
+          if ((await view.apply(items, new Map([[key, upto]]))).mustRebuild) again = true
+        }
+      }
+      for (const [w, n] of view.revoked) revoked.set(w, n)
+      await view.close()
+      if (!again || pass >= 2) break
+    }
+    // swap: readers wait the few milliseconds between closing the old view and opening the new one
+    let done!: () => void
+    this.swapping = new Promise<void>((resolve) => { done = resolve })
+    try {
+      await this.view?.close()
+      await rm(this.viewDir, { recursive: true, force: true })
+      await rename(next, this.viewDir)
+      this.view = await View.open(this.viewDir, this.log, { create: false })
+    } finally {
+      this.swapping = null
+      done()
+    }
+    this.log.info({ ms: Date.now() - start, hash: this.viewHash() }, 'view rebuilt')
+    this.emit('rebuilt', this.viewHash())
+    for (const f of this.followers.values()) f?.kick()
+  }
+
+  private async allCores (): Promise<Array<[WriterKey, Hypercore]>> {
+    const out: Array<[WriterKey, Hypercore]> = [[this.writerKey, this.core]]
+    for (const key of await this.readWritersFile()) {
+      if (key === this.writerKey) continue
+      const core = this.followers.get(key)?.core ?? this.corestore.get({ key: Buffer.from(key, 'hex') })
+      await core.ready()
+      out.push([key, core])
+    }
+    return out
+  }
+
+  // ---- lifecycle ----
+
+  close (): Promise<void> {
+    this.closing ??= this.shutdown()
+    return this.closing
+  }
+
+  private async shutdown (): Promise<void> {
+    if (this.opening === null) return
+    await this.opening.catch(() => {})
+    await this.batcher?.drain()
+    for (const f of this.followers.values()) await f?.close()
+    await this.serial.catch(() => {})
+    await this.view?.close()
+    await this.corestore?.close()
+    this.log.info('store closed')
+  }
+}
+
+function checkOp (op: WriteOp): WriteOp {
+  assertType(op.type)
+  assertId(op.type, op.id)
+  switch (op.op) {
+    case 'create':
+    case 'replace':
+      return { ...op, fields: validateRecord(op.type, op.fields) }
+    case 'patch': {
+      const { set, unset } = validatePatch(op.type, op.set, op.unset ?? [])
+      return { ...op, set, unset }
+    }
+    case 'delete':
+      return op
+    default:
+      throw new FedError('FED_ERR_VALIDATION', `unknown operation ${String((op as { op: unknown }).op)}`)
+  }
+}
+
+function toFedError (err: unknown): FedError {
+  if (err instanceof FedError) return err
+  return new FedError('FED_ERR_INTERNAL', (err as Error)?.message ?? String(err))
+}
+
+export type { Entry }

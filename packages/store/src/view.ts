@@ -1,0 +1,305 @@
+/**
+ * The merged view in LevelDB (layout in keys.ts). `apply()` takes decoded log
+ * entries from any writers, merges them into the record states through
+ * @federator/core, and writes — in one LevelDB batch — the new states, the
+ * visible records, index and conflict keys, the per-writer checkpoints
+ * (applied positions), the view hash and live-record counts. A crash between
+ * two batches therefore leaves a view that is exactly "the logs up to the
+ * checkpoints"; the store resumes from there.
+ *
+ * `apply()` is not reentrant: the store serialises all calls.
+ */
+import { ClassicLevel } from 'classic-level'
+import {
+  applyEntry, conflictsOf, indexEntries, recordDigest, visibleFields, xorInto,
+  type Entry, type Fields, type IndexName, type RecordState, type WriterKey
+} from '@federator/core'
+import type { Logger } from 'pino'
+import { pack, unpack } from './codec.js'
+import {
+  SEP, VIEW_FORMAT, conflictKey, countKey, indexKey, metaKey, quarantineKey, range, recordKey, stateKey, writerKeyOf
+} from './keys.js'
+import type { Change, ConflictRecord, StoredRecord } from './types.js'
+
+/** Per-writer bookkeeping persisted with every batch. */
+export interface Checkpoint {
+  /** blocks applied */
+  applied: number
+  /** entries or blocks quarantined */
+  quarantined: number
+  /** entries ignored because the writer was revoked */
+  ignored: number
+}
+
+/** One log block, decoded. */
+export interface ApplyItem {
+  writer: WriterKey
+  seq: number
+  entries: Entry[]
+  /** unreadable entries of the block, or the whole block when `entries` is empty and `error` is set */
+  bad?: Array<{ index: number, reason: string }>
+  error?: string
+}
+
+interface StoredState { s: RecordState, d: Uint8Array, c?: true }
+
+export const MAX_QUARANTINE_DETAILS = 1000
+
+export class ViewOpenError extends Error {
+  constructor (message: string, readonly reason: 'corrupt' | 'format' | 'missing') { super(message); this.name = 'ViewOpenError' }
+}
+
+type Op = { type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }
+
+export class View {
+  readonly db: ClassicLevel<string, Uint8Array>
+  hash = Buffer.alloc(32)
+  hlc = 0
+  readonly counts = new Map<string, number>()
+  readonly checkpoints = new Map<WriterKey, Checkpoint>()
+  /** writer → log length from which its entries are ignored */
+  readonly revoked = new Map<WriterKey, number>()
+  private readonly log: Logger
+
+  private constructor (db: ClassicLevel<string, Uint8Array>, log: Logger) {
+    this.db = db
+    this.log = log
+  }
+
+  /** Open the view; throws ViewOpenError when it is missing (and `create` is false), corrupt or of another format. */
+  static async open (dir: string, log: Logger, opts: { create: boolean }): Promise<View> {
+    const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: opts.create })
+    try {
+      await db.open()
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string, message?: string } }).cause
+      const missing = /does not exist/.test(cause?.message ?? '')
+      throw new ViewOpenError(`cannot open the view at ${dir}: ${cause?.message ?? (err as Error).message}`, missing ? 'missing' : 'corrupt')
+    }
+    const view = new View(db, log)
+    try {
+      await view.load(opts.create)
+    } catch (err) {
+      await db.close()
+      throw err
+    }
+    return view
+  }
+
+  private async load (fresh: boolean): Promise<void> {
+    const format = await this.db.get(metaKey('format'))
+    if (format === undefined) {
+      const any = await this.db.keys({ limit: 1 }).all()
+      if (any.length > 0 || !fresh) throw new ViewOpenError('the view has no format marker', 'corrupt')
+      await this.db.put(metaKey('format'), pack(VIEW_FORMAT))
+    } else if (unpack(format) !== VIEW_FORMAT) {
+      throw new ViewOpenError(`the view has format ${String(unpack(format))}, this version uses ${VIEW_FORMAT}`, 'format')
+    }
+    try {
+      const hash = await this.db.get(metaKey('hash'))
+      if (hash !== undefined) this.hash = Buffer.from(hash)
+      const hlc = await this.db.get(metaKey('hlc'))
+      if (hlc !== undefined) this.hlc = unpack<number>(hlc)
+      for await (const [k, v] of this.db.iterator(range('m!count!'))) this.counts.set(k.slice(8), unpack<number>(v))
+      for await (const [k, v] of this.db.iterator(range('w!'))) this.checkpoints.set(k.slice(2) as WriterKey, unpack<Checkpoint>(v))
+      for await (const [k, v] of this.db.iterator(range(recordKey('node', '')))) {
+        const revoked = unpack<Fields>(v).revoked as { length?: number } | undefined
+        if (typeof revoked?.length === 'number') this.revoked.set(k.slice(recordKey('node', '').length) as WriterKey, revoked.length)
+      }
+    } catch (err) {
+      throw new ViewOpenError('the view cannot be read: ' + (err as Error).message, 'corrupt')
+    }
+  }
+
+  checkpoint (writer: WriterKey): Checkpoint {
+    return this.checkpoints.get(writer) ?? { applied: 0, quarantined: 0, ignored: 0 }
+  }
+
+  async getState (type: string, id: string): Promise<RecordState | undefined> {
+    const v = await this.db.get(stateKey(type, id))
+    return v === undefined ? undefined : unpack<StoredState>(v).s
+  }
+
+  async getStates (keys: Array<[string, string]>): Promise<Array<RecordState | undefined>> {
+    const vals = await this.db.getMany(keys.map(([t, i]) => stateKey(t, i)))
+    return vals.map((v) => v === undefined ? undefined : unpack<StoredState>(v).s)
+  }
+
+  /**
+   * Merge the entries of these blocks (in order per writer) into the view and
+   * advance each writer's checkpoint to `applied`. Returns the visible changes
+   * and whether a revocation now cuts entries that were already applied (the
+   * caller must then rebuild).
+   */
+  async apply (items: ApplyItem[], applied: Map<WriterKey, number>): Promise<{ changes: Change[], mustRebuild: boolean, applied: Entry[] }> {
+    const byRecord = new Map<string, Entry[]>()
+    const cps = new Map<WriterKey, Checkpoint>()
+    const ops: Op[] = []
+    const cp = (w: WriterKey): Checkpoint => {
+      let c = cps.get(w)
+      if (c === undefined) { c = { ...this.checkpoint(w) }; cps.set(w, c) }
+      return c
+    }
+    const used: Entry[] = []
+    for (const item of items) {
+      const c = cp(item.writer)
+      const cut = this.revoked.get(item.writer)
+      if (cut !== undefined && item.seq >= cut) { c.ignored += item.entries.length; continue }
+      if (item.error !== undefined || (item.bad?.length ?? 0) > 0) {
+        const list = item.error !== undefined ? [{ index: -1, reason: item.error }] : item.bad!
+        for (const b of list) {
+          if (c.quarantined < MAX_QUARANTINE_DETAILS) {
+            ops.push({ type: 'put', key: quarantineKey(item.writer, item.seq), value: pack({ seq: item.seq, index: b.index, reason: b.reason }) })
+          }
+          c.quarantined++
+        }
+        this.log.warn({ writer: item.writer, seq: item.seq, bad: list.length, reason: list[0]?.reason }, 'quarantined log data')
+      }
+      for (const e of item.entries) {
+        const k = e.type + SEP + e.id
+        let list = byRecord.get(k)
+        if (list === undefined) { list = []; byRecord.set(k, list) }
+        list.push(e)
+        used.push(e)
+        if (e.hlc > this.hlc) this.hlc = e.hlc
+      }
+    }
+    const keys = [...byRecord.keys()]
+    const stored = await this.db.getMany(keys.map((k) => 's!' + k))
+    const changes: Change[] = []
+    const hash = Buffer.from(this.hash)
+    const counts = new Map<string, number>()
+    let revocationChanged = false
+    keys.forEach((k, i) => {
+      const entries = byRecord.get(k)!
+      const { type, id } = entries[0]!
+      const prev = stored[i] === undefined ? undefined : unpack<StoredState>(stored[i]!)
+      const before = visibleFields(prev?.s)
+      let s = prev === undefined ? undefined : prev.s
+      for (const e of entries) s = applyEntry(s, e)
+      const state = s!
+      const after = visibleFields(state)
+      const digest = recordDigest(state)
+      if (prev !== undefined) xorInto(hash, prev.d)
+      xorInto(hash, digest)
+      const conflicts = conflictsOf(state)
+      const next: StoredState = { s: state, d: digest }
+      if (conflicts.length > 0) {
+        next.c = true
+        ops.push({ type: 'put', key: conflictKey(type, id), value: pack(conflicts) })
+      } else if (prev?.c === true) {
+        ops.push({ type: 'del', key: conflictKey(type, id) })
+      }
+      ops.push({ type: 'put', key: stateKey(type, id), value: pack(next) })
+      if (after !== undefined) ops.push({ type: 'put', key: recordKey(type, id), value: pack(after) })
+      else if (before !== undefined) ops.push({ type: 'del', key: recordKey(type, id) })
+      if ((before === undefined) !== (after === undefined)) {
+        counts.set(type, (counts.get(type) ?? this.counts.get(type) ?? 0) + (after === undefined ? -1 : 1))
+      }
+      const oldIdx = indexEntries(type, id, before)
+      const newIdx = indexEntries(type, id, after)
+      const newSet = new Set(newIdx.map(([n, v]) => n + SEP + v))
+      const oldSet = new Set(oldIdx.map(([n, v]) => n + SEP + v))
+      for (const [n, v] of oldIdx) if (!newSet.has(n + SEP + v)) ops.push({ type: 'del', key: indexKey(n, v, id) })
+      for (const [n, v] of newIdx) if (!oldSet.has(n + SEP + v)) ops.push({ type: 'put', key: indexKey(n, v, id), value: EMPTY })
+      if (type === 'node' && revokedLength(before) !== revokedLength(after)) revocationChanged = true
+      if (!sameFields(before, after)) changes.push({ type, id, before, after })
+    })
+    for (const [w, length] of applied) {
+      const c = cp(w)
+      if (length > c.applied) c.applied = length
+    }
+    for (const [w, c] of cps) ops.push({ type: 'put', key: writerKeyOf(w), value: pack(c) })
+    for (const [t, n] of counts) ops.push({ type: 'put', key: countKey(t), value: pack(n) })
+    ops.push({ type: 'put', key: metaKey('hash'), value: hash })
+    ops.push({ type: 'put', key: metaKey('hlc'), value: pack(this.hlc) })
+    await this.db.batch(ops)
+    this.hash = hash
+    for (const [w, c] of cps) this.checkpoints.set(w, c)
+    for (const [t, n] of counts) this.counts.set(t, n)
+    let mustRebuild = false
+    if (revocationChanged) {
+      for (const ch of changes) {
+        if (ch.type !== 'node') continue
+        const cut = revokedLength(ch.after)
+        if (cut === undefined) { if (this.revoked.delete(ch.id as WriterKey)) mustRebuild = true; continue }
+        this.revoked.set(ch.id as WriterKey, cut)
+        if (this.checkpoint(ch.id as WriterKey).applied > cut) mustRebuild = true
+      }
+    }
+    return { changes, mustRebuild, applied: used }
+  }
+
+  // ---- reads ----
+
+  async get (type: string, id: string): Promise<Fields | undefined> {
+    const v = await this.db.get(recordKey(type, id))
+    return v === undefined ? undefined : unpack<Fields>(v)
+  }
+
+  getSync (type: string, id: string): Fields | undefined {
+    const v = this.db.getSync(recordKey(type, id))
+    return v === undefined ? undefined : unpack<Fields>(v)
+  }
+
+  async list (type: string, opts: { after?: string, prefix?: string, limit: number }): Promise<StoredRecord[]> {
+    const base = recordKey(type, '')
+    const r = range(base + (opts.prefix ?? ''))
+    const gt = opts.after !== undefined ? base + opts.after : undefined
+    const it = this.db.iterator(gt !== undefined && gt >= r.gte ? { gt, lt: r.lt, limit: opts.limit } : { ...r, limit: opts.limit })
+    const out: StoredRecord[] = []
+    for await (const [k, v] of it) out.push({ type, id: k.slice(base.length), fields: unpack<Fields>(v) })
+    return out
+  }
+
+  async * scan (type: string, prefix = ''): AsyncGenerator<StoredRecord> {
+    const base = recordKey(type, '')
+    for await (const [k, v] of this.db.iterator(range(base + prefix))) yield { type, id: k.slice(base.length), fields: unpack<Fields>(v) }
+  }
+
+  async lookup (index: IndexName, value: string): Promise<string[]> {
+    const base = indexKey(index, value, '')
+    const ids: string[] = []
+    for await (const k of this.db.keys(range(base))) ids.push(k.slice(base.length))
+    return ids
+  }
+
+  async conflicts (opts: { after?: string, limit: number }): Promise<ConflictRecord[]> {
+    const r = range('c!')
+    const it = this.db.iterator(opts.after !== undefined ? { gt: 'c!' + opts.after, lt: r.lt, limit: opts.limit } : { ...r, limit: opts.limit })
+    const out: ConflictRecord[] = []
+    for await (const [k, v] of it) {
+      const [type, id] = k.slice(2).split(SEP) as [string, string]
+      out.push({ type, id, conflicts: unpack(v) })
+    }
+    return out
+  }
+
+  async conflictCount (): Promise<number> {
+    let n = 0
+    for await (const _ of this.db.keys(range('c!'))) n++ // eslint-disable-line @typescript-eslint/no-unused-vars
+    return n
+  }
+
+  async quarantined (writer: WriterKey, limit = 100): Promise<Array<{ seq: number, index: number, reason: string }>> {
+    const out: Array<{ seq: number, index: number, reason: string }> = []
+    for await (const v of this.db.values({ ...range(quarantineKey(writer, 0).slice(0, -12)), limit })) out.push(unpack(v))
+    return out
+  }
+
+  async close (): Promise<void> {
+    await this.db.close()
+  }
+}
+
+const EMPTY = new Uint8Array(0)
+
+function revokedLength (f: Fields | undefined): number | undefined {
+  const r = f?.revoked as { length?: unknown } | undefined
+  return typeof r?.length === 'number' ? r.length : undefined
+}
+
+function sameFields (a: Fields | undefined, b: Fields | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return pack(a).equals(pack(b))
+}

@@ -1,0 +1,45 @@
+// Minimal typings for the Holepunch modules we use (they ship none).
+// Only what Federator calls is declared; extend as needed.
+
+declare module 'hypercore' {
+  import { EventEmitter } from 'node:events'
+  namespace Hypercore {
+    interface GetOptions { wait?: boolean, timeout?: number, valueEncoding?: string }
+  }
+  class Hypercore extends EventEmitter {
+    readonly key: Buffer
+    readonly discoveryKey: Buffer
+    readonly length: number
+    readonly contiguousLength: number
+    readonly writable: boolean
+    readonly opened: boolean
+    readonly closed: boolean
+    readonly peers: unknown[]
+    ready (): Promise<void>
+    close (): Promise<void>
+    append (blocks: Buffer | Buffer[]): Promise<{ length: number, byteLength: number }>
+    get (index: number, opts?: Hypercore.GetOptions): Promise<Buffer | null>
+    has (start: number, end?: number): Promise<boolean>
+    update (opts?: { wait?: boolean }): Promise<boolean>
+    download (range?: { start?: number, end?: number, blocks?: number[], linear?: boolean }): { done (): Promise<void>, destroy (): void }
+    info (opts?: unknown): Promise<unknown>
+  }
+  export = Hypercore
+}
+
+declare module 'corestore' {
+  import type Hypercore from 'hypercore'
+  import { EventEmitter } from 'node:events'
+  class Corestore extends EventEmitter {
+    constructor (storage: string, opts?: Record<string, unknown>)
+    readonly primaryKey: Buffer
+    ready (): Promise<void>
+    close (): Promise<void>
+    get (opts: { name?: string, key?: Buffer | string, exclusive?: boolean, writable?: boolean } | Buffer): Hypercore
+    replicate (stream: unknown, opts?: Record<string, unknown>): unknown
+    namespace (name: string): Corestore
+    session (opts?: Record<string, unknown>): Corestore
+    createKeyPair (name: string): Promise<{ publicKey: Buffer, secretKey: Buffer }>
+  }
+  export = Corestore
+}
