@@ -24,6 +24,7 @@ export const ERRORS = {
   FED_ERR_JOIN_STRING: 'Invalid cluster join string',
   FED_ERR_PEER_ADDRESS: 'Invalid peer address (expected <public key>@<host>:<port> or <host>:<port>)',
   FED_ERR_IMPORT_LINE: 'An import line could not be imported',
+  FED_ERR_REALTIME_REQUEST: 'Malformed realtime request (details.reason says why)',
   FED_ERR_INTERNAL: 'Internal error'
 } as const
 

@@ -1,0 +1,156 @@
+/**
+ * The PJSIP families as views of devices and trunks (docs/asterisk.md,
+ * "What each family maps to", lists every default).
+ *
+ * A device `d` yields the endpoint `d`, the AOR `d` and, with a secret or an
+ * HA1, the auth `d` (PJSIP keeps object types apart, so sharing the id is the
+ * usual layout). A trunk `t` yields the endpoint `t`, the AOR `t` with the
+ * trunk's host as permanent contact, an outbound auth `t`, an identify `t`
+ * (match = its IPs) and, when it registers, a registration `t`. Disabled
+ * records and trunks not served on this node (`nodes`) yield nothing.
+ * `device.pjsip` / `trunk.pjsip` override or extend any column (view-common.ts
+ * applyOverrides; objects: endpoint, auth, aor, identify, registration).
+ */
+import { mailboxSpec } from './voicemail.js'
+import {
+  applyOverrides, bool, enabled, int, obj, put, str, strs, userCallerId, viewOptions,
+  type RecordLike, type ViewOptions, type ViewRow
+} from './view-common.js'
+
+export interface DevicePjsipRows { ps_endpoints: ViewRow, ps_aors: ViewRow, ps_auths?: ViewRow }
+export interface TrunkPjsipRows {
+  ps_endpoints: ViewRow
+  ps_aors: ViewRow
+  ps_auths?: ViewRow
+  ps_endpoint_id_ips?: ViewRow
+  ps_registrations?: ViewRow
+}
+
+export const PJSIP_OBJECTS: Readonly<Record<string, string>> = {
+  endpoint: 'ps_endpoints',
+  auth: 'ps_auths',
+  aor: 'ps_aors',
+  identify: 'ps_endpoint_id_ips',
+  registration: 'ps_registrations'
+}
+const KEEP = ['id']
+
+function codecs (fields: Readonly<Record<string, unknown>>, o: ViewOptions): string {
+  const list = strs(fields.codecs)
+  return (list.length > 0 ? list : o.codecs).join(',')
+}
+
+/** `host[:port]` for a SIP URI, with an IPv6 address in brackets. */
+export function hostPort (host: string, port?: number): string {
+  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+  return port === undefined ? h : `${h}:${port}`
+}
+
+/** Whether a trunk is used by this node's Asterisk: enabled, and `nodes` empty or naming the node (no node given: yes). */
+export function trunkServedOn (trunk: RecordLike, node: string | undefined): boolean {
+  if (!enabled(trunk)) return false
+  const nodes = strs(trunk.fields.nodes)
+  return nodes.length === 0 || node === undefined || nodes.includes(node)
+}
+
+function natColumns (row: ViewRow, nat: boolean | undefined): void {
+  if (nat === undefined) return
+  const v = nat ? 'yes' : 'no'
+  row.rtp_symmetric = v
+  row.force_rport = v
+  row.rewrite_contact = v
+}
+
+function authRow (id: string, username: string, secret: string | undefined, ha1: string | undefined, realm: string | undefined): ViewRow | undefined {
+  if (secret !== undefined) {
+    const row: ViewRow = { id, auth_type: 'userpass', username, password: secret }
+    put(row, 'realm', realm)
+    return row
+  }
+  if (ha1 !== undefined) {
+    const row: ViewRow = { id, auth_type: 'md5', username, md5_cred: ha1 }
+    put(row, 'realm', realm)
+    return row
+  }
+  return undefined
+}
+
+/** Endpoint, AOR and auth of a device (undefined when disabled). `user`: the device's user, if any. */
+export function devicePjsipRows (device: RecordLike, user: RecordLike | undefined, opts?: Partial<ViewOptions>): DevicePjsipRows | undefined {
+  if (!enabled(device)) return undefined
+  const o = viewOptions(opts)
+  const f = device.fields
+  const id = device.id
+  const auth = authRow(id, str(f.username) ?? id, str(f.secret), str(f.ha1), str(f.realm))
+  const endpoint: ViewRow = { id, aors: id }
+  if (auth !== undefined) endpoint.auth = id
+  endpoint.context = str(f.context) ?? o.deviceContext
+  endpoint.disallow = 'all'
+  endpoint.allow = codecs(f, o)
+  put(endpoint, 'transport', str(f.transport))
+  endpoint.direct_media = 'no'
+  endpoint.dtmf_mode = str(f.dtmf) ?? 'rfc4733'
+  natColumns(endpoint, bool(f.nat))
+  put(endpoint, 'callerid', str(f.callerId) ?? userCallerId(user))
+  put(endpoint, 'mailboxes', mailboxSpec(user, o))
+  endpoint.identify_by = 'username'
+  const aor: ViewRow = { id, max_contacts: String(int(f.maxContacts) ?? o.maxContacts), remove_existing: 'yes' }
+  if (o.qualifyFrequency > 0) aor.qualify_frequency = String(o.qualifyFrequency)
+  const rows: DevicePjsipRows = { ps_endpoints: endpoint, ps_aors: aor }
+  if (auth !== undefined) rows.ps_auths = auth
+  applyOverrides(rows as unknown as Record<string, ViewRow>, obj(f.pjsip), PJSIP_OBJECTS, 'ps_endpoints', KEEP)
+  return rows
+}
+
+/** The PJSIP objects of a trunk (undefined when disabled or not served on `opts.node`). */
+export function trunkPjsipRows (trunk: RecordLike, opts?: Partial<ViewOptions>): TrunkPjsipRows | undefined {
+  const o = viewOptions(opts)
+  if (!trunkServedOn(trunk, o.node)) return undefined
+  const f = trunk.fields
+  const id = trunk.id
+  const host = str(f.host)
+  const port = int(f.port)
+  const ips = strs(f.ips)
+  const secret = str(f.secret)
+  const username = str(f.username)
+  const auth = authRow(id, username ?? str(f.fromUser) ?? id, secret, undefined, undefined)
+  const endpoint: ViewRow = { id, aors: id, context: str(f.context) ?? o.trunkContext, disallow: 'all', allow: codecs(f, o) }
+  put(endpoint, 'transport', str(f.transport))
+  if (auth !== undefined) {
+    endpoint.outbound_auth = id
+    if (host === undefined) endpoint.auth = id // a peer without a host registers to us with the same credentials
+  }
+  put(endpoint, 'from_user', str(f.fromUser))
+  put(endpoint, 'from_domain', str(f.fromDomain))
+  endpoint.direct_media = 'no'
+  endpoint.dtmf_mode = 'rfc4733'
+  endpoint.identify_by = host !== undefined ? 'ip' : ips.length > 0 ? 'username,ip' : 'username'
+  const aor: ViewRow = { id }
+  if (host !== undefined) aor.contact = `sip:${hostPort(host, port)}`
+  else aor.max_contacts = '1'
+  if (o.qualifyFrequency > 0) aor.qualify_frequency = String(o.qualifyFrequency)
+  const rows: TrunkPjsipRows = { ps_endpoints: endpoint, ps_aors: aor }
+  if (auth !== undefined) rows.ps_auths = auth
+  if (ips.length > 0) rows.ps_endpoint_id_ips = { id, endpoint: id, match: ips.join(',') }
+  if (bool(f.register) === true && host !== undefined) {
+    const user = username ?? str(f.fromUser) ?? id
+    const reg: ViewRow = {
+      id,
+      server_uri: `sip:${hostPort(host, port)}`,
+      client_uri: `sip:${user}@${hostPort(host, port)}`,
+      contact_user: user
+    }
+    if (auth !== undefined) reg.outbound_auth = id
+    put(reg, 'transport', str(f.transport))
+    reg.expiration = String(o.registrationExpiration)
+    reg.retry_interval = String(o.registrationRetryInterval)
+    reg.forbidden_retry_interval = String(o.registrationForbiddenRetryInterval)
+    reg.max_retries = String(o.registrationMaxRetries)
+    reg.auth_rejection_permanent = 'no'
+    reg.line = 'yes'
+    reg.endpoint = id
+    rows.ps_registrations = reg
+  }
+  applyOverrides(rows as unknown as Record<string, ViewRow>, obj(f.pjsip), PJSIP_OBJECTS, 'ps_endpoints', KEEP)
+  return rows
+}

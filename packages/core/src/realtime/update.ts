@@ -1,0 +1,161 @@
+/**
+ * `POST <family>/update?<query>` with a body: update and update2.
+ *
+ * update (ast_update_realtime): query `key=value`, body the new values.
+ *
+ * update2 (ast_update2_realtime) has no endpoint of its own. Since Asterisk 12
+ * res_config_curl inverts its separators (OBSERVED.md §4.4, REALTIME-HTTP.md
+ * §1.5.4): the query is `&k1=v1k2=v2…` and the body `&c1=n1c2=n2…`. It is
+ * recognised by the leading `&` of the query. Asterisk ≤ 11 sent a correct
+ * `k1=v1&k2=v2` query, recognised by its several pairs.
+ *
+ * Splitting run-together pairs: names and values are percent-encoded, so a
+ * raw `=` only ever separates a name from its value. Cutting the text at each
+ * `=` leaves the first name, the last value, and between them pieces that are
+ * "value of pair i" + "name of pair i+1". The name is a suffix of the piece
+ * that is a column of the family (encoded). Every way to cut is tried; a cut
+ * is kept when the names of one list are distinct, no value ends inside a
+ * `%XX`, and values of numeric columns are numbers. One survivor: done.
+ * Several: the one with the longest names wins and the request is flagged
+ * `ambiguous` (a value that ends in a column name, e.g. `fullname` after a
+ * value ending in `full`); the plugin refuses ambiguous writes. No survivor,
+ * or run-together pairs without known columns: refused. Lookup names with an
+ * operator can only be split when they come first (no stock module sends any).
+ * app_voicemail's password change, `update?&context=<ctx>mailbox=<box>` with
+ * body `&password=<pw>`, always splits uniquely.
+ *
+ * A value with an unbalanced `(` in the query makes CURL() miss its argument
+ * separator, so Asterisk sends a GET to `update?name=a(b,port=1` without a
+ * body (REALTIME-HTTP.md §1.1). A raw `,` cannot occur in an encoded query,
+ * so with an empty body the text after the first `,` is taken as the body.
+ */
+import { decodeComponent, encodeComponent } from './percent.js'
+import {
+  ENCODED_LIMIT, ENCODED_LIMIT_SHORT, mayBeCut, parsePairs, requestError, splitOperator, toCriterion,
+  type Assignment, type Criterion, type RawPair
+} from './request.js'
+import type { ColumnClass } from './schema.js'
+
+export interface UpdateRequest {
+  op: 'update'
+  /** which rows: the query string */
+  where: Criterion[]
+  /** the new values: the body */
+  set: Assignment[]
+  /** sent by ast_update2_realtime (several lookup fields) */
+  update2: boolean
+  /** run-together update2 pairs that could be split in more than one way (`where`/`set` hold the likeliest) */
+  ambiguous: boolean
+}
+
+/** The columns of the family, for splitting run-together update2 pairs. */
+export interface UpdateColumns { readonly columns: Readonly<Record<string, ColumnClass>> }
+
+/** Most alternative splits examined before giving up on a pathological request. */
+export const MAX_UPDATE2_SPLITS = 64
+
+const NUMBER = /^-?[0-9]*(\.[0-9]*)?$/
+const CUT_ESCAPE = /%[0-9A-Fa-f]?$/
+
+interface Split { pairs: Array<[string, string]>, score: number }
+
+function splitRunTogether (text: string, table: UpdateColumns | undefined): { pairs: Array<[string, string]>, ambiguous: boolean } {
+  const parts = text.split('=')
+  if (parts.length === 1) return { pairs: [[parts[0]!, '']], ambiguous: false }
+  if (parts.length === 2) return { pairs: [[parts[0]!, parts[1]!]], ambiguous: false }
+  if (table === undefined) {
+    throw requestError('update2_unknown_columns', `Cannot split run-together update2 pairs without the family's columns: ${JSON.stringify(text.slice(0, 200))}`)
+  }
+  const names = Object.keys(table.columns).map((c) => [c, encodeComponent(c)] as const)
+  const numeric = (encodedName: string): boolean => {
+    let column: string
+    try { column = splitOperator(decodeComponent(encodedName)).column } catch { return false }
+    return Object.hasOwn(table.columns, column) && table.columns[column] === 'n'
+  }
+  const valueFits = (name: string, value: string): boolean =>
+    !CUT_ESCAPE.test(value) && (!numeric(name) || NUMBER.test(value))
+  const found: Split[] = []
+  const walk = (i: number, pairs: Array<[string, string]>, nextName: string, used: Set<string>, score: number): void => {
+    if (found.length >= MAX_UPDATE2_SPLITS) return
+    const piece = parts[i]!
+    if (i === parts.length - 1) {
+      if (valueFits(nextName, piece)) found.push({ pairs: [...pairs, [nextName, piece]], score })
+      return
+    }
+    for (const [column, enc] of names) {
+      if (used.has(column) || piece.length < enc.length || !piece.endsWith(enc)) continue
+      const value = piece.slice(0, piece.length - enc.length)
+      if (!valueFits(nextName, value)) continue
+      used.add(column)
+      walk(i + 1, [...pairs, [nextName, value]], enc, used, score + enc.length)
+      used.delete(column)
+    }
+  }
+  let first: string
+  try { first = splitOperator(decodeComponent(parts[0]!)).column } catch { first = parts[0]! }
+  walk(1, [], parts[0]!, new Set([first]), 0)
+  if (found.length === 0) {
+    throw requestError('update2_unknown_columns', `Cannot split run-together update2 pairs into known columns: ${JSON.stringify(text.slice(0, 200))}`)
+  }
+  let best = found[0]!
+  for (const s of found) if (s.score > best.score) best = s
+  return { pairs: best.pairs, ambiguous: found.length > 1 }
+}
+
+function decodePairs (pairs: Array<[string, string]>, limit: number): RawPair[] {
+  const out: RawPair[] = []
+  for (const [n, v] of pairs) {
+    const name = decodeComponent(n, mayBeCut(n.length, limit))
+    if (name.length === 0) continue
+    const truncated = mayBeCut(v.length, limit)
+    out.push({ name, value: decodeComponent(v, truncated), truncated })
+  }
+  return out
+}
+
+function toAssignments (pairs: RawPair[]): Assignment[] {
+  return pairs.map((p) => {
+    if (/\s/.test(p.name)) throw requestError('bad_column', `Invalid column name ${JSON.stringify(p.name)}`)
+    return { column: p.name, value: p.value, truncated: p.truncated }
+  })
+}
+
+/**
+ * Parse an update. `query` is the raw query string after `?` (not decoded by
+ * an HTTP framework: `+` must stay a plus); `body` the raw body; `table` the
+ * family's columns (needed only for run-together update2 pairs).
+ */
+export function parseUpdate (query: string, body: string, table?: UpdateColumns): UpdateRequest {
+  if (body.length === 0) {
+    const comma = query.indexOf(',')
+    if (comma !== -1) { body = query.slice(comma + 1); query = query.slice(0, comma) }
+  }
+  if (query.startsWith('&')) {
+    const where = splitRunTogether(query.replace(/^&+/, ''), table)
+    const set = splitRunTogether(body.replace(/^&+/, ''), table)
+    const update: UpdateRequest = {
+      op: 'update',
+      where: decodePairs(where.pairs, ENCODED_LIMIT_SHORT).map(toCriterion),
+      set: toAssignments(decodePairs(set.pairs, ENCODED_LIMIT_SHORT)),
+      update2: true,
+      ambiguous: where.ambiguous || set.ambiguous
+    }
+    return checked(update)
+  }
+  const wherePairs = parsePairs(query, ENCODED_LIMIT)
+  const update2 = wherePairs.length > 1
+  const limit = update2 ? ENCODED_LIMIT_SHORT : ENCODED_LIMIT
+  return checked({
+    op: 'update',
+    where: (update2 ? parsePairs(query, limit) : wherePairs).map(toCriterion),
+    set: toAssignments(parsePairs(body, limit)),
+    update2,
+    ambiguous: false
+  })
+}
+
+function checked (u: UpdateRequest): UpdateRequest {
+  if (u.where.length === 0) throw requestError('bad_update', 'An update without a key in its query string')
+  if (u.set.length === 0) throw requestError('no_values', 'An update without new values')
+  return u
+}
