@@ -1,0 +1,63 @@
+/**
+ * What one decision carries around: the snapshot, the node deciding, the
+ * driver, the time, whether the call came in from another node (then only
+ * this node's own registrations and trunks may be used), the trace, and the
+ * collector of dial alternatives (deduplicated, capped).
+ */
+import { reachableEndpoint } from './internode.js'
+import type { DialAlternative, FailStatus, RouteReason, RoutingNode, RoutingSnapshot, Tech } from './types.js'
+
+export interface DecisionCtx {
+  readonly snap: RoutingSnapshot
+  /** the node the decision is made for */
+  readonly here: RoutingNode
+  readonly tech: Tech
+  readonly now: number
+  /** the call arrived through an inter-node trunk: route locally only */
+  readonly inbound: boolean
+  /** trace lines, or undefined when not traced */
+  readonly trace: string[] | undefined
+}
+
+export const note = (ctx: DecisionCtx, line: string): void => { ctx.trace?.push(line) }
+
+/** The inter-node endpoint that reaches `node` from here, if any (never for `here` itself). */
+export function hopEndpoint (ctx: DecisionCtx, node: RoutingNode): string | undefined {
+  if (node.id === ctx.here.id) return undefined
+  // a name shared by two nodes belongs to the one the snapshot resolves it to
+  if (ctx.snap.node(node.name)?.id !== node.id) return undefined
+  return reachableEndpoint(node, ctx.snap.settings.endpointPrefix)
+}
+
+/** Live state of a node as seen from here: the deciding node is always alive to itself. */
+export const stateOf = (ctx: DecisionCtx, node: RoutingNode): RoutingNode['state'] =>
+  node.id === ctx.here.id ? 'alive' : node.state
+
+/** A failure with its reason, kept to pick the most telling one when nothing can be dialled. */
+export interface Failure { readonly status: FailStatus, readonly reason: RouteReason }
+
+/** Precedence when several routes fail: the most actionable status wins. */
+const RANK: Record<FailStatus, number> = { BUSY: 0, CONGESTION: 1, UNAVAILABLE: 2, NOTFOUND: 3, INVALID: 4, ERROR: 5 }
+export const worse = (a: Failure | undefined, b: Failure): Failure =>
+  a === undefined || RANK[b.status] < RANK[a.status] ? b : a
+
+export class Alternatives {
+  readonly list: DialAlternative[] = []
+  readonly #seen = new Set<string>()
+  readonly #max: number
+  failure: Failure | undefined = undefined
+
+  constructor (max: number) { this.#max = Math.max(1, max) }
+
+  get full (): boolean { return this.list.length >= this.#max }
+
+  /** Adds an alternative unless it repeats an earlier dial string or the list is full. */
+  add (alt: DialAlternative): boolean {
+    if (this.full || this.#seen.has(alt.dial)) return false
+    this.#seen.add(alt.dial)
+    this.list.push(alt)
+    return true
+  }
+
+  fail (f: Failure): void { this.failure = worse(this.failure, f) }
+}

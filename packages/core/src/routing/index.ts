@@ -1,0 +1,13 @@
+/** Routing: the per-call decision of `/route` and what Asterisk needs around it (issue 5). */
+export * from './types.js'
+export * from './pattern.js'
+export * from './route-index.js'
+export * from './prefix-index.js'
+export { SAFE_ID, SAFE_NUMBER, rewrite, userView, deviceView, trunkView, providerView, routeView } from './normalize.js'
+export * from './memory-snapshot.js'
+export * from './dialstring.js'
+export * from './request.js'
+export { decideRoute, routeFromParams, type DecideOptions } from './decide.js'
+export * from './encode.js'
+export * from './internode.js'
+export * from './dialplan.js'

@@ -1,0 +1,271 @@
+/**
+ * `MemorySnapshot`: the routing snapshot held in memory, built from plain
+ * record lists and kept current incrementally — `applyChange()` takes the
+ * store's change events (type, id, fields after), the contact/node/channel
+ * setters take soft state. Every update touches only the indexes of the one
+ * record it concerns (route trie, prefix map, extension map, devices by user,
+ * contacts by device), so a change costs about what one lookup costs.
+ *
+ * Records that cannot be used for routing (malformed fields from a peer, an
+ * invalid pattern) are left out and listed by `invalid()`.
+ */
+import { deviceView, providerView, routeView, trunkView, userView } from './normalize.js'
+import { PrefixIndex } from './prefix-index.js'
+import { RouteIndex, type RouteIndexOptions } from './route-index.js'
+import {
+  DEFAULT_ROUTING_SETTINGS,
+  type DeviceView, type ProviderRate, type ProviderView, type RouteMatch, type RoutingContact, type RoutingNode,
+  type RoutingSettings, type RoutingSnapshot, type TrunkView, type UserView
+} from './types.js'
+
+export type RoutingRecordType = 'user' | 'device' | 'trunk' | 'provider' | 'route'
+export const ROUTING_RECORD_TYPES: readonly RoutingRecordType[] = ['user', 'device', 'trunk', 'provider', 'route']
+
+type Raw = Record<string, unknown>
+export type RecordInput = { id: string } & Raw
+export type NodeInput = Omit<RoutingNode, 'self'> & { self?: boolean }
+
+export interface SnapshotInput {
+  /** id of the answering node */
+  self: string
+  nodes?: NodeInput[]
+  users?: RecordInput[]
+  devices?: RecordInput[]
+  trunks?: RecordInput[]
+  providers?: RecordInput[]
+  routes?: RecordInput[]
+  contacts?: RoutingContact[]
+  /** trunk id → channels in use */
+  channels?: Record<string, number>
+  /** ids of devices that are busy */
+  busy?: string[]
+  settings?: Partial<RoutingSettings>
+  index?: RouteIndexOptions
+}
+
+const byId = (a: { id: string }, b: { id: string }): number => a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+const contactKey = (node: string, id: string): string => node + '\n' + id
+
+function insertSorted<T extends { id: string }> (list: T[], item: T): void {
+  let i = list.length
+  while (i > 0 && byId(list[i - 1]!, item) > 0) i--
+  list.splice(i, 0, item)
+}
+
+export class MemorySnapshot implements RoutingSnapshot {
+  readonly settings: RoutingSettings
+  readonly #selfId: string
+  readonly #nodes = new Map<string, RoutingNode>()
+  readonly #nodeByName = new Map<string, string>()
+  readonly #users = new Map<string, UserView>()
+  readonly #ext = new Map<string, string[]>()
+  readonly #devices = new Map<string, DeviceView>()
+  readonly #devicesByUser = new Map<string, DeviceView[]>()
+  readonly #contacts = new Map<string, RoutingContact[]>()
+  readonly #contactByKey = new Map<string, RoutingContact>()
+  readonly #trunks = new Map<string, TrunkView>()
+  readonly #providers = new Map<string, ProviderView>()
+  readonly #routes: RouteIndex
+  readonly #prefixes = new PrefixIndex()
+  readonly #channels = new Map<string, number>()
+  readonly #busy = new Set<string>()
+  readonly #invalid = new Map<string, string>()
+
+  constructor (input: SnapshotInput) {
+    this.#selfId = input.self
+    this.settings = Object.freeze({ ...DEFAULT_ROUTING_SETTINGS, ...input.settings })
+    this.#routes = new RouteIndex([], input.index)
+    for (const n of input.nodes ?? []) this.setNode(n)
+    const lists: Array<[RoutingRecordType, RecordInput[] | undefined]> = [
+      ['user', input.users], ['device', input.devices], ['trunk', input.trunks],
+      ['provider', input.providers], ['route', input.routes]
+    ]
+    for (const [type, list] of lists) for (const { id, ...fields } of list ?? []) this.put(type, id, fields)
+    for (const c of input.contacts ?? []) this.putContact(c)
+    for (const [trunk, n] of Object.entries(input.channels ?? {})) this.setChannels(trunk, n)
+    for (const d of input.busy ?? []) this.setBusy(d, true)
+  }
+
+  // ---- updates -------------------------------------------------------------
+
+  /** Applies a store change event: `after` undefined means the record is gone. Other types are ignored. */
+  applyChange (change: { type: string, id: string, after?: Raw | undefined }): void {
+    if (!(ROUTING_RECORD_TYPES as readonly string[]).includes(change.type)) return
+    const type = change.type as RoutingRecordType
+    if (change.after === undefined) this.remove(type, change.id)
+    else this.put(type, change.id, change.after)
+  }
+
+  /** Adds or replaces a record from its fields. */
+  put (type: RoutingRecordType, id: string, fields: Raw): void {
+    this.remove(type, id)
+    const f = typeof fields === 'object' && fields !== null ? fields : {}
+    switch (type) {
+      case 'user': {
+        const u = userView(id, f)
+        if (u === undefined) break
+        this.#users.set(id, u)
+        for (const e of u.extensions) {
+          const list = this.#ext.get(e) ?? []
+          list.push(id)
+          list.sort()
+          this.#ext.set(e, list)
+        }
+        return
+      }
+      case 'device': {
+        const d = deviceView(id, f)
+        if (d === undefined) break
+        this.#devices.set(id, d)
+        if (d.user !== undefined) {
+          const list = this.#devicesByUser.get(d.user) ?? []
+          insertSorted(list, d)
+          this.#devicesByUser.set(d.user, list)
+        }
+        return
+      }
+      case 'trunk': {
+        const t = trunkView(id, f)
+        if (t === undefined) break
+        this.#trunks.set(id, t)
+        return
+      }
+      case 'provider': {
+        const p = providerView(id, f)
+        if (p === undefined) break
+        this.#providers.set(id, p)
+        this.#prefixes.put(p)
+        return
+      }
+      case 'route': {
+        const r = routeView(id, f)
+        if (r === undefined) break
+        this.#routes.put(r)
+        const why = this.#routes.invalid().get(id)
+        if (why !== undefined) this.#invalid.set('route/' + id, why)
+        return
+      }
+    }
+    this.#invalid.set(type + '/' + id, 'fields unusable for routing')
+  }
+
+  remove (type: RoutingRecordType, id: string): void {
+    this.#invalid.delete(type + '/' + id)
+    switch (type) {
+      case 'user': {
+        const u = this.#users.get(id)
+        if (u === undefined) return
+        this.#users.delete(id)
+        for (const e of u.extensions) {
+          const list = this.#ext.get(e)?.filter((x) => x !== id)
+          if (list === undefined || list.length === 0) this.#ext.delete(e)
+          else this.#ext.set(e, list)
+        }
+        return
+      }
+      case 'device': {
+        const d = this.#devices.get(id)
+        if (d === undefined) return
+        this.#devices.delete(id)
+        if (d.user !== undefined) {
+          const list = this.#devicesByUser.get(d.user)?.filter((x) => x.id !== id)
+          if (list === undefined || list.length === 0) this.#devicesByUser.delete(d.user)
+          else this.#devicesByUser.set(d.user, list)
+        }
+        return
+      }
+      case 'trunk': this.#trunks.delete(id); return
+      case 'provider': this.#providers.delete(id); this.#prefixes.delete(id); return
+      case 'route': this.#routes.delete(id)
+    }
+  }
+
+  setNode (n: NodeInput): void {
+    const old = this.#nodes.get(n.id)
+    if (old !== undefined && this.#nodeByName.get(old.name) === old.id) this.#nodeByName.delete(old.name)
+    const node: RoutingNode = Object.freeze({ ...n, self: n.id === this.#selfId })
+    this.#nodes.set(n.id, node)
+    const holder = this.#nodeByName.get(node.name)
+    if (holder === undefined || node.id < holder) this.#nodeByName.set(node.name, node.id)
+  }
+
+  removeNode (id: string): void {
+    const old = this.#nodes.get(id)
+    if (old === undefined) return
+    this.#nodes.delete(id)
+    if (this.#nodeByName.get(old.name) === id) {
+      this.#nodeByName.delete(old.name)
+      for (const n of this.#nodes.values()) this.setNode(n) // another node may share the name
+    }
+  }
+
+  putContact (c: RoutingContact): void {
+    this.removeContact(c.node, c.id)
+    this.#contactByKey.set(contactKey(c.node, c.id), c)
+    const list = this.#contacts.get(c.device) ?? []
+    list.push(c)
+    this.#contacts.set(c.device, list)
+  }
+
+  removeContact (node: string, id: string): void {
+    const key = contactKey(node, id)
+    const c = this.#contactByKey.get(key)
+    if (c === undefined) return
+    this.#contactByKey.delete(key)
+    const list = this.#contacts.get(c.device)?.filter((x) => x !== c)
+    if (list === undefined || list.length === 0) this.#contacts.delete(c.device)
+    else this.#contacts.set(c.device, list)
+  }
+
+  /** Replaces every contact owned by `node` (a full soft-state refresh from that node). */
+  replaceContacts (node: string, contacts: Iterable<RoutingContact>): void {
+    for (const c of [...this.#contactByKey.values()]) if (c.node === node) this.removeContact(node, c.id)
+    for (const c of contacts) if (c.node === node) this.putContact(c)
+  }
+
+  setChannels (trunkId: string, n: number | undefined): void {
+    if (n === undefined || !Number.isFinite(n)) this.#channels.delete(trunkId)
+    else this.#channels.set(trunkId, n)
+  }
+
+  setBusy (deviceId: string, busy: boolean): void {
+    if (busy) this.#busy.add(deviceId)
+    else this.#busy.delete(deviceId)
+  }
+
+  /** `type/id` → why the record is left out of routing */
+  invalid (): ReadonlyMap<string, string> { return this.#invalid }
+
+  get routeCount (): number { return this.#routes.size }
+
+  // ---- RoutingSnapshot -----------------------------------------------------
+
+  self (): RoutingNode {
+    return this.#nodes.get(this.#selfId) ?? { id: this.#selfId, name: this.#selfId.slice(0, 16), state: 'alive', self: true }
+  }
+
+  node (idOrName: string): RoutingNode | undefined {
+    const n = this.#nodes.get(idOrName)
+    if (n !== undefined) return n
+    const id = this.#nodeByName.get(idOrName)
+    return id === undefined ? undefined : this.#nodes.get(id)
+  }
+
+  nodes (): Iterable<RoutingNode> { return this.#nodes.values() }
+
+  userByExtension (exten: string): UserView | undefined {
+    const ids = this.#ext.get(exten)
+    return ids === undefined ? undefined : this.#users.get(ids[0]!)
+  }
+
+  user (id: string): UserView | undefined { return this.#users.get(id) }
+  devicesOfUser (userId: string): readonly DeviceView[] { return this.#devicesByUser.get(userId) ?? [] }
+  device (id: string): DeviceView | undefined { return this.#devices.get(id) }
+  contactsOf (deviceId: string): readonly RoutingContact[] { return this.#contacts.get(deviceId) ?? [] }
+  trunk (id: string): TrunkView | undefined { return this.#trunks.get(id) }
+  provider (id: string): ProviderView | undefined { return this.#providers.get(id) }
+  matchRoutes (exten: string, context: string | undefined): readonly RouteMatch[] { return this.#routes.match(exten, context) }
+  providerRates (number: string): readonly ProviderRate[] { return this.#prefixes.rates(number) }
+  channelsInUse (trunkId: string): number | undefined { return this.#channels.get(trunkId) }
+  deviceBusy (deviceId: string): boolean { return this.#busy.has(deviceId) }
+}

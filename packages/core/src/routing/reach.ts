@@ -1,0 +1,126 @@
+/**
+ * Reaching users and devices through their live registrations anywhere in
+ * the cluster.
+ *
+ * Each device is placed on one node: among its unexpired registrations on
+ * nodes that can be reached (this node, or a peer that is not dead and has an
+ * inter-node endpoint), registrations on healthy nodes (alive, or this node)
+ * come before those on suspect nodes, then the freshest (`updated`) wins, then
+ * this node, then the lower node id. One leg per device, so a phone
+ * registered on two nodes rings once.
+ *
+ * Legs: a device placed here is `PJSIP/<device>`; devices placed on node X go
+ * through X's inter-node endpoint. For a user, when X would ring exactly the
+ * devices placed on it (it holds no other live registration of the user), one
+ * leg `PJSIP/<extension>@fed-X` suffices; otherwise each device is handed
+ * over as `d~<device>`. All legs ring in parallel (one alternative, `&`).
+ * A call that came in from another node only uses registrations held here.
+ */
+import { hopEndpoint, note, stateOf, type DecisionCtx, type Failure } from './context.js'
+import { endpointDial, hopExten, localDial } from './dialstring.js'
+import type { DeviceView, DialAlternative, DialLeg, RoutingNode, UserView } from './types.js'
+
+interface Placement { readonly device: DeviceView, readonly node: RoutingNode, readonly updated: number, readonly rank: number }
+type Miss = 'disabled' | 'busy' | 'unregistered' | 'dead'
+
+/** Is placement `a` preferable to `b`? healthy node, fresher, here, lower node id. */
+function preferable (ctx: DecisionCtx, a: Placement, b: Placement): boolean {
+  if (a.rank !== b.rank) return a.rank < b.rank
+  if (a.updated !== b.updated) return a.updated > b.updated
+  const al = a.node.id === ctx.here.id
+  if (al !== (b.node.id === ctx.here.id)) return al
+  return a.node.id < b.node.id
+}
+
+function locate (ctx: DecisionCtx, device: DeviceView): Placement | Miss {
+  if (!device.enabled) return 'disabled'
+  if (ctx.snap.deviceBusy(device.id)) return 'busy'
+  let best: Placement | undefined
+  let sawUnreachable = false
+  for (const c of ctx.snap.contactsOf(device.id)) {
+    if (!(c.expires > ctx.now)) continue
+    const node = ctx.snap.node(c.node)
+    const local = node?.id === ctx.here.id
+    if (node === undefined || (!local && (ctx.inbound || hopEndpoint(ctx, node) === undefined))) {
+      if (!ctx.inbound) sawUnreachable = true
+      continue
+    }
+    const p: Placement = { device, node, updated: c.updated, rank: stateOf(ctx, node) === 'alive' ? 0 : 1 }
+    if (best === undefined || preferable(ctx, p, best)) best = p
+  }
+  return best ?? (sawUnreachable ? 'dead' : 'unregistered')
+}
+
+/** Devices of `all` that node `node` would ring itself for a hop to the user. */
+function liveOn (ctx: DecisionCtx, all: readonly DeviceView[], node: RoutingNode): number {
+  let n = 0
+  for (const d of all) {
+    if (!d.enabled || ctx.snap.deviceBusy(d.id)) continue
+    if (ctx.snap.contactsOf(d.id).some((c) => c.node === node.id && c.expires > ctx.now)) n++
+  }
+  return n
+}
+
+export interface Reached { alternative?: DialAlternative, failure?: Failure }
+
+/**
+ * Rings `devices` in parallel. With `user`, the devices are that user's (hops
+ * may then use the extension `exten`, or the user's first one).
+ */
+export function reachDevices (ctx: DecisionCtx, devices: readonly DeviceView[], user?: UserView, exten?: string): Reached {
+  const placed: Placement[] = []
+  const miss = { disabled: 0, busy: 0, unregistered: 0, dead: 0 }
+  for (const d of devices) {
+    const r = locate(ctx, d)
+    if (typeof r === 'string') {
+      miss[r]++
+      note(ctx, `device ${d.id}: ${r === 'dead' ? 'registered only on unreachable nodes' : r === 'unregistered' ? 'no live registration' : r}`)
+      continue
+    }
+    placed.push(r)
+    note(ctx, `device ${d.id}: registered on ${r.node.id === ctx.here.id ? 'this node' : `node ${r.node.name} (${r.node.state})`}`)
+  }
+  if (placed.length === 0) {
+    if (devices.length === miss.disabled) return { failure: { status: 'UNAVAILABLE', reason: 'no-device' } }
+    if (miss.busy > 0) return { failure: { status: 'BUSY', reason: 'all-busy' } }
+    if (miss.dead > 0) return { failure: { status: 'UNAVAILABLE', reason: 'nodes-down' } }
+    return { failure: { status: 'UNAVAILABLE', reason: 'not-registered' } }
+  }
+
+  const legs: DialLeg[] = []
+  const remote = new Map<string, Placement[]>()
+  for (const p of placed) {
+    if (p.node.id === ctx.here.id) {
+      const dial = localDial(ctx.tech, p.device.id)
+      if (dial !== undefined) legs.push({ dial, device: p.device.id })
+    } else {
+      const list = remote.get(p.node.id)
+      if (list === undefined) remote.set(p.node.id, [p])
+      else list.push(p)
+    }
+  }
+  const userExten = user === undefined ? undefined : exten !== undefined && user.extensions.includes(exten) ? exten : user.extensions[0]
+  for (const list of remote.values()) {
+    const node = list[0]!.node
+    const endpoint = hopEndpoint(ctx, node)!
+    if (user !== undefined && liveOn(ctx, devices, node) === list.length) {
+      const hop = hopExten(userExten !== undefined ? { kind: 'exten', exten: userExten } : { kind: 'user', user: user.id })
+      const dial = endpointDial(ctx.tech, endpoint, hop)
+      if (dial !== undefined) { legs.push({ dial, user: user.id, via: node.name }); continue }
+    }
+    for (const p of list) {
+      const dial = endpointDial(ctx.tech, endpoint, hopExten({ kind: 'device', device: p.device.id }))
+      if (dial !== undefined) legs.push({ dial, device: p.device.id, via: node.name })
+    }
+  }
+  if (legs.length === 0) return { failure: { status: 'UNAVAILABLE', reason: 'not-registered' } }
+  return {
+    alternative: { dial: legs.map((l) => l.dial).join('&'), timeout: ctx.snap.settings.ringTimeout, kind: 'endpoint', legs }
+  }
+}
+
+export function reachUser (ctx: DecisionCtx, user: UserView, exten?: string): Reached {
+  const devices = ctx.snap.devicesOfUser(user.id)
+  note(ctx, `user ${user.id} has ${devices.length} device(s)`)
+  return reachDevices(ctx, devices, user, exten)
+}
