@@ -110,5 +110,5 @@ export function rowIdFromCriteria (family: string, keys: readonly string[], crit
     if (c === undefined || c.value.length === 0) return undefined
     values.push(c.value)
   }
-  return rowId(family, values)
+  try { return rowId(family, values) } catch { return undefined }
 }
