@@ -24,6 +24,10 @@ export const ERRORS = {
   FED_ERR_JOIN_STRING: 'Invalid cluster join string',
   FED_ERR_PEER_ADDRESS: 'Invalid peer address (expected <public key>@<host>:<port> or <host>:<port>)',
   FED_ERR_IMPORT_LINE: 'An import line could not be imported',
+  FED_ERR_BAD_REQUEST: 'The request is malformed',
+  FED_ERR_UNKNOWN_TABLE: 'No table definition for this realtime family',
+  FED_ERR_TABLE_NOT_EMPTY: 'The table still has rows',
+  FED_ERR_READ_ONLY_FIELD: 'This field cannot be changed through this API',
   FED_ERR_REALTIME_REQUEST: 'Malformed realtime request (details.reason says why)',
   FED_ERR_INTERNAL: 'Internal error'
 } as const
