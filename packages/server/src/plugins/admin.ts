@@ -1,0 +1,79 @@
+/**
+ * The admin API scope (`/api/v1`): bearer-token auth on every route (also on
+ * its 404s, so unauthenticated clients learn nothing about routes), the
+ * record collections, table rows, conflicts, bulk import/export, and the
+ * plugins the composition root adds behind the same token (`apiPlugins`).
+ */
+import type { FastifyPluginAsync } from 'fastify'
+import { FedError, PLURAL } from '@federator/core'
+import { requireBearer } from '../auth.js'
+import { sendError } from '../http-errors.js'
+import { bulkPlugin } from './bulk.js'
+import { conflictsPlugin } from './conflicts.js'
+import type { AdminContext } from './context.js'
+import { nodesPlugin } from './nodes.js'
+import { collectionPlugin, type WriteKind } from './records.js'
+import { checkFamily, rowsPlugin } from './rows.js'
+
+export const API_PREFIX = '/api/v1'
+
+export interface ApiPlugin {
+  plugin: FastifyPluginAsync
+  /** below /api/v1, e.g. '/cluster' */
+  prefix?: string
+}
+
+export interface AdminOptions {
+  ctx: AdminContext
+  adminToken: string
+  apiPlugins?: ApiPlugin[]
+}
+
+export function adminPlugin (o: AdminOptions): FastifyPluginAsync {
+  const { ctx } = o
+  const { store } = ctx
+
+  /** A table definition cannot go away, nor change its key columns, while it has rows. */
+  async function tableGuard (kind: WriteKind, id: string, set: Record<string, unknown> | undefined): Promise<void> {
+    if (kind === 'create') return
+    if (kind !== 'delete' && !(set !== undefined && 'keys' in set)) return
+    const hasRows = (await store.list('row', { prefix: id + '/', limit: 1 })).length > 0
+    if (!hasRows) return
+    if (kind === 'delete') throw new FedError('FED_ERR_TABLE_NOT_EMPTY', `Table ${id} still has rows; delete them first`)
+    const current = await store.get('table', id)
+    if (current !== undefined && JSON.stringify(current.keys) !== JSON.stringify(set!.keys)) {
+      throw new FedError('FED_ERR_TABLE_NOT_EMPTY', `Table ${id} has rows; its key columns cannot change`)
+    }
+  }
+
+  return async (api) => {
+    const known = new Set<string>()
+    api.addHook('onRoute', (r) => {
+      const first = r.url.slice(API_PREFIX.length).split('/')[1]
+      if (first !== undefined && first !== '' && !first.startsWith(':')) known.add(first)
+    })
+    api.addHook('onRequest', requireBearer(o.adminToken))
+    api.setNotFoundHandler((req, reply) => {
+      const path = (req.url.split('?')[0] ?? '').slice(API_PREFIX.length)
+      const first = path.split('/')[1] ?? ''
+      if (first !== '' && !known.has(first)) {
+        return sendError(reply, new FedError('FED_ERR_UNKNOWN_TYPE', `Unknown collection ${JSON.stringify(safeDecode(first))} (collections: ${[...known].sort().join(', ')})`))
+      }
+      return sendError(reply, new FedError('FED_ERR_ROUTE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`))
+    })
+
+    for (const type of ['user', 'device', 'trunk', 'provider', 'route'] as const) {
+      await api.register(collectionPlugin({ ctx, type }), { prefix: '/' + PLURAL[type] })
+    }
+    await api.register(collectionPlugin({ ctx, type: 'table', checkId: checkFamily, guard: tableGuard }), { prefix: '/tables' })
+    await api.register(rowsPlugin(ctx), { prefix: '/tables/:family/rows' })
+    await api.register(nodesPlugin(ctx), { prefix: '/nodes' })
+    await api.register(conflictsPlugin(ctx), { prefix: '/conflicts' })
+    await api.register(bulkPlugin(ctx))
+    for (const p of o.apiPlugins ?? []) await api.register(p.plugin, p.prefix !== undefined ? { prefix: p.prefix } : {})
+  }
+}
+
+function safeDecode (s: string): string {
+  try { return decodeURIComponent(s) } catch { return s }
+}
