@@ -33,7 +33,6 @@
 import { FedError } from '../errors.js'
 import { HOP_PATTERNS } from './dialstring.js'
 import { dialKey, timeoutKey } from './encode.js'
-import type { RoutingRow } from './internode.js'
 import { DEFAULT_MAX_ALTERNATIVES, type Tech } from './types.js'
 
 /** Patterns of a generated context: numbers starting with a digit, `+`, `*` or `#`. */
@@ -43,6 +42,17 @@ export const ROUTE_VAR = 'FEDROUTE'
 export const ROUTE_HASH = 'fedroute'
 /** pbx_realtime `appdata` column width */
 export const MAX_APPDATA = 256
+
+/** One row of the realtime `extensions` family. */
+export interface ExtensionRow {
+  context: string
+  exten: string
+  /** integer ≥ 1, as text */
+  priority: string
+  app: string
+  appdata: string
+  [column: string]: string
+}
 
 export interface DialplanOptions {
   /** the context the rows belong to (the `switch => Realtime/<context>@extensions` one) */
@@ -65,7 +75,7 @@ const CONTEXT = /^[A-Za-z0-9_.-]{1,80}$/
 // pasted raw into ${CURL(…)}: no comma, quote, backslash, brackets, $ { }, whitespace; no query string
 const URL_SAFE = /^https?:\/\/[A-Za-z0-9.:\-_~/%@!*'+;=]+$/
 
-export function generatedDialplan (opts: DialplanOptions): RoutingRow[] {
+export function generatedDialplan (opts: DialplanOptions): ExtensionRow[] {
   const { context } = opts
   if (!CONTEXT.test(context)) throw new FedError('FED_ERR_CONFIG', `dialplan context ${JSON.stringify(context)} is not valid`)
   if (!URL_SAFE.test(opts.routeUrl)) {
@@ -100,7 +110,7 @@ export function generatedDialplan (opts: DialplanOptions): RoutingRow[] {
   program.push(['Hangup', ''], ['Hangup', H('cause')], ['Hangup', '41'])
 
   const patterns = [...(opts.patterns ?? DEFAULT_DIALPLAN_PATTERNS), ...(opts.inbound === true ? HOP_PATTERNS : [])]
-  const rows: RoutingRow[] = []
+  const rows: ExtensionRow[] = []
   for (const exten of patterns) {
     program.forEach(([app, appdata], i) => {
       if (appdata.length > MAX_APPDATA) throw new FedError('FED_ERR_CONFIG', `generated appdata longer than ${MAX_APPDATA}: ${app}(${appdata.slice(0, 40)}…)`)

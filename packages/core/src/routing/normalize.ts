@@ -102,7 +102,9 @@ function targetOf (v: unknown): RouteTarget | undefined {
     case 'device': { const device = id('device'); return device === undefined ? undefined : { kind: 'device', device } }
     case 'trunk': { const trunk = id('trunk'); return trunk === undefined ? undefined : { kind: 'trunk', trunk } }
     case 'provider': { const provider = id('provider'); return provider === undefined ? undefined : { kind: 'provider', provider } }
-    case 'lcr': return v.providers === undefined ? { kind: 'lcr' } : { kind: 'lcr', providers: strings(v.providers, SAFE_ID) }
+    case 'lcr':
+      if (v.providers === undefined || v.providers === null) return { kind: 'lcr' }
+      return Array.isArray(v.providers) ? { kind: 'lcr', providers: strings(v.providers, SAFE_ID) } : undefined
     default: return undefined
   }
 }
