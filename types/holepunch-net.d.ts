@@ -22,7 +22,7 @@ declare module 'hyperdht' {
       readonly remotePublicKey: Buffer
       readonly handshakeHash: Buffer | null
       readonly isInitiator: boolean
-      readonly rawStream: { remoteHost?: string, remotePort?: number } | null
+      readonly rawStream: { remoteHost?: string | null, remotePort?: number } | null
       readonly opened: Promise<boolean>
       readonly destroyed: boolean
       readonly rawBytesRead: number

@@ -1,0 +1,172 @@
+/**
+ * Node health, the first user of soft state: every node publishes
+ * (kind 'node', key 'health') its name, version, SIP address, writer key,
+ * load and uptime every `heartbeatMs`, with a TTL of `deadAfterMissed`
+ * heartbeats. Each node runs a failure detector over what it receives:
+ * a node is `alive` while fewer than `suspectAfterMissed` of its heartbeats
+ * are missing, `suspect` until `deadAfterMissed` are missing, then `dead`
+ * (it is forgotten `forgetDeadAfterMs` later). The period used is the one the
+ * sender states in its heartbeat, so nodes with different settings agree. A
+ * node that shuts down cleanly removes its item: peers mark it dead at once.
+ */
+import { EventEmitter } from 'node:events'
+import os from 'node:os'
+import type { SoftChange, SoftState } from './soft-state.js'
+
+export const HEALTH_KIND = 'node'
+export const HEALTH_KEY = 'health'
+
+export type NodeState = 'alive' | 'suspect' | 'dead'
+
+export interface HealthInfo {
+  name?: string
+  version?: string
+  sipAddress?: string
+  writerKey?: string
+  load?: number[]
+  /** seconds */
+  uptime?: number
+  /** the sender's heartbeat period, ms */
+  interval?: number
+  [field: string]: unknown
+}
+
+export interface NodeStatus {
+  swarmKey: string
+  state: NodeState
+  self: boolean
+  /** ms since the last heartbeat was received (0 for this node) */
+  lastSeenAgoMs: number
+  /** true when the node announced its shutdown */
+  left: boolean
+  info: HealthInfo
+}
+
+export interface StateTransition { swarmKey: string, name: string | undefined, from: NodeState | null, to: NodeState }
+
+/** The failure detector's rule (pure). */
+export function nodeState (elapsedMs: number, intervalMs: number, suspectAfterMissed: number, deadAfterMissed: number): NodeState {
+  const missed = Math.floor(Math.max(0, elapsedMs) / intervalMs)
+  if (missed < suspectAfterMissed) return 'alive'
+  if (missed < deadAfterMissed) return 'suspect'
+  return 'dead'
+}
+
+export interface HealthOptions {
+  /** static fields of our heartbeat (name, version, sipAddress, writerKey…) */
+  info: () => HealthInfo
+  heartbeatMs: number
+  suspectAfterMissed: number
+  deadAfterMissed: number
+  forgetDeadAfterMs: number
+  now?: () => number
+}
+
+interface Peer { lastSeen: number, info: HealthInfo, state: NodeState, left: boolean }
+
+const MIN_INTERVAL = 50
+const MAX_INTERVAL = 600_000
+
+export class NodeHealth extends EventEmitter {
+  private readonly peers = new Map<string, Peer>()
+  private readonly now: () => number
+  private publishTimer: NodeJS.Timeout | null = null
+  private checkTimer: NodeJS.Timeout | null = null
+  private started = false
+
+  private readonly onchange = (c: SoftChange): void => {
+    if (c.kind !== HEALTH_KIND || c.local || c.reason === 'expire') return
+    const now = this.now()
+    const p = this.peers.get(c.owner)
+    if (c.reason === 'remove') {
+      if (p !== undefined) { p.left = true; this.transition(c.owner, p, 'dead') }
+      return
+    }
+    const info = (c.value !== null && typeof c.value === 'object' ? c.value : {}) as HealthInfo
+    if (p === undefined) {
+      const fresh: Peer = { lastSeen: now, info, state: 'alive', left: false }
+      this.peers.set(c.owner, fresh)
+      this.emit('state', { swarmKey: c.owner, name: info.name, from: null, to: 'alive' } satisfies StateTransition)
+      return
+    }
+    p.lastSeen = now
+    p.info = info
+    p.left = false
+    this.transition(c.owner, p, 'alive')
+  }
+
+  constructor (private readonly soft: SoftState, private readonly opts: HealthOptions) {
+    super()
+    this.now = opts.now ?? Date.now
+  }
+
+  start (): void {
+    if (this.started) return
+    this.started = true
+    this.soft.on('change', this.onchange)
+    this.publish()
+    this.publishTimer = setInterval(() => this.publish(), this.opts.heartbeatMs)
+    this.checkTimer = setInterval(() => this.check(), Math.max(MIN_INTERVAL, Math.floor(this.opts.heartbeatMs / 2)))
+    this.publishTimer.unref()
+    this.checkTimer.unref()
+  }
+
+  /** Stops heartbeats and tells peers we are leaving (removes our item). */
+  stop (): void {
+    if (!this.started) return
+    this.started = false
+    if (this.publishTimer !== null) clearInterval(this.publishTimer)
+    if (this.checkTimer !== null) clearInterval(this.checkTimer)
+    this.publishTimer = this.checkTimer = null
+    this.soft.off('change', this.onchange)
+    this.soft.remove(HEALTH_KIND, HEALTH_KEY)
+  }
+
+  private heartbeat (): HealthInfo {
+    return { ...this.opts.info(), load: os.loadavg().map(x => Math.round(x * 100) / 100), uptime: Math.round(process.uptime()), interval: this.opts.heartbeatMs }
+  }
+
+  private publish (): void {
+    this.soft.publish(HEALTH_KIND, HEALTH_KEY, this.heartbeat(), this.opts.heartbeatMs * this.opts.deadAfterMissed)
+  }
+
+  private intervalOf (p: Peer): number {
+    const i = p.info.interval
+    return typeof i === 'number' && Number.isFinite(i) ? Math.min(MAX_INTERVAL, Math.max(MIN_INTERVAL, i)) : this.opts.heartbeatMs
+  }
+
+  /** Re-evaluates every node's state (also called by the timer). */
+  check (): void {
+    const now = this.now()
+    for (const [key, p] of this.peers) {
+      const elapsed = now - p.lastSeen
+      if (p.state === 'dead' && elapsed > this.opts.forgetDeadAfterMs) {
+        this.peers.delete(key)
+        continue
+      }
+      if (p.left) continue
+      this.transition(key, p, nodeState(elapsed, this.intervalOf(p), this.opts.suspectAfterMissed, this.opts.deadAfterMissed))
+    }
+  }
+
+  private transition (key: string, p: Peer, to: NodeState): void {
+    if (p.state === to) return
+    const from = p.state
+    p.state = to
+    this.emit('state', { swarmKey: key, name: p.info.name, from, to } satisfies StateTransition)
+  }
+
+  nodes (): NodeStatus[] {
+    const now = this.now()
+    const out: NodeStatus[] = [{ swarmKey: this.soft.owner, state: 'alive', self: true, lastSeenAgoMs: 0, left: false, info: this.heartbeat() }]
+    for (const [key, p] of this.peers) {
+      out.push({ swarmKey: key, state: p.state, self: false, lastSeenAgoMs: now - p.lastSeen, left: p.left, info: p.info })
+    }
+    return out
+  }
+
+  stateOf (swarmKey: string): NodeState | undefined {
+    if (swarmKey === this.soft.owner) return 'alive'
+    return this.peers.get(swarmKey)?.state
+  }
+}

@@ -1,0 +1,380 @@
+/**
+ * The node's peer-to-peer networking, composed: a HyperDHT the node creates
+ * itself (explicit host, port and bootstrap list), hyperswarm over it, the
+ * discovery modes (DHT topic, static peers, LAN multicast; any combination),
+ * admission on every connection, then replication, log exchange and soft
+ * state on admitted ones, and node health on top of soft state.
+ *
+ * A node that is not in a cluster (`join: null`) opens no socket at all.
+ * Nothing in `ready()` waits for the DHT: an unreachable bootstrap only
+ * produces a rate-limited warning. See docs/federation.md.
+ */
+import { EventEmitter } from 'node:events'
+import Hyperswarm from 'hyperswarm'
+import type HyperDHT from 'hyperdht'
+import type { Logger } from 'pino'
+import { parseJoinString, type JoinInfo } from './cluster.js'
+import { createDht, WarnLimiter, type AddressBookDHT } from './dht.js'
+import { NodeHealth, type HealthInfo, type NodeStatus } from './health.js'
+import { LanDiscovery, LAN_GROUP, LAN_PORT, resolveLanInterface, type LanOptions } from './lan.js'
+import { LogAnnouncer } from './log-exchange.js'
+import { parseStaticPeer, type HostPort, type StaticPeer } from './peer-address.js'
+import { PeerConnection, type Discovery, type PeerContext } from './peer.js'
+import { SoftGossip } from './soft-gossip.js'
+import { SoftState } from './soft-state.js'
+import { tunables as mergeTunables, type Tunables } from './tunables.js'
+import type { KeyPair, ReplicatedLogs } from './types.js'
+import { networkStatus, type NetworkStatus } from './status.js'
+
+export interface NetworkOptions {
+  logs: ReplicatedLogs
+  log: Logger
+  /** the cluster to join (parsed or a join string); null: not in a cluster, no networking */
+  join: JoinInfo | string | null
+  /** the swarm identity; default: derived from the corestore (`createKeyPair('federator-swarm')`) */
+  keyPair?: KeyPair
+  /** address the DHT socket binds: '0.0.0.0' for every interface, '127.0.0.1' in tests */
+  host: string
+  /** UDP port (default 49737; 0 = any free port) */
+  port?: number
+  /** DHT bootstrap nodes; empty or absent: no DHT topic (static and LAN peers only). Join-string hints are added. */
+  bootstrap?: HostPort[]
+  /** static peers `publicKey@host:port`; join-string hints are added */
+  peers?: Array<StaticPeer | string>
+  /** LAN multicast discovery */
+  lan?: false | LanOptions
+  /** true when this swarm key belongs to a revoked node: refused at connect, dropped when connected */
+  isRevoked?: (swarmKeyHex: string) => boolean
+  /** fields of this node's heartbeat (name, version, sipAddress); writerKey is added */
+  health?: HealthInfo | (() => HealthInfo)
+  tunables?: Partial<Tunables>
+  /** how long close() waits for connections to flush their last messages */
+  closeGraceMs?: number
+}
+
+export class Network extends EventEmitter {
+  readonly tunables: Tunables
+  readonly join: JoinInfo | null
+  private readonly log: Logger
+  private readonly warn: WarnLimiter
+  private readonly staticPeers = new Map<string, StaticPeer>()
+  private readonly lanPeers = new Set<string>()
+  private readonly connections = new Set<PeerConnection>()
+  private readonly timers: NodeJS.Timeout[] = []
+  readonly rejected: Record<string, number> = {}
+  firewalled = 0
+  private swarm: Hyperswarm | null = null
+  private dht: AddressBookDHT | null = null
+  private lan: LanDiscovery | null = null
+  private announcer: LogAnnouncer | null = null
+  private gossip: SoftGossip | null = null
+  private health: NodeHealth | null = null
+  private softState: SoftState | null = null
+  private keyPair: KeyPair | null = null
+  private boundAddress: HostPort | null = null
+  private opening: Promise<void> | null = null
+  private closing: Promise<void> | null = null
+
+  constructor (private readonly opts: NetworkOptions) {
+    super()
+    this.tunables = mergeTunables(opts.tunables)
+    this.log = opts.log.child({ module: 'net' })
+    this.warn = new WarnLimiter(this.log, this.tunables.warnIntervalMs)
+    this.join = typeof opts.join === 'string' ? parseJoinString(opts.join) : opts.join
+    for (const p of [...(opts.peers ?? []), ...(this.join?.peers ?? [])]) {
+      const sp = typeof p === 'string' ? parseStaticPeer(p) : p
+      this.staticPeers.set(sp.publicKey, sp)
+    }
+  }
+
+  get enabled (): boolean { return this.join !== null }
+  get swarmKey (): string | null { return this.keyPair?.publicKey.toString('hex') ?? null }
+  /** where the DHT socket listens (after ready) */
+  get address (): HostPort | null { return this.boundAddress }
+  /** the soft-state table (after ready, when enabled) */
+  get soft (): SoftState | null { return this.softState }
+
+  ready (): Promise<void> {
+    return (this.opening ??= this.open())
+  }
+
+  private async open (): Promise<void> {
+    if (this.join === null) {
+      this.log.info('not in a cluster: no peer networking')
+      return
+    }
+    const t = this.tunables
+    const kp = this.keyPair = this.opts.keyPair ?? await this.opts.logs.corestore.createKeyPair('federator-swarm')
+    if (this.closing !== null) return
+    const bootstrap = [...(this.opts.bootstrap ?? []), ...this.join.bootstrap]
+    const dht = this.dht = createDht({ host: this.opts.host, port: this.opts.port, bootstrap, keyPair: kp })
+    const swarm = this.swarm = new Hyperswarm({
+      dht,
+      keyPair: kp,
+      backoffs: t.reconnectBackoffMs,
+      firewall: (remote) => this.firewall(remote)
+    })
+    swarm.on('connection', (conn, info) => this.onconnection(conn, info))
+    await dht.bind()
+    const a = dht.address()
+    this.boundAddress = { host: a.host, port: a.port }
+    if (this.opts.port !== undefined && this.opts.port !== 0 && a.port !== this.opts.port) {
+      this.log.warn({ wanted: this.opts.port, port: a.port }, 'DHT port taken: listening on another one (static peers naming the old port will not reach us)')
+    }
+
+    const soft = this.softState = new SoftState({
+      keyPair: kp,
+      maxItems: t.softMaxItems,
+      maxItemBytes: t.softMaxItemBytes,
+      maxTtlMs: t.softMaxTtlMs,
+      isRevoked: (k) => this.isRevoked(k)
+    })
+    soft.on('change', (c) => this.emit('change', c))
+    this.gossip = new SoftGossip(soft, this.log.child({ module: 'soft' }), t.softFlushDelayMs, t.softBatchItems)
+    this.announcer = new LogAnnouncer(this.opts.logs, this.log.child({ module: 'logs' }), t.logAnnounceDelayMs, t.maxWritersPerMessage)
+    const h = this.opts.health
+    this.health = new NodeHealth(soft, {
+      info: () => ({ ...(typeof h === 'function' ? h() : h), writerKey: this.opts.logs.writerKey }),
+      heartbeatMs: t.heartbeatMs,
+      suspectAfterMissed: t.suspectAfterMissed,
+      deadAfterMissed: t.deadAfterMissed,
+      forgetDeadAfterMs: t.forgetDeadAfterMs
+    })
+    this.health.on('state', (s) => {
+      this.log.info(s, 'node state')
+      this.emit('node-state', s)
+    })
+    this.every(t.softSweepMs, () => soft.sweep())
+    this.health.start()
+
+    // the router entry for our key is set right after bind: incoming connections work from here on
+    const listening = swarm.listen().catch((err: unknown) => this.warn.warn('listen', { err }, 'DHT announce failed'))
+    await Promise.race([listening, new Promise(resolve => setImmediate(resolve))])
+
+    for (const p of this.staticPeers.values()) this.connectStatic(p)
+    if (bootstrap.length > 0) this.joinTopic(bootstrap)
+    if (this.opts.lan !== undefined && this.opts.lan !== false) await this.startLan(this.opts.lan)
+    this.opts.logs.on('applied', this.onapplied)
+    this.log.info({ cluster: this.join.cluster.id, swarmKey: this.swarmKey, address: this.boundAddress, bootstrap: bootstrap.length, static: this.staticPeers.size, lan: this.lan !== null }, 'network ready')
+  }
+
+  private every (ms: number, fn: () => void): void {
+    const timer = setInterval(fn, ms)
+    timer.unref()
+    this.timers.push(timer)
+  }
+
+  private isRevoked (swarmKey: string): boolean {
+    try {
+      return this.opts.isRevoked?.(swarmKey) === true
+    } catch (err) {
+      this.warn.warn('isRevoked', { err }, 'isRevoked callback failed')
+      return false
+    }
+  }
+
+  private firewall (remote: Buffer): boolean {
+    const key = remote.toString('hex')
+    if (!this.isRevoked(key)) return false
+    this.firewalled++
+    this.warn.warn('revoked:' + key, { swarmKey: key }, 'refused a revoked node')
+    return true
+  }
+
+  private discoveryOf (key: string, info: Hyperswarm.PeerInfo): Discovery {
+    if (this.staticPeers.has(key)) return 'static'
+    if (this.lanPeers.has(key)) return 'lan'
+    if (info.topics.length > 0) return 'dht'
+    return 'incoming'
+  }
+
+  private onconnection (conn: HyperDHT.NoiseSecretStream, info: Hyperswarm.PeerInfo): void {
+    conn.on('error', (err: Error) => this.log.debug({ err: err.message, swarmKey: conn.remotePublicKey.toString('hex') }, 'connection error'))
+    if (this.closing !== null || this.announcer === null || this.gossip === null || this.join === null) {
+      conn.destroy()
+      return
+    }
+    const key = conn.remotePublicKey.toString('hex')
+    const ctx: PeerContext = {
+      authKey: this.join.cluster.authKey,
+      admissionTimeoutMs: this.tunables.admissionTimeoutMs,
+      logs: this.opts.logs,
+      announcer: this.announcer,
+      gossip: this.gossip,
+      onadmitted: (p) => {
+        this.log.info({ swarmKey: p.swarmKey, discovery: p.discovery, direction: p.direction, ms: (p.admittedAt ?? 0) - p.connectedAt }, 'peer admitted')
+        this.emit('peer-admitted', p.status())
+      },
+      onrejected: (p, reason) => {
+        this.rejected[reason] = (this.rejected[reason] ?? 0) + 1
+        this.warn.warn('admission:' + p.swarmKey, { swarmKey: p.swarmKey, reason, remoteAddress: p.status().remoteAddress }, 'peer dropped: it did not prove the cluster secret')
+        this.emit('peer-rejected', { swarmKey: p.swarmKey, reason })
+      },
+      onclosed: (p) => {
+        this.connections.delete(p)
+        this.log.debug({ swarmKey: p.swarmKey }, 'peer connection closed')
+        this.emit('peer-closed', p.status())
+      }
+    }
+    const p = new PeerConnection(conn, info.client ? 'out' : 'in', info.client ? this.discoveryOf(key, info) : 'incoming', ctx)
+    this.connections.add(p)
+    conn.once('close', () => this.connections.delete(p))
+  }
+
+  private connectStatic (p: StaticPeer): void {
+    if (this.dht === null || this.swarm === null || p.publicKey === this.swarmKey) return
+    this.dht.book.set(p.publicKey, [{ host: p.host, port: p.port }])
+    this.swarm.joinPeer(Buffer.from(p.publicKey, 'hex'))
+  }
+
+  /** Adds a static peer at run time. */
+  addPeer (peer: StaticPeer | string): void {
+    const p = typeof peer === 'string' ? parseStaticPeer(peer) : peer
+    this.staticPeers.set(p.publicKey, p)
+    this.connectStatic(p)
+  }
+
+  private joinTopic (bootstrap: HostPort[]): void {
+    const swarm = this.swarm
+    const dht = this.dht
+    const join = this.join
+    if (swarm === null || dht === null || join === null) return
+    const discovery = swarm.join(join.cluster.topic, { server: true, client: true })
+    // peers that join at the same moment may miss each other until hyperswarm's next refresh (~10 min)
+    let delay = 0
+    for (const ms of this.tunables.refreshBackoffMs) {
+      delay += ms
+      const timer = setTimeout(() => {
+        if (this.closing === null) discovery.refresh().catch((err: unknown) => this.warn.warn('refresh', { err }, 'DHT refresh failed'))
+      }, delay)
+      timer.unref()
+      this.timers.push(timer)
+    }
+    const check = (): void => {
+      if (this.closing === null && dht.toArray().length === 0) {
+        this.warn.warn('bootstrap', { bootstrap: bootstrap.map(b => `${b.host}:${b.port}`) }, 'DHT bootstrap unreachable: no DHT nodes known (static and LAN peers still work)')
+      }
+    }
+    dht.fullyBootstrapped().then(check, check)
+    this.every(this.tunables.bootstrapCheckMs, check)
+  }
+
+  private async startLan (o: LanOptions): Promise<void> {
+    if (this.join === null || this.keyPair === null) return
+    const lan = this.lan = new LanDiscovery({
+      lanId: this.join.cluster.lanId,
+      publicKey: this.keyPair.publicKey,
+      interfaceAddress: resolveLanInterface(o.interface),
+      group: o.group ?? LAN_GROUP,
+      port: o.port ?? LAN_PORT,
+      intervalMs: this.tunables.lanIntervalMs,
+      address: () => this.boundAddress ?? { host: '0.0.0.0', port: 0 },
+      log: this.log.child({ module: 'lan' })
+    })
+    lan.on('peer', (key: string, addr: HostPort) => this.onlanpeer(key, addr))
+    await lan.start()
+    this.every(this.tunables.lanIntervalMs, () => {
+      for (const key of lan.expire(this.tunables.lanPeerTtlMs)) {
+        this.lanPeers.delete(key)
+        if (this.staticPeers.has(key)) continue
+        this.dht?.book.delete(key)
+        this.swarm?.leavePeer(Buffer.from(key, 'hex'))
+      }
+    })
+  }
+
+  private onlanpeer (key: string, addr: HostPort): void {
+    if (this.dht === null || this.swarm === null || this.closing !== null) return
+    const st = this.staticPeers.get(key)
+    this.dht.book.set(key, st === undefined ? [addr] : [addr, { host: st.host, port: st.port }])
+    const isNew = !this.lanPeers.has(key)
+    this.lanPeers.add(key)
+    if (isNew) this.log.info({ swarmKey: key, address: `${addr.host}:${addr.port}` }, 'found a peer on the LAN')
+    for (const p of this.connections) if (p.swarmKey === key) return
+    this.swarm.joinPeer(Buffer.from(key, 'hex'))
+  }
+
+  private readonly onapplied = (): void => {
+    if (this.opts.isRevoked === undefined || this.revocationCheck !== null) return
+    this.revocationCheck = setTimeout(() => { this.revocationCheck = null; this.dropRevoked() }, 100)
+  }
+
+  private revocationCheck: NodeJS.Timeout | null = null
+
+  /** Drops connections to nodes that are revoked now (also runs after the store applies entries). */
+  dropRevoked (): number {
+    let n = 0
+    for (const p of this.connections) {
+      if (!this.isRevoked(p.swarmKey)) continue
+      this.log.warn({ swarmKey: p.swarmKey }, 'dropping a connection to a revoked node')
+      p.destroy()
+      n++
+    }
+    return n
+  }
+
+  /** Publishes this node's soft-state value (kind, key); see SoftState. */
+  publish (kind: string, key: string, value: unknown, ttlMs: number): void {
+    this.requireSoft().publish(kind, key, value, ttlMs)
+  }
+
+  remove (kind: string, key: string): boolean {
+    return this.requireSoft().remove(kind, key)
+  }
+
+  get (kind: string): ReturnType<SoftState['get']> {
+    return this.softState?.get(kind) ?? []
+  }
+
+  private requireSoft (): SoftState {
+    if (this.softState === null) throw new Error(this.join === null ? 'not in a cluster: no soft state' : 'network not ready')
+    return this.softState
+  }
+
+  nodes (): NodeStatus[] {
+    return this.health?.nodes() ?? []
+  }
+
+  peers (): PeerConnection[] {
+    return [...this.connections]
+  }
+
+  status (): NetworkStatus {
+    return networkStatus({
+      enabled: this.enabled,
+      clusterId: this.join?.cluster.id ?? null,
+      swarmKey: this.swarmKey,
+      address: this.boundAddress,
+      dht: this.dht,
+      bootstrap: [...(this.opts.bootstrap ?? []), ...(this.join?.bootstrap ?? [])],
+      staticPeers: [...this.staticPeers.values()],
+      lan: this.lan,
+      connections: [...this.connections],
+      logs: this.join === null ? null : this.opts.logs,
+      soft: this.softState,
+      nodes: this.nodes(),
+      rejected: this.rejected,
+      firewalled: this.firewalled
+    })
+  }
+
+  close (): Promise<void> {
+    return (this.closing ??= this.shutdown())
+  }
+
+  private async shutdown (): Promise<void> {
+    await this.opening?.catch(() => {})
+    for (const t of this.timers) clearInterval(t)
+    if (this.revocationCheck !== null) clearTimeout(this.revocationCheck)
+    this.opts.logs.off('applied', this.onapplied)
+    this.health?.stop() // publishes our removal: peers mark us dead at once
+    this.gossip?.flushNow()
+    this.announcer?.close()
+    const grace = this.opts.closeGraceMs ?? 500
+    await Promise.all([...this.connections].map(p => p.end(grace)))
+    this.gossip?.close()
+    await this.lan?.close()
+    await this.swarm?.destroy()
+    this.log.info('network closed')
+  }
+}

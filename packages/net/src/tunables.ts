@@ -1,0 +1,75 @@
+/**
+ * Every timing and size limit of the network layer, in one place. Each one is
+ * overridable through `NetworkOptions.tunables` (tests shrink the intervals).
+ */
+export interface Tunables {
+  /** a peer that has not proven the cluster secret by then is dropped */
+  admissionTimeoutMs: number
+  /** writer-log announcements to a peer are batched for this long after a change */
+  logAnnounceDelayMs: number
+  /** most writer entries accepted in one announcement message */
+  maxWritersPerMessage: number
+  /** soft-state items relayed to peers are batched for this long */
+  softFlushDelayMs: number
+  /** soft-state items per message in the initial full-set exchange and in relays */
+  softBatchItems: number
+  /** largest encoded soft-state item body accepted (bytes) */
+  softMaxItemBytes: number
+  /** most soft-state items held (all owners); new owners' items beyond it are refused */
+  softMaxItems: number
+  /** how often expired soft-state items are dropped */
+  softSweepMs: number
+  /** longest TTL accepted on a soft-state item */
+  softMaxTtlMs: number
+  /** node health heartbeat period */
+  heartbeatMs: number
+  /** a node is suspect after this many missed heartbeats */
+  suspectAfterMissed: number
+  /** a node is dead after this many missed heartbeats (its health item expires then too) */
+  deadAfterMissed: number
+  /** dead nodes are forgotten after this long without a heartbeat */
+  forgetDeadAfterMs: number
+  /** delays of the extra DHT discovery refreshes after joining the topic */
+  refreshBackoffMs: number[]
+  /** hyperswarm reconnect backoffs (short, medium, long, explicit-peer long) */
+  reconnectBackoffMs: [number, number, number, number]
+  /** LAN: announcement period */
+  lanIntervalMs: number
+  /** LAN: a peer not heard for this long is forgotten (unless connected or static) */
+  lanPeerTtlMs: number
+  /** repeated warnings of one kind (unreachable bootstrap, failed admissions of one peer) at most this often */
+  warnIntervalMs: number
+  /** how often the DHT routing table is checked for an unreachable bootstrap */
+  bootstrapCheckMs: number
+}
+
+const DEFAULTS: Tunables = {
+  admissionTimeoutMs: 5000,
+  logAnnounceDelayMs: 50,
+  maxWritersPerMessage: 4096,
+  softFlushDelayMs: 5,
+  softBatchItems: 256,
+  softMaxItemBytes: 8192,
+  softMaxItems: 200_000,
+  softSweepMs: 1000,
+  softMaxTtlMs: 24 * 3600_000,
+  heartbeatMs: 2000,
+  suspectAfterMissed: 2,
+  deadAfterMissed: 5,
+  forgetDeadAfterMs: 3600_000,
+  refreshBackoffMs: [1000, 2000, 4000, 8000, 16000, 32000],
+  reconnectBackoffMs: [1000, 5000, 15000, 60000],
+  lanIntervalMs: 2000,
+  lanPeerTtlMs: 20_000,
+  warnIntervalMs: 60_000,
+  bootstrapCheckMs: 30_000
+}
+
+export const DEFAULT_TUNABLES: Readonly<Tunables> = Object.freeze(DEFAULTS)
+
+export function tunables (over?: Partial<Tunables>): Tunables {
+  const t = { ...DEFAULT_TUNABLES, ...over }
+  t.refreshBackoffMs = [...t.refreshBackoffMs]
+  t.reconnectBackoffMs = [...t.reconnectBackoffMs] as Tunables['reconnectBackoffMs']
+  return t
+}

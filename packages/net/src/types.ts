@@ -1,0 +1,26 @@
+/** What the network layer needs from the node's store (satisfied by @federator/store's Store). */
+import type Corestore from 'corestore'
+
+export interface WriterLength {
+  /** the writer's hypercore key, 64 hex */
+  key: string
+  /** blocks available locally */
+  length: number
+  /** blocks applied to the view (when the store knows it) */
+  applied?: number
+}
+
+export interface ReplicatedLogs {
+  /** every admitted connection is replicated through it: `corestore.replicate(conn)` */
+  readonly corestore: Corestore
+  /** this node's own log key (hex) */
+  readonly writerKey: string
+  writers (): WriterLength[]
+  /** opens a remote writer's log, replicates and applies it; idempotent */
+  addWriter (key: string): Promise<unknown>
+  /** 'writer': a new writer is known; 'applied': entries were applied (lengths may have changed) */
+  on (event: 'writer' | 'applied', fn: (...args: any[]) => void): unknown
+  off (event: 'writer' | 'applied', fn: (...args: any[]) => void): unknown
+}
+
+export interface KeyPair { publicKey: Buffer, secretKey: Buffer }
