@@ -15,8 +15,9 @@
  *   lookups are few (start-up, reloads) or served from a precomputed answer.
  * The plan only narrows the candidates: the plugin still tests each candidate
  * with compileCriteria (match.ts), so candidates ⊇ matches by construction.
- * Numeric columns take part in `=` only when the value is written in
- * canonical form (`1`, not `01`), since the index stores values as text.
+ * Numeric columns: `=` compares numbers (`01` = `1`), so the plugin keys its
+ * indexes with indexValue() (a number in canonical form) and the plan's
+ * values are in that form too; a text prefix never narrows a numeric column.
  */
 import { asNumber, type NumericTest } from './match.js'
 import { compileLike } from './like.js'
@@ -29,18 +30,21 @@ export type LookupPlan =
   | { kind: 'range', column: string, min?: Bound, max?: Bound }
   | { kind: 'scan' }
 
-function canonicalNumber (s: string): boolean {
-  const n = asNumber(s)
-  return n !== undefined && String(n) === s
+/** The text an index stores for a column value: numbers of a numeric column in canonical form. */
+export function indexValue (value: string, numericColumn: boolean): string {
+  if (!numericColumn) return value
+  const n = asNumber(value)
+  return n === undefined ? value : String(n)
 }
 
 export function planLookup (criteria: readonly Criterion[], indexes: ReadonlyArray<readonly string[]>, numeric: NumericTest = () => false): LookupPlan {
   const eq = new Map<string, string>()
   const prefixOf = new Map<string, string>()
   for (const c of criteria) {
-    if (c.op === '=' && !c.truncated && (!numeric(c.column) || canonicalNumber(c.value))) eq.set(c.column, c.value)
-    else if (c.op === '=' && c.truncated && !numeric(c.column)) prefixOf.set(c.column, c.value)
-    else if (c.op === 'LIKE') {
+    const num = numeric(c.column)
+    if (c.op === '=' && !c.truncated) eq.set(c.column, indexValue(c.value, num))
+    else if (c.op === '=' && c.truncated && !num) prefixOf.set(c.column, c.value)
+    else if (c.op === 'LIKE' && !num) {
       const like = compileLike(c.value, c.truncated)
       if (like.kind === 'exact') eq.set(c.column, like.prefix)
       else if (like.prefix.length > 0) {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import {
-  compileCriteria, compileLike, compareText, familyIndexes, isNumericColumn, matchRow, parseCriteria, planLookup, sortRows,
+  asNumber, compileCriteria, compileLike, compareText, familyIndexes, indexValue, isNumericColumn, matchRow, parseCriteria, planLookup, sortRows,
   type Criterion, type RowValues
 } from '../../src/index.js'
 import { astBody } from './asterisk.js'
@@ -131,7 +131,8 @@ t.test('planLookup picks the index that keeps lookups flat', async (t) => {
   t.same(plan('voicemail', 'mailbox%20LIKE=%25&context=default'), { kind: 'index', index: ['context', 'mailbox'], values: ['default'], exact: false })
   t.same(plan('extensions', 'exten=100&priority=1&context=rt-switch'), { kind: 'index', index: ['context', 'exten', 'priority'], values: ['rt-switch', '100', '1'], exact: true })
   t.same(plan('extensions', 'exten%20LIKE=%5C_%25&priority=1&context=rt-switch'), { kind: 'index', index: ['context', 'exten', 'priority'], values: ['rt-switch'], prefix: '_', exact: false })
-  t.same(plan('extensions', 'exten=100&priority=01&context=c'), { kind: 'index', index: ['context', 'exten', 'priority'], values: ['c', '100'], exact: false }, 'a non-canonical number does not use the text index')
+  t.same(plan('extensions', 'exten=100&priority=01&context=c'), { kind: 'index', index: ['context', 'exten', 'priority'], values: ['c', '100', '1'], exact: true }, 'numbers in canonical form (indexValue)')
+  t.same([indexValue('01', true), indexValue(' 1.0 ', true), indexValue('x', true), indexValue('01', false)], ['1', '1', 'x', '01'])
   t.same(plan('queue_members', 'interface%20LIKE=%25&queue_name=support'), { kind: 'index', index: ['queue_name', 'interface'], values: ['support'], exact: false })
   t.same(plan('queue_members', 'interface%20LIKE=%25&queue_name%20LIKE=%25'), { kind: 'scan' })
   t.same(plan('queues', 'name=support'), { kind: 'index', index: ['name'], values: ['support'], exact: true })
@@ -141,12 +142,12 @@ t.test('planLookup picks the index that keeps lookups flat', async (t) => {
 })
 
 t.test('property: the planned candidates contain every match', async (t) => {
-  const val = fc.constantFrom('a', 'ab', 'b', '1', '01', '2', '10', '')
+  const val = fc.constantFrom('a', 'ab', 'b', '1', '01', '1.0', ' 1', '2', '10', '')
   const rowArb = fc.record({ id: val, n: val, k: val }, { requiredKeys: [] })
   const critArb = fc.record({
     column: fc.constantFrom('id', 'n', 'k'),
     op: fc.constantFrom('=', '!=', '<', '<=', '>', '>=', 'LIKE') as fc.Arbitrary<Criterion['op']>,
-    value: fc.constantFrom('a', 'a%', '%', 'b', '1', '01', '_', '\\_%', '2', ''),
+    value: fc.constantFrom('a', 'a%', '%', 'b', '1', '01', '1e0', '_', '\\_%', '0%', '2', ''),
     truncated: fc.boolean()
   })
   const indexes = [['id'], ['n'], ['k', 'id']]
@@ -156,13 +157,14 @@ t.test('property: the planned candidates contain every match', async (t) => {
     const inPlan = (r: RowValues): boolean => {
       if (p.kind === 'scan') return true
       if (p.kind === 'range') {
-        const v = Number(r[p.column] ?? NaN)
-        return r[p.column] != null && /^-?[0-9.]+$/.test(r[p.column]!) &&
+        const v = asNumber(r[p.column] ?? '')
+        return v !== undefined &&
           (p.min === undefined || (p.min.inclusive ? v >= p.min.value : v > p.min.value)) &&
           (p.max === undefined || (p.max.inclusive ? v <= p.max.value : v < p.max.value))
       }
-      return p.values.every((v, i) => r[p.index[i]!] === v) &&
-        (p.prefix === undefined || (r[p.index[p.values.length]!] ?? '\u0000').startsWith(p.prefix))
+      const key = (col: string): string | undefined => { const v = r[col]; return v == null ? undefined : indexValue(v, numeric(col)) }
+      return p.values.every((v, i) => key(p.index[i]!) === v) &&
+        (p.prefix === undefined || (key(p.index[p.values.length]!) ?? '\u0000').startsWith(p.prefix))
     }
     const match = compileCriteria(crit, numeric)
     return rows.every((r) => !match(r) || inPlan(r))

@@ -55,9 +55,12 @@ t.test('app_voicemail password change always splits', async (t) => {
   t.same(flat(odd).set, [['password', 'p&ss=word+']])
   const emptyCtx = parseUpdate('&context=mailbox=100', '&password=1', voicemail)
   t.same(flat(emptyCtx).where, [['context', '=', ''], ['mailbox', '=', '100']])
-  fc.assert(fc.property(fc.string({ maxLength: 40, unit: 'grapheme' }), fc.string({ maxLength: 20, unit: 'grapheme' }), fc.string({ maxLength: 20, unit: 'grapheme' }), (ctx, box, pw) => {
+  fc.assert(fc.property(fc.string({ maxLength: 40, unit: 'grapheme' }), fc.string({ maxLength: 20, unit: 'grapheme' }), fc.string({ maxLength: 80, unit: 'grapheme' }), (ctx, box, pw) => {
     const u = parseUpdate(`&context=${astUriEncode(ctx, 199)}mailbox=${astUriEncode(box, 199)}`, `&password=${astUriEncode(pw, 199)}`, voicemail)
-    return u.where.length === 2 && u.where[0]!.value === ctx && u.where[1]!.value === box && u.set[0]!.value === pw && u.update2
+    // a value Asterisk cut (more than 196 encoded bytes) arrives as a flagged prefix
+    const same = (got: { value: string, truncated: boolean }, sent: string): boolean =>
+      astUriEncode(sent, 100000).length <= 196 ? got.value === sent && !got.truncated : got.truncated && sent.startsWith(got.value)
+    return u.where.length === 2 && same(u.where[0]!, ctx) && same(u.where[1]!, box) && same(u.set[0]!, pw) && u.update2
   }), runs)
 })
 
