@@ -1,4 +1,5 @@
 /** Shared test helpers: fresh temp dirs inside tap's fixture dir, polling with a deadline. */
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 
@@ -9,7 +10,9 @@ const roots = new WeakMap<object, string>()
 export function tmpDir (t: Test, name = 'd'): string {
   let root = roots.get(t)
   if (root === undefined) { root = t.testdir(); roots.set(t, root) }
-  return join(root, name + String(counter++))
+  const dir = join(root, name + String(counter++))
+  mkdirSync(dir, { recursive: true })
+  return dir
 }
 
 /** Poll `fn` until it is true; throws after `ms` (a deadline against hangs, not a timing assertion). */

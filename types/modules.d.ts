@@ -1,5 +1,4 @@
-// Minimal typings for the Holepunch modules we use (they ship none).
-// Only what Federator calls is declared; extend as needed.
+// Minimal typings for modules that ship none (Holepunch stack, autocannon). Only what Federator calls is declared.
 
 declare module 'hypercore' {
   import { EventEmitter } from 'node:events'
@@ -42,4 +41,11 @@ declare module 'corestore' {
     createKeyPair (name: string): Promise<{ publicKey: Buffer, secretKey: Buffer }>
   }
   export = Corestore
+}
+
+declare module 'autocannon' {
+  interface Histogram { p50: number, p90: number, p99: number, average: number, max: number }
+  interface Result { '2xx': number, non2xx: number, errors: number, timeouts: number, requests: Histogram & { total: number }, latency: Histogram, throughput: Histogram }
+  function autocannon (opts: Record<string, unknown>): Promise<Result>
+  export = autocannon
 }

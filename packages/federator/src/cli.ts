@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+/**
+ * The `federator` command line. Settings come from (lowest first) defaults, a
+ * JSON config file (--config), FEDERATOR_* environment variables and flags.
+ */
+import { Command, Option } from 'commander'
+import { FedError, isFedError } from '@federator/core'
+import { DEFAULT_DATA_DIR, DEFAULT_HTTP_PORT, fromEnv, fromFile, resolveConfig, type Config, type PartialConfig } from './config.js'
+import { createLogger } from './logger.js'
+import { FederatorNode } from './node.js'
+import { target } from './client.js'
+import { runImport } from './commands/import.js'
+import { runExport } from './commands/export.js'
+import { rebuildOffline } from './commands/rebuild.js'
+import { printStatus } from './commands/status.js'
+import { VERSION } from './version.js'
+
+const program = new Command()
+program
+  .name('federator')
+  .description('Federated Asterisk clusters: every node keeps its own log; all nodes merge into the same view.')
+  .version(VERSION)
+  .showHelpAfterError()
+
+function common (cmd: Command): Command {
+  return cmd
+    .option('-d, --data <dir>', `data directory (env FEDERATOR_DATA, default ${DEFAULT_DATA_DIR})`)
+    .option('-c, --config <file>', 'JSON config file (keys as in docs/configuration.md)')
+}
+
+function client (cmd: Command): Command {
+  return common(cmd)
+    .option('--url <url>', `node URL (env FEDERATOR_URL, default http://127.0.0.1:${DEFAULT_HTTP_PORT})`)
+    .option('--token <token>', 'admin token (env FEDERATOR_ADMIN_TOKEN, default: read from the data directory)')
+}
+
+function configFrom (opts: Record<string, unknown>): Config {
+  const layers: PartialConfig[] = []
+  const file = (opts.config as string | undefined) ?? process.env.FEDERATOR_CONFIG
+  if (file !== undefined) layers.push(fromFile(file))
+  layers.push(fromEnv())
+  const flags: PartialConfig = {}
+  if (opts.data !== undefined) flags.data = opts.data as string
+  if (opts.http !== undefined) flags.http = opts.http as string
+  if (opts.name !== undefined) flags.name = opts.name as string
+  if (opts.logLevel !== undefined) flags.logLevel = opts.logLevel as string
+  if (opts.join !== undefined) flags.join = opts.join as string
+  if (opts.lan !== undefined) flags.lan = opts.lan as boolean | string
+  if (opts.dht !== undefined) flags.dht = opts.dht as boolean
+  if (opts.bootstrap !== undefined) flags.bootstrap = opts.bootstrap as string[]
+  if (opts.peer !== undefined) flags.peers = opts.peer as string[]
+  if (opts.swarmPort !== undefined) flags.swarmPort = Number(opts.swarmPort)
+  if (opts.swarmHost !== undefined) flags.swarmHost = opts.swarmHost as string
+  if (opts.sipAddress !== undefined) flags.sipAddress = opts.sipAddress as string
+  layers.push(flags)
+  return resolveConfig(...layers)
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').filter((s) => s !== '')]
+
+common(program.command('start'))
+  .description('run a node: HTTP API for Asterisk and admins, the log, the view and (in a cluster) the network')
+  .option('--http <host:port>', `HTTP listen address (env FEDERATOR_HTTP, default 127.0.0.1:${DEFAULT_HTTP_PORT})`)
+  .option('-n, --name <name>', 'node name (env FEDERATOR_NAME, default: host name)')
+  .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env FEDERATOR_LOG_LEVEL)')
+  .option('--join <string>', 'cluster join string from `federator init` (env FEDERATOR_JOIN)')
+  .addOption(new Option('--lan [interface]', 'find peers by LAN multicast (optionally on this interface address)'))
+  .option('--dht', 'find peers through the public hyperswarm DHT')
+  .option('--bootstrap <host:port,...>', 'private DHT bootstrap nodes', collect)
+  .option('--peer <publicKey@host:port>', 'static peer (repeatable)', collect)
+  .option('--swarm-port <port>', 'UDP port for peer connections (env FEDERATOR_SWARM_PORT)')
+  .option('--swarm-host <address>', 'address peers reach this node at (env FEDERATOR_SWARM_HOST)')
+  .option('--sip-address <host[:port]>', 'where this node\'s Asterisk takes inter-node calls (env FEDERATOR_SIP_ADDRESS)')
+  .action(async (opts: Record<string, unknown>) => {
+    const config = configFrom(opts)
+    const logger = createLogger(config.logLevel)
+    const node = new FederatorNode({ config, logger })
+    let stopping = false
+    const stop = (signal: string): void => {
+      if (stopping) { logger.warn({ signal }, 'second signal: exiting now'); process.exit(1) }
+      stopping = true
+      logger.info({ signal }, 'shutting down')
+      node.close().then(() => { logger.flush?.(); process.exit(0) }, (err) => { logger.error({ err }, 'shutdown failed'); process.exit(1) })
+    }
+    process.on('SIGINT', () => stop('SIGINT'))
+    process.on('SIGTERM', () => stop('SIGTERM'))
+    await node.ready()
+    if (node.tokenGenerated) {
+      process.stdout.write(`Admin token (shown once, kept in ${config.data}/admin-token): ${node.token}\n`)
+    }
+    process.stdout.write(`Federator ${VERSION} node "${config.name}" listening on ${node.url} (data: ${config.data})\n`)
+  })
+
+common(program.command('init'))
+  .description('prepare a data directory: node identity and admin token')
+  .action(async (opts: Record<string, unknown>) => {
+    const config = configFrom(opts)
+    const { initDataDir } = await import('./commands/init.js')
+    await initDataDir(config)
+  })
+
+client(program.command('status'))
+  .description('show a running node\'s state: view hash, records, writers and lag, peers')
+  .option('--json', 'print the raw JSON')
+  .action(async (opts: Record<string, unknown>) => {
+    const config = configFrom(opts)
+    await printStatus(await target(config, opts), { json: opts.json === true })
+  })
+
+common(program.command('rebuild'))
+  .description('rebuild the view from the logs (the node must be stopped)')
+  .action(async (opts: Record<string, unknown>) => {
+    const config = configFrom(opts)
+    await rebuildOffline(config)
+  })
+
+client(program.command('import'))
+  .description('bulk import records into a running node (NDJSON or a JSON array; "-" reads stdin)')
+  .argument('<file>', 'file to import, or - for stdin')
+  .option('--format <format>', 'ndjson or json (default: from the file name)')
+  .option('--dry-run', 'validate only, write nothing')
+  .action(async (file: string, opts: Record<string, unknown>) => {
+    const config = configFrom(opts)
+    const res = await runImport(await target(config, opts), file, { format: opts.format as string | undefined, dryRun: opts.dryRun === true, progress: process.stderr.isTTY === true })
+    for (const e of res.errors) process.stderr.write(`line ${e.line}: ${e.code}: ${e.message}\n`)
+    if ((res.omittedErrors ?? 0) > 0) process.stderr.write(`… and ${res.omittedErrors} more errors\n`)
+    process.stdout.write(`${opts.dryRun === true ? 'validated' : 'imported'} ${res.imported}, failed ${res.failed}\n`)
+    if (res.failed > 0) process.exitCode = 1
+  })
+
+client(program.command('export'))
+  .description('export records from a running node (NDJSON by default)')
+  .argument('[file]', 'output file (default: stdout)', '-')
+  .option('--format <format>', 'ndjson or json (default: from the file name)')
+  .option('--types <types>', 'comma-separated record types (default: all)')
+  .action(async (file: string, opts: Record<string, unknown>) => {
+    const config = configFrom(opts)
+    await runExport(await target(config, opts), file, { format: opts.format as string | undefined, types: opts.types as string | undefined })
+  })
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (isFedError(err)) process.stderr.write(`federator: ${err.code}: ${err.message}\n`)
+  else if (err instanceof FedError) process.stderr.write(`federator: ${err.message}\n`)
+  else process.stderr.write(`federator: ${(err as Error).message ?? String(err)}\n`)
+  process.exit(2)
+})

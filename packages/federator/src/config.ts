@@ -1,0 +1,151 @@
+/**
+ * Node configuration: defaults < config file (JSON) < environment
+ * (FEDERATOR_*) < command-line flags. Every value is checked here, once;
+ * a bad value is a FED_ERR_CONFIG error naming where it came from.
+ */
+import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { resolve } from 'node:path'
+import { FedError } from '@federator/core'
+
+/** Default HTTP port: clear of Asterisk's own (5060 SIP, 5038 AMI, 8088 HTTP). */
+export const DEFAULT_HTTP_PORT = 7280
+export const DEFAULT_HTTP_HOST = '127.0.0.1'
+export const DEFAULT_DATA_DIR = './data'
+
+export interface Config {
+  /** data directory (log, view, identity, admin token) */
+  data: string
+  /** HTTP listen address */
+  http: { host: string, port: number }
+  /** node name (default: host name) */
+  name: string
+  logLevel: string
+  /** admin bearer token from the environment (else generated and kept in the data dir) */
+  adminToken?: string
+  /** cluster join string (networking is off without one) */
+  join?: string
+  /** LAN multicast discovery: true, or the interface address to use */
+  lan?: boolean | string
+  /** use the public hyperswarm DHT */
+  dht?: boolean
+  /** private DHT bootstrap nodes host:port */
+  bootstrap?: string[]
+  /** static peers publicKey@host:port */
+  peers?: string[]
+  /** UDP port of this node's DHT/swarm socket (0: any) */
+  swarmPort?: number
+  /** address peers use to reach this node's swarm socket (default: the HTTP host) */
+  swarmHost?: string
+  /** host[:port] where this node's Asterisk takes inter-node calls */
+  sipAddress?: string
+}
+
+export type PartialConfig = Partial<Omit<Config, 'http'>> & { http?: string | { host: string, port: number } }
+
+const ENV: Record<string, keyof PartialConfig> = {
+  FEDERATOR_DATA: 'data',
+  FEDERATOR_HTTP: 'http',
+  FEDERATOR_NAME: 'name',
+  FEDERATOR_LOG_LEVEL: 'logLevel',
+  FEDERATOR_ADMIN_TOKEN: 'adminToken',
+  FEDERATOR_JOIN: 'join',
+  FEDERATOR_LAN: 'lan',
+  FEDERATOR_DHT: 'dht',
+  FEDERATOR_BOOTSTRAP: 'bootstrap',
+  FEDERATOR_PEERS: 'peers',
+  FEDERATOR_SWARM_PORT: 'swarmPort',
+  FEDERATOR_SWARM_HOST: 'swarmHost',
+  FEDERATOR_SIP_ADDRESS: 'sipAddress'
+}
+
+export function parseHostPort (value: string, what: string, defaultHost = DEFAULT_HTTP_HOST): { host: string, port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value.trim()) ?? /^()()(\d{1,5})$/.exec(value.trim())
+  const port = m === null ? NaN : Number(m[3])
+  if (m === null || !(port >= 0 && port <= 65535)) {
+    throw new FedError('FED_ERR_CONFIG', `${what}: expected host:port (e.g. 127.0.0.1:${DEFAULT_HTTP_PORT}), got ${JSON.stringify(value)}`)
+  }
+  const host = m[1] ?? m[2] ?? ''
+  return { host: host === '' ? defaultHost : host, port }
+}
+
+function list (v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String)
+  return String(v).split(',').map((s) => s.trim()).filter((s) => s !== '')
+}
+
+function bool (v: unknown, what: string): boolean {
+  if (typeof v === 'boolean') return v
+  const s = String(v).toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true
+  if (['0', 'false', 'no', 'off', ''].includes(s)) return false
+  throw new FedError('FED_ERR_CONFIG', `${what}: expected true or false, got ${JSON.stringify(v)}`)
+}
+
+/** Read environment variables into a partial config. */
+export function fromEnv (env: NodeJS.ProcessEnv = process.env): PartialConfig {
+  const out: Record<string, unknown> = {}
+  for (const [name, key] of Object.entries(ENV)) {
+    const v = env[name]
+    if (v !== undefined && v !== '') out[key] = v
+  }
+  return out as PartialConfig
+}
+
+/** Read a JSON config file. */
+export function fromFile (path: string): PartialConfig {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new FedError('FED_ERR_CONFIG', `cannot read config file ${path}: ${(err as Error).message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err) {
+    throw new FedError('FED_ERR_CONFIG', `config file ${path} is not valid JSON: ${(err as Error).message}`)
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new FedError('FED_ERR_CONFIG', `config file ${path} must hold a JSON object`)
+  const known = new Set(Object.values(ENV))
+  const unknown = Object.keys(parsed).filter((k) => !known.has(k as keyof PartialConfig))
+  if (unknown.length > 0) throw new FedError('FED_ERR_CONFIG', `config file ${path}: unknown setting(s) ${unknown.join(', ')}`)
+  return parsed as PartialConfig
+}
+
+/** Merge layers (later wins) over the defaults and check every value. */
+export function resolveConfig (...layers: PartialConfig[]): Config {
+  const merged: Record<string, unknown> = {}
+  for (const layer of layers) for (const [k, v] of Object.entries(layer)) if (v !== undefined) merged[k] = v
+  const http = merged.http === undefined
+    ? { host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT }
+    : typeof merged.http === 'string' ? parseHostPort(merged.http, 'http') : merged.http as { host: string, port: number }
+  const name = String(merged.name ?? (hostname().split('.')[0] || 'federator'))
+  if (!/^[A-Za-z0-9._-]{1,80}$/.test(name)) throw new FedError('FED_ERR_CONFIG', `name: letters, digits, . _ - only (1–80), got ${JSON.stringify(name)}`)
+  const config: Config = {
+    data: resolve(String(merged.data ?? DEFAULT_DATA_DIR)),
+    http,
+    name,
+    logLevel: String(merged.logLevel ?? 'info')
+  }
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
+    throw new FedError('FED_ERR_CONFIG', `logLevel: one of fatal, error, warn, info, debug, trace, silent; got ${JSON.stringify(config.logLevel)}`)
+  }
+  if (merged.adminToken !== undefined) config.adminToken = String(merged.adminToken)
+  if (merged.join !== undefined) config.join = String(merged.join)
+  if (merged.lan !== undefined) {
+    const s = String(merged.lan)
+    config.lan = /^\d{1,3}(\.\d{1,3}){3}$/.test(s) ? s : bool(merged.lan, 'lan')
+  }
+  if (merged.dht !== undefined) config.dht = bool(merged.dht, 'dht')
+  if (merged.bootstrap !== undefined) config.bootstrap = list(merged.bootstrap)
+  if (merged.peers !== undefined) config.peers = list(merged.peers)
+  if (merged.swarmPort !== undefined) {
+    const p = Number(merged.swarmPort)
+    if (!Number.isInteger(p) || p < 0 || p > 65535) throw new FedError('FED_ERR_CONFIG', `swarmPort: expected 0–65535, got ${JSON.stringify(merged.swarmPort)}`)
+    config.swarmPort = p
+  }
+  if (merged.swarmHost !== undefined) config.swarmHost = String(merged.swarmHost)
+  if (merged.sipAddress !== undefined) config.sipAddress = String(merged.sipAddress)
+  return config
+}
