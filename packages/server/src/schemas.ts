@@ -49,9 +49,11 @@ export function recordOut (type: RecordType, fields = fieldsOf(type)): TSchema {
 
 export function listQuery (limits: Limits, filters: string): TSchema {
   return Type.Object({
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.listMax, default: limits.listLimit, description: `page size (1–${limits.listMax})` })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.listMax, description: `page size (1–${limits.listMax}, default ${limits.listLimit})` })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: limits.cursorMax, description: 'nextCursor of the previous page' }))
-  }, { additionalProperties: Type.String(), description: `equality filters: ${filters}` })
+    // filters are further query parameters (checked by planFilters); `additionalProperties: true` because
+    // TypeBox's Value.Convert stops converting `limit` when additionalProperties is a schema
+  }, { additionalProperties: true, description: `equality filters: ${filters}` })
 }
 
 export function pageOf (item: TSchema): TSchema {

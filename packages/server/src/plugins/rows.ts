@@ -23,7 +23,9 @@ const FAMILY = /^[a-z][a-z0-9_]{0,63}$/
 const TAG = 'table rows'
 
 const FamilyParams = Type.Object({ family: Type.String({ description: 'the realtime family (table name)' }) })
-const RowParams = Type.Object({ family: Type.String(), '*': Type.String({ description: 'the row key: the id after `<family>/` (key values joined by /, `%` `/` escaped as %25 %2F)' }) })
+// the row key is the wildcard `*` (the id after `<family>/`: key values joined by /, `%` and `/` escaped as %25, %2F);
+// it is not declared here: TypeBox's Value.Convert cannot handle a property named `*`
+const RowParams = Type.Object({ family: Type.String() })
 const RowOut: TSchema = Type.Object({ id: Type.String(), family: Type.String(), columns: RowFields.columns }, { additionalProperties: true })
 const RowBody = Type.Object({
   id: Type.Optional(Type.String({ description: 'if given: <family>/<key>' })),
