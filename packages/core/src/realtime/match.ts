@@ -19,9 +19,11 @@
  *   values that start with it, `!=` values that do not, LIKE as `<cut>%`.
  */
 import { compileLike } from './like.js'
+import type { Row } from './answer.js'
 import type { Criterion } from './request.js'
 
-export type RowValues = Readonly<Record<string, string | null | undefined>>
+/** A row as matching sees it (the same shape the encoder takes): absent or null = SQL NULL. */
+export type RowValues = Row
 export type NumericTest = (column: string) => boolean
 export type RowPredicate = (row: RowValues) => boolean
 

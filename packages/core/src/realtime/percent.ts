@@ -19,8 +19,17 @@ import { FedError } from '../errors.js'
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 
+const UNRESERVED = new Uint8Array(128)
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()") UNRESERVED[c.charCodeAt(0)] = 1
+
 /** Asterisk's URI encoding of one name or value. */
 export function encodeComponent (s: string): string {
+  let plain = true
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 128 || UNRESERVED[c] === 0) { plain = false; break }
+  }
+  if (plain) return s // most ids, numbers and enum values: nothing to encode
   try {
     return encodeURIComponent(s)
   } catch {
