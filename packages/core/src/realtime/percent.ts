@@ -13,7 +13,7 @@
  * reason `bad_escape`) and the plugin answers "nothing" / `-1`. Bytes that are
  * not UTF-8 (a Latin-1 User-Agent, say) decode with U+FFFD; an incomplete
  * UTF-8 sequence at the end of a piece that Asterisk may have cut
- * (truncated.ts) is dropped, since the cut left only part of that character.
+ * (request.ts) is dropped, since the cut left only part of that character.
  */
 import { FedError } from '../errors.js'
 
