@@ -58,13 +58,24 @@ export function encodeEntry (e: NewEntry): Record<string, unknown> {
   return out
 }
 
-export function encodeBlock (entries: NewEntry[]): Buffer {
-  return packr.pack({ v: BLOCK_VERSION, e: entries.map(encodeEntry) })
+/** One entry as msgpack bytes (what a block's entry list is made of). */
+export function entryBytes (e: NewEntry): Buffer {
+  return packr.pack(encodeEntry(e))
 }
 
-/** Size of one encoded entry, for filling blocks up to a byte budget. */
-export function entrySize (e: NewEntry): number {
-  return packr.pack(encodeEntry(e)).length
+/**
+ * A block from already encoded entries, without packing them again:
+ * msgpack `{ v: 1, e: [ …entries ] }` is a 2-map header, the two keys, and an
+ * array header followed by the entries' own bytes.
+ */
+export function blockFromBytes (entries: Buffer[]): Buffer {
+  const head = Buffer.from([0x82, 0xa1, 0x76, BLOCK_VERSION, 0xa1, 0x65, 0xdd, 0, 0, 0, 0])
+  head.writeUInt32BE(entries.length, 7)
+  return Buffer.concat([head, ...entries])
+}
+
+export function encodeBlock (entries: NewEntry[]): Buffer {
+  return blockFromBytes(entries.map(entryBytes))
 }
 
 export interface DecodedBlock {

@@ -186,6 +186,8 @@ export function conflictsOf (s: RecordState | undefined): Conflict[] {
   if (s === undefined) return []
   const out: Conflict[] = []
   const consider = (field: string, fs: FieldState, isLife: boolean): void => {
+    // fast path: no candidate losers, and the newest write is shown (or is nothing to show)
+    if (fs.lo === undefined && (isLife || s.life === undefined || fs.val === null || visible(s, fs))) return
     const shown = isLife ? fs.val : visible(s, fs) ? fs.val : null
     const winner: Version = isLife || visible(s, fs) || s.life === undefined ? fs.v : s.life.v
     const losers: Loser[] = []
@@ -218,8 +220,10 @@ export function contextFor (s: RecordState | undefined, self: WriterTag): Contex
   return any ? ctx : undefined
 }
 
+export interface RecordView { type: string, id: string, alive: boolean, fields: Fields, conflicts: Conflict[] }
+
 /** Everything a node shows of a record: the input of the view hash. */
-export function viewOf (s: RecordState): { type: string, id: string, alive: boolean, fields: Fields, conflicts: Conflict[] } {
+export function viewOf (s: RecordState): RecordView {
   return { type: s.type, id: s.id, alive: isAlive(s), fields: visibleFields(s) ?? {}, conflicts: conflictsOf(s) }
 }
 

@@ -7,7 +7,7 @@
  * while the previous flush runs, and blocks carry many entries: per-block cost
  * dominates hypercore replication, so this is what makes bulk writes fast.
  */
-import { encodeBlock, entrySize, type NewEntry } from '@federator/core'
+import { blockFromBytes, entryBytes, type NewEntry } from '@federator/core'
 
 export const MAX_BLOCK_BYTES = 64 * 1024
 export const MAX_BLOCK_ENTRIES = 4096
@@ -21,7 +21,7 @@ export interface BatcherOptions {
 
 interface Pending {
   entry: NewEntry
-  size: number
+  bytes: Buffer
   resolve: () => void
   reject: (err: Error) => void
 }
@@ -57,7 +57,7 @@ export class Batcher {
   /** Queue an entry; resolves once it is appended and committed. */
   push (entry: NewEntry): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ entry, size: entrySize(entry), resolve, reject })
+      this.queue.push({ entry, bytes: entryBytes(entry), resolve, reject })
       if (this.flushing === null) this.flushing = this.loop()
     })
   }
@@ -80,28 +80,28 @@ export class Batcher {
   private async flushOnce (): Promise<void> {
     const take: Pending[] = []
     let bytes = 0
-    while (this.queue.length > 0 && (take.length === 0 || bytes + this.queue[0]!.size <= this.maxFlushBytes)) {
+    while (this.queue.length > 0 && (take.length === 0 || bytes + this.queue[0]!.bytes.length <= this.maxFlushBytes)) {
       const p = this.queue.shift()!
       take.push(p)
-      bytes += p.size
+      bytes += p.bytes.length
     }
-    const groups: NewEntry[][] = []
-    let cur: NewEntry[] = []
+    const groups: Pending[][] = []
+    let cur: Pending[] = []
     let curBytes = 0
     for (const p of take) {
-      if (cur.length > 0 && (curBytes + p.size > this.maxBlockBytes || cur.length >= this.maxBlockEntries)) {
+      if (cur.length > 0 && (curBytes + p.bytes.length > this.maxBlockBytes || cur.length >= this.maxBlockEntries)) {
         groups.push(cur)
         cur = []
         curBytes = 0
       }
-      cur.push(p.entry)
-      curBytes += p.size
+      cur.push(p)
+      curBytes += p.bytes.length
     }
     if (cur.length > 0) groups.push(cur)
     try {
-      const length = await this.append(groups.map(encodeBlock))
+      const length = await this.append(groups.map((g) => blockFromBytes(g.map((p) => p.bytes))))
       const first = length - groups.length
-      await this.commit({ blocks: groups.map((entries, i) => ({ seq: first + i, entries })), length })
+      await this.commit({ blocks: groups.map((g, i) => ({ seq: first + i, entries: g.map((p) => p.entry) })), length })
       for (const p of take) p.resolve()
     } catch (err) {
       for (const p of take) p.reject(err as Error)

@@ -266,9 +266,10 @@ export class Store extends EventEmitter {
       const next = applyEntry(state === undefined ? undefined : structuredClone(state), { ...entry, writer: this.writerTag })
       if (p !== undefined) { p.state = next; p.inflight++ } else this.pending.set(key, { state: next, inflight: 1 })
       const committed = this.batcher.push(entry)
-      const fields = visibleFields(next)
-      const result: WriteResult = { type: op.type, id: op.id, created: !isAlive(state) && fields !== undefined }
-      if (fields !== undefined) result.fields = fields
+      const alive = isAlive(next)
+      const result: WriteResult = { type: op.type, id: op.id, created: !isAlive(state) && alive }
+      // the visible fields are computed only when a caller looks (bulk imports do not)
+      if (alive) Object.defineProperty(result, 'fields', { enumerable: true, get: () => visibleFields(next) })
       return { result, committed }
     })
   }

@@ -179,10 +179,10 @@ export class View {
       for (const e of entries) s = applyEntry(s, e)
       const state = s!
       const after = visibleFields(state)
-      const digest = recordDigest(state)
+      const conflicts = conflictsOf(state)
+      const digest = recordDigest(state, { fields: after, conflicts })
       if (prev !== undefined) xorInto(hash, prev.d)
       xorInto(hash, digest)
-      const conflicts = conflictsOf(state)
       const next: StoredState = { s: state, d: digest }
       if (conflicts.length > 0) {
         next.c = true
