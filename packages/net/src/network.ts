@@ -78,7 +78,7 @@ export class Network extends EventEmitter {
   constructor (private readonly opts: NetworkOptions) {
     super()
     this.tunables = mergeTunables(opts.tunables)
-    this.log = opts.log.child({ module: 'net' })
+    this.log = opts.log.child({ component: 'net' })
     this.warn = new WarnLimiter(this.log, this.tunables.warnIntervalMs)
     this.join = typeof opts.join === 'string' ? parseJoinString(opts.join) : opts.join
     for (const p of [...(opts.peers ?? []), ...(this.join?.peers ?? [])]) {
@@ -130,8 +130,8 @@ export class Network extends EventEmitter {
       isRevoked: (k) => this.isRevoked(k)
     })
     soft.on('change', (c) => this.emit('change', c))
-    this.gossip = new SoftGossip(soft, this.log.child({ module: 'soft' }), t.softFlushDelayMs, t.softBatchItems)
-    this.announcer = new LogAnnouncer(this.opts.logs, this.log.child({ module: 'logs' }), t.logAnnounceDelayMs, t.maxWritersPerMessage)
+    this.gossip = new SoftGossip(soft, this.opts.log.child({ component: 'net.soft' }), t.softFlushDelayMs, t.softBatchItems)
+    this.announcer = new LogAnnouncer(this.opts.logs, this.opts.log.child({ component: 'net.logs' }), t.logAnnounceDelayMs, t.maxWritersPerMessage)
     const h = this.opts.health
     this.health = new NodeHealth(soft, {
       info: () => ({ ...(typeof h === 'function' ? h() : h), writerKey: this.opts.logs.writerKey }),
@@ -269,7 +269,7 @@ export class Network extends EventEmitter {
       port: o.port ?? LAN_PORT,
       intervalMs: this.tunables.lanIntervalMs,
       address: () => this.boundAddress ?? { host: '0.0.0.0', port: 0 },
-      log: this.log.child({ module: 'lan' })
+      log: this.opts.log.child({ component: 'net.lan' })
     })
     lan.on('peer', (key: string, addr: HostPort) => this.onlanpeer(key, addr))
     await lan.start()
@@ -374,7 +374,22 @@ export class Network extends EventEmitter {
     await Promise.all([...this.connections].map(p => p.end(grace)))
     this.gossip?.close()
     await this.lan?.close()
-    await this.swarm?.destroy()
+    const swarm = this.swarm
+    if (swarm !== null) {
+      // a graceful destroy un-announces from the DHT; with an unreachable DHT it would wait for
+      // query timeouts (~6 s): after the grace period, destroying the DHT fails them at once
+      let timer: NodeJS.Timeout | undefined
+      const destroyed = swarm.destroy()
+      const graceful = await Promise.race([
+        destroyed.then(() => true),
+        new Promise<boolean>(resolve => { timer = setTimeout(() => resolve(false), grace) })
+      ])
+      clearTimeout(timer)
+      if (!graceful) {
+        await swarm.dht.destroy({ force: true })
+        await destroyed
+      }
+    }
     this.log.info('network closed')
   }
 }

@@ -1,18 +1,15 @@
 /**
- * Test helpers for @federator/net: temp dirs, a ReplicatedLogs fixture over a
- * real Corestore (one writable hypercore per node, remote writers opened and
- * downloaded live), network nodes on loopback with shrunk tunables, and
- * polling waits. Every resource registers its teardown when it is created.
+ * Test helpers for @federator/net: temp dirs, nodes (a real Store and a
+ * Network on loopback with shrunk tunables), polling waits. Every resource
+ * registers its teardown when it is created.
  */
-import { EventEmitter } from 'node:events'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import dgram from 'node:dgram'
-import Corestore from 'corestore'
-import type Hypercore from 'hypercore'
 import pino from 'pino'
-import { Network, type NetworkOptions, type ReplicatedLogs, type WriterLength, type Tunables } from '../src/index.js'
+import { Store } from '@federator/store'
+import { Network, type NetworkOptions, type ReplicatedLogs, type Tunables } from '../src/index.js'
 
 export interface T {
   teardown (fn: () => unknown): void
@@ -24,58 +21,6 @@ export async function tmpdir (t: T, prefix = 'fed-net-'): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix))
   t.teardown(() => fs.rm(dir, { recursive: true, force: true }))
   return dir
-}
-
-/** A node's logs: its own writable core plus every remote writer it was told about. */
-export class LogsFixture extends EventEmitter implements ReplicatedLogs {
-  readonly corestore: Corestore
-  private own!: Hypercore
-  readonly cores = new Map<string, Hypercore>()
-  writerKey = ''
-  private closed = false
-
-  constructor (dir: string) {
-    super()
-    this.corestore = new Corestore(dir)
-  }
-
-  async ready (): Promise<void> {
-    await this.corestore.ready()
-    this.own = this.corestore.get({ name: 'log' })
-    await this.own.ready()
-    this.writerKey = this.own.key.toString('hex')
-    this.cores.set(this.writerKey, this.own)
-  }
-
-  writers (): WriterLength[] {
-    return [...this.cores].map(([key, core]) => ({ key, length: core.contiguousLength }))
-  }
-
-  async addWriter (key: string): Promise<void> {
-    if (this.cores.has(key) || this.closed) return
-    const core = this.corestore.get({ key: Buffer.from(key, 'hex') })
-    this.cores.set(key, core)
-    await core.ready()
-    core.on('append', () => this.emit('applied'))
-    core.on('download', () => this.emit('applied'))
-    core.download({ start: 0, end: -1 })
-    this.emit('writer', key)
-  }
-
-  async append (...blocks: string[]): Promise<void> {
-    await this.own.append(blocks.map(b => Buffer.from(b)))
-    this.emit('applied')
-  }
-
-  lengthOf (key: string): number {
-    return this.cores.get(key)?.contiguousLength ?? 0
-  }
-
-  async close (): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    await this.corestore.close()
-  }
 }
 
 export const FAST: Partial<Tunables> = {
@@ -93,20 +38,30 @@ export const FAST: Partial<Tunables> = {
 
 export interface TestNode {
   net: Network
-  logs: LogsFixture
+  store: Store
   dir: string
 }
 
-/** A node on 127.0.0.1 (any free port), closed at teardown. */
-export async function makeNode (t: T, opts: Partial<NetworkOptions> & { join: NetworkOptions['join'] }): Promise<TestNode> {
-  const dir = await tmpdir(t)
-  const logs = new LogsFixture(dir)
-  t.teardown(() => logs.close())
-  await logs.ready()
+/** A node (store + network) on 127.0.0.1, any free port; closed at teardown (network first). */
+export async function makeNode (t: T, opts: Partial<NetworkOptions> & { join: NetworkOptions['join'] }, dir?: string): Promise<TestNode> {
+  dir ??= await tmpdir(t)
+  const store = new Store({ dir, logger: log })
+  t.teardown(() => store.close())
+  await store.ready()
+  const logs: ReplicatedLogs = store
   const net = new Network({ logs, log, host: '127.0.0.1', port: 0, bootstrap: [], closeGraceMs: 200, ...opts, tunables: { ...FAST, ...opts.tunables } })
   t.teardown(() => net.close())
   await net.ready()
-  return { net, logs, dir }
+  return { net, store, dir }
+}
+
+/** Creates a user record on the node (one log entry). */
+export async function write (n: TestNode, id: string, name = id): Promise<void> {
+  await n.store.write({ op: 'replace', type: 'user', id, fields: { name, extensions: [] } })
+}
+
+export function appliedOf (n: TestNode, writer: string): number {
+  return n.store.writers().find(w => w.key === writer)?.applied ?? 0
 }
 
 export async function waitFor (what: string, fn: () => boolean, timeoutMs = 15_000, everyMs = 20): Promise<number> {
@@ -129,10 +84,11 @@ export async function freeUdpPort (): Promise<number> {
   return port
 }
 
-/** true when every node has every node's log at the given length. */
-export function converged (nodes: TestNode[], lengths: Map<string, number>): boolean {
+/** true when every node has applied every node's log and all view hashes are equal. */
+export function converged (nodes: TestNode[]): boolean {
+  const want = nodes.map(n => [n.store.writerKey, n.store.core.length] as const)
   for (const n of nodes) {
-    for (const [key, len] of lengths) if (n.logs.lengthOf(key) < len) return false
+    for (const [key, len] of want) if (appliedOf(n, key) < len) return false
   }
-  return true
+  return new Set(nodes.map(n => n.store.viewHash())).size === 1
 }

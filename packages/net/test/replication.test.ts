@@ -6,7 +6,7 @@
 import t from 'tap'
 import createTestnet from 'hyperdht/testnet'
 import { formatJoinString, newClusterSecret, runBootstrap } from '../src/index.js'
-import { converged, freeUdpPort, makeNode, waitFor, type TestNode } from './helpers.js'
+import { appliedOf, converged, freeUdpPort, makeNode, waitFor, write, type TestNode } from './helpers.js'
 
 t.test('3 nodes on a local DHT testnet: every log reaches every node', async (t) => {
   const testnet = await createTestnet(3, { teardown: t.teardown.bind(t) })
@@ -14,9 +14,11 @@ t.test('3 nodes on a local DHT testnet: every log reaches every node', async (t)
   const started = Date.now()
   const nodes: TestNode[] = []
   for (let i = 0; i < 3; i++) nodes.push(await makeNode(t, { join, bootstrap: testnet.bootstrap, health: { name: 'n' + i } }))
-  for (const [i, n] of nodes.entries()) await n.logs.append(`n${i}-1`, `n${i}-2`)
-  const lengths = new Map(nodes.map(n => [n.logs.writerKey, 2]))
-  const ms = await waitFor('all logs on all nodes', () => converged(nodes, lengths), 30_000)
+  for (const [i, n] of nodes.entries()) {
+    await write(n, `u${i}a`)
+    await write(n, 'shared', `written by n${i}`) // the same record on every node: the merge decides
+  }
+  const ms = await waitFor('all logs applied on all nodes, equal view hashes', () => converged(nodes), 30_000)
   t.comment(`converged ${ms} ms after the last append, ${Date.now() - started} ms after the first start`)
   for (const n of nodes) {
     const s = n.net.status()
@@ -24,10 +26,11 @@ t.test('3 nodes on a local DHT testnet: every log reaches every node', async (t)
     t.ok(s.peers.every(p => p.discovery === 'dht' || p.discovery === 'incoming'))
   }
   // a later append spreads too, and the announced lengths show it
-  await nodes[0]!.logs.append('n0-3')
-  lengths.set(nodes[0]!.logs.writerKey, 3)
-  await waitFor('the new entry everywhere', () => converged(nodes, lengths))
-  await waitFor('remote lengths announced', () => nodes[1]!.net.status().writers.some(w => w.key === nodes[0]!.logs.writerKey && w.remoteMax === 3 && w.lag === 0))
+  t.equal(nodes[2]!.store.count('user'), 4)
+  await write(nodes[0]!, 'later')
+  await waitFor('the new entry everywhere', () => converged(nodes))
+  const n0 = nodes[0]!.store
+  await waitFor('remote lengths announced', () => nodes[1]!.net.status().writers.some(w => w.key === n0.writerKey && w.remoteMax === n0.core.length && w.lag === 0))
   t.pass('announced')
 })
 
@@ -37,9 +40,10 @@ t.test('static peers only, line A–B–C (no DHT): A\'s log reaches C through B
   const bAddr = `${b.net.swarmKey}@127.0.0.1:${b.net.address!.port}`
   const a = await makeNode(t, { join, peers: [bAddr] })
   const c = await makeNode(t, { join, peers: [bAddr] })
-  await a.logs.append('from-a')
-  await c.logs.append('from-c')
-  const ms = await waitFor('A on C and C on A', () => c.logs.lengthOf(a.logs.writerKey) === 1 && a.logs.lengthOf(c.logs.writerKey) === 1)
+  await write(a, 'from-a')
+  await write(c, 'from-c')
+  const ms = await waitFor('A on C and C on A', () => converged([a, b, c]))
+  t.ok(c.store.getSync('user', 'from-a'), 'A\'s record on C')
   t.comment(`line topology converged in ${ms} ms`)
   t.notOk(a.net.peers().some(p => p.swarmKey === c.net.swarmKey), 'A and C never connected')
   t.same(a.net.status().peers.map(p => [p.swarmKey, p.discovery, p.direction]), [[b.net.swarmKey, 'static', 'out']])
@@ -54,8 +58,8 @@ t.test('a private bootstrap node from runBootstrap is enough for topic discovery
   const join = formatJoinString(newClusterSecret(), { bootstrap: [boot.address] })
   const a = await makeNode(t, { join })
   const b = await makeNode(t, { join })
-  await a.logs.append('x')
-  const ms = await waitFor('A\'s log on B', () => b.logs.lengthOf(a.logs.writerKey) === 1, 30_000)
+  await write(a, 'x')
+  const ms = await waitFor('A\'s log on B', () => converged([a, b]), 30_000)
   t.comment(`found through the private bootstrap in ${ms} ms`)
   t.same(a.net.status().discovery.dht?.bootstrap, [`127.0.0.1:${port}`], 'bootstrap from the join string hint')
 })
@@ -66,7 +70,7 @@ t.test('an unreachable bootstrap blocks neither start-up nor static peers', asyn
   const b = await makeNode(t, { join, bootstrap: [{ host: '127.0.0.1', port: dead }] })
   t.equal(b.net.status().discovery.dht?.bootstrapped, false, 'ready() returned while the DHT was still trying to bootstrap')
   const a = await makeNode(t, { join, bootstrap: [{ host: '127.0.0.1', port: dead }], peers: [`${b.net.swarmKey}@127.0.0.1:${b.net.address!.port}`] })
-  await a.logs.append('y')
-  await waitFor('A\'s log on B', () => b.logs.lengthOf(a.logs.writerKey) === 1)
+  await write(a, 'y')
+  await waitFor('A\'s log on B', () => appliedOf(b, a.store.writerKey) === a.store.core.length)
   t.equal(a.net.status().discovery.dht?.nodes, 0, 'no DHT node known')
 })
