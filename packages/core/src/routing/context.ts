@@ -19,14 +19,24 @@ export interface DecisionCtx {
   readonly trace: string[] | undefined
 }
 
-export const note = (ctx: DecisionCtx, line: string): void => { ctx.trace?.push(line) }
+const endpoints = new WeakMap<RoutingNode, { prefix: string, ep: string | undefined }>()
+
+// Trace lines are written as `ctx.trace?.push(…)`: when tracing is off the
+// optional call short-circuits and the line is never even built.
 
 /** The inter-node endpoint that reaches `node` from here, if any (never for `here` itself). */
 export function hopEndpoint (ctx: DecisionCtx, node: RoutingNode): string | undefined {
   if (node.id === ctx.here.id) return undefined
   // a name shared by two nodes belongs to the one the snapshot resolves it to
   if (ctx.snap.node(node.name)?.id !== node.id) return undefined
-  return reachableEndpoint(node, ctx.snap.settings.endpointPrefix)
+  // RoutingNode is read-only: a changed node is a new object, so caching per object is safe
+  const prefix = ctx.snap.settings.endpointPrefix
+  let hit = endpoints.get(node)
+  if (hit === undefined || hit.prefix !== prefix) {
+    hit = { prefix, ep: reachableEndpoint(node, prefix) }
+    endpoints.set(node, hit)
+  }
+  return hit.ep
 }
 
 /** Live state of a node as seen from here: the deciding node is always alive to itself. */

@@ -16,7 +16,7 @@
  * When nothing can be dialled the most actionable failure of all candidates is
  * answered (BUSY, then CONGESTION, then UNAVAILABLE, then NOTFOUND).
  */
-import { Alternatives, note, type DecisionCtx, type Failure } from './context.js'
+import { Alternatives, type DecisionCtx, type Failure } from './context.js'
 import { parseHop } from './dialstring.js'
 import { lcrAlternatives, providerAlternatives, trunkAlternatives } from './lcr.js'
 import { rewrite } from './normalize.js'
@@ -36,17 +36,14 @@ type Matched = RouteOk['matched']
 
 interface Frame {
   readonly exten: string
-  readonly node?: string
-  readonly context?: string
+  readonly node: string | undefined
+  readonly context: string | undefined
   readonly why: string[]
 }
 
+// Results are built with every key present (undefined when absent): one object shape, cheap to make.
 function failWith (f: Frame, failure: Failure, matched?: Matched): RouteFail {
-  return { status: failure.status, reason: failure.reason, exten: f.exten, ...opt(f), ...(matched !== undefined ? { matched } : {}), why: f.why }
-}
-
-function opt (f: Frame): { node?: string, context?: string } {
-  return { ...(f.node !== undefined ? { node: f.node } : {}), ...(f.context !== undefined ? { context: f.context } : {}) }
+  return { status: failure.status, reason: failure.reason, exten: f.exten, node: f.node, context: f.context, matched, why: f.why }
 }
 
 function finish (f: Frame, out: Alternatives, reason: RouteOk['reason'], matched: Matched, fallback: Failure): RouteDecision {
@@ -55,8 +52,9 @@ function finish (f: Frame, out: Alternatives, reason: RouteOk['reason'], matched
     status: 'OK',
     reason,
     exten: f.exten,
-    ...opt(f),
-    ...(matched !== undefined ? { matched } : {}),
+    node: f.node,
+    context: f.context,
+    matched,
     alternatives: out.list,
     timeout: out.list[0]!.timeout,
     why: f.why
@@ -71,7 +69,7 @@ function take (out: Alternatives, r: Reached, route?: string): void {
 const MISSING: Failure = { status: 'NOTFOUND', reason: 'target-missing' }
 
 function decide (snap: RoutingSnapshot, req: RouteRequest, now: number, why: string[] | undefined): RouteDecision {
-  const frame: Frame = { exten: req.exten, ...(req.context !== undefined ? { context: req.context } : {}), why: why ?? [] }
+  const frame: Frame = { exten: req.exten, node: undefined, context: req.context, why: why ?? [] }
   const here = req.node === undefined ? snap.self() : snap.node(req.node)
   if (here === undefined) {
     why?.push(`unknown node ${req.node ?? ''}`)
@@ -80,14 +78,14 @@ function decide (snap: RoutingSnapshot, req: RouteRequest, now: number, why: str
   const f: Frame = { ...frame, node: here.name }
   const inbound = req.context !== undefined && req.context === snap.settings.inboundContext
   const ctx: DecisionCtx = { snap, here, tech: req.tech ?? here.tech ?? snap.settings.tech, now, inbound, trace: why }
-  note(ctx, `node ${here.name}, ${ctx.tech}${inbound ? ', call from another node: local registrations and trunks only' : ''}`)
+  ctx.trace?.push(`node ${here.name}, ${ctx.tech}${req.from !== undefined ? `, from ${req.from}` : ''}${inbound ? ', call from another node: local registrations and trunks only' : ''}`)
   const out = new Alternatives(snap.settings.maxAlternatives)
 
   const hop = parseHop(req.exten)
   if (hop === undefined || !isValidExten(req.exten)) return failWith(f, { status: 'INVALID', reason: 'invalid-exten' })
   if (hop.kind !== 'exten') {
     if (!inbound) {
-      note(ctx, `${req.exten} is a hand-over extension, accepted only in context ${snap.settings.inboundContext}`)
+      ctx.trace?.push(`${req.exten} is a hand-over extension, accepted only in context ${snap.settings.inboundContext}`)
       return failWith(f, { status: 'INVALID', reason: 'invalid-exten' })
     }
     const matched: Matched = { kind: 'hop', id: req.exten }
@@ -108,14 +106,14 @@ function decide (snap: RoutingSnapshot, req: RouteRequest, now: number, why: str
   const number = stripDashes(req.exten)
   const user = snap.userByExtension(number)
   if (user !== undefined) {
-    note(ctx, `${number} is an extension of user ${user.id}`)
+    ctx.trace?.push(`${number} is an extension of user ${user.id}`)
     take(out, reachUser(ctx, user, number))
     return finish(f, out, 'user', { kind: 'user', id: user.id }, { status: 'UNAVAILABLE', reason: 'not-registered' })
   }
 
   const matches = snap.matchRoutes(number, req.context)
   if (matches.length === 0) {
-    note(ctx, `no user has extension ${number} and no route matches it`)
+    ctx.trace?.push(`no user has extension ${number} and no route matches it`)
     return failWith(f, { status: 'NOTFOUND', reason: 'no-match' })
   }
   const best = matches[0]!
@@ -123,17 +121,17 @@ function decide (snap: RoutingSnapshot, req: RouteRequest, now: number, why: str
     if (m.tier !== best.tier || out.full) break
     const r = m.route
     const n = rewrite(number, r.strip, r.prepend)
-    note(ctx, `route ${r.id} (${r.pattern}${m.exact ? ', exact' : ''}${m.scoped ? `, context ${r.context ?? ''}` : ''}, priority ${r.priority}) → ${r.target.kind}${n !== number ? `, number ${n}` : ''}`)
+    ctx.trace?.push(`route ${r.id} (${r.pattern}${m.exact ? ', exact' : ''}${m.scoped ? `, context ${r.context ?? ''}` : ''}, priority ${r.priority}) → ${r.target.kind}${n !== number ? `, number ${n}` : ''}`)
     const t = r.target
     switch (t.kind) {
       case 'user': {
         const u = snap.user(t.user)
-        if (u === undefined) { note(ctx, `user ${t.user}: no such user`); out.fail(MISSING) } else take(out, reachUser(ctx, u), r.id)
+        if (u === undefined) { ctx.trace?.push(`user ${t.user}: no such user`); out.fail(MISSING) } else take(out, reachUser(ctx, u), r.id)
         break
       }
       case 'device': {
         const d = snap.device(t.device)
-        if (d === undefined) { note(ctx, `device ${t.device}: no such device`); out.fail(MISSING) } else take(out, reachDevices(ctx, [d]), r.id)
+        if (d === undefined) { ctx.trace?.push(`device ${t.device}: no such device`); out.fail(MISSING) } else take(out, reachDevices(ctx, [d]), r.id)
         break
       }
       case 'trunk':
@@ -142,7 +140,7 @@ function decide (snap: RoutingSnapshot, req: RouteRequest, now: number, why: str
         break
       case 'provider': {
         const p = snap.provider(t.provider)
-        if (p === undefined) { note(ctx, `provider ${t.provider}: no such provider`); out.fail(MISSING); break }
+        if (p === undefined) { ctx.trace?.push(`provider ${t.provider}: no such provider`); out.fail(MISSING); break }
         const rate = snap.providerRates(n).find((x) => x.provider === p.id)
         providerAlternatives(ctx, out, p, n, rate?.cost, r.id)
         break

@@ -29,8 +29,9 @@ export const dialKey = (i: number): string => i === 1 ? 'dial' : `dial${i}`
 export const timeoutKey = (i: number): string => i === 1 ? 'timeout' : `timeout${i}`
 
 const UNSAFE = /[^A-Za-z0-9 ._~+*#@/&:=;-]/g
-/** A value that survives func_curl, HASH() and Dial() argument parsing unchanged. */
-export const hashValue = (v: string): string => encodeURIComponent(v.replace(UNSAFE, '_'))
+const SAFE = /^[A-Za-z0-9 ._~+*#@/&:=;-]*$/
+/** A value that survives func_curl, HASH() and Dial() argument parsing unchanged (other characters become `_`). */
+export const hashValue = (v: string): string => encodeURIComponent(SAFE.test(v) ? v : v.replace(UNSAFE, '_'))
 
 export function encodeHashcompat (d: RouteDecision): string {
   let s = 'status=' + d.status

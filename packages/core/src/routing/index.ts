@@ -1,5 +1,6 @@
 /** Routing: the per-call decision of `/route` and what Asterisk needs around it (issue 5). */
 export * from './types.js'
+export * from './settings.js'
 export * from './pattern.js'
 export * from './route-index.js'
 export * from './prefix-index.js'

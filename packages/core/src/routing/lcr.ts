@@ -17,55 +17,50 @@
  * Failures: no provider covering the number (or a missing record) is
  * NOTFOUND; anything that exists but cannot carry the call now is CONGESTION.
  */
-import { hopEndpoint, note, stateOf, type Alternatives, type DecisionCtx } from './context.js'
+import { hopEndpoint, stateOf, type Alternatives, type DecisionCtx } from './context.js'
 import { endpointDial, hopExten, trunkDial } from './dialstring.js'
 import { rewrite } from './normalize.js'
 import type { DialLeg, ProviderView, RoutingNode } from './types.js'
 
-interface LegInfo { provider?: string, cost?: number, route?: string }
+interface LegInfo { provider?: string | undefined, cost?: number | undefined, route?: string | undefined }
 
-function addTrunkLeg (ctx: DecisionCtx, out: Alternatives, dial: string, leg: DialLeg, route: string | undefined): void {
-  const added = out.add({ dial, timeout: ctx.snap.settings.trunkTimeout, kind: 'trunk', legs: [leg], ...(route !== undefined ? { route } : {}) })
-  if (added) note(ctx, `alternative ${out.list.length}: ${dial}`)
+function addTrunkLeg (ctx: DecisionCtx, out: Alternatives, dial: string, trunk: string, number: string, info: LegInfo, via: string | undefined): void {
+  // fixed object shapes (absent fields undefined): this is the hot path of external calls
+  const leg: DialLeg = { dial, user: undefined, device: undefined, trunk, provider: info.provider, number, cost: info.cost, via }
+  const added = out.add({ dial, timeout: ctx.snap.settings.trunkTimeout, kind: 'trunk', legs: [leg], route: info.route })
+  if (added) ctx.trace?.push(`alternative ${out.list.length}: ${dial}`)
 }
 
 export function trunkAlternatives (ctx: DecisionCtx, out: Alternatives, trunkId: string, number: string, info: LegInfo = {}): void {
   const t = ctx.snap.trunk(trunkId)
   if (t === undefined) {
-    note(ctx, `trunk ${trunkId}: no such trunk`)
+    ctx.trace?.push(`trunk ${trunkId}: no such trunk`)
     out.fail({ status: 'NOTFOUND', reason: 'target-missing' })
     return
   }
   if (!t.enabled) {
-    note(ctx, `trunk ${t.id}: disabled`)
+    ctx.trace?.push(`trunk ${t.id}: disabled`)
     out.fail({ status: 'CONGESTION', reason: 'trunks-unavailable' })
     return
   }
   const used = ctx.snap.channelsInUse(t.id)
   if (t.maxChannels > 0 && used !== undefined && used >= t.maxChannels) {
-    note(ctx, `trunk ${t.id}: at its channel limit (${used}/${t.maxChannels})`)
+    ctx.trace?.push(`trunk ${t.id}: at its channel limit (${used}/${t.maxChannels})`)
     out.fail({ status: 'CONGESTION', reason: 'trunks-unavailable' })
     return
-  }
-  const legBase: DialLeg = {
-    dial: '',
-    trunk: t.id,
-    number,
-    ...(info.provider !== undefined ? { provider: info.provider } : {}),
-    ...(info.cost !== undefined ? { cost: info.cost } : {})
   }
   if (t.nodes.length === 0 || t.nodes.includes(ctx.here.id) || t.nodes.includes(ctx.here.name)) {
     const dial = trunkDial(ctx.tech, t.id, number)
     if (dial === undefined) {
-      note(ctx, `trunk ${t.id}: number ${number} cannot be dialled`)
+      ctx.trace?.push(`trunk ${t.id}: number ${number} cannot be dialled`)
       out.fail({ status: 'NOTFOUND', reason: 'no-provider' })
       return
     }
-    addTrunkLeg(ctx, out, dial, { ...legBase, dial }, info.route)
+    addTrunkLeg(ctx, out, dial, t.id, number, info, undefined)
     return
   }
   if (ctx.inbound) {
-    note(ctx, `trunk ${t.id}: not usable from this node, and a call from another node is not handed on`)
+    ctx.trace?.push(`trunk ${t.id}: not usable from this node, and a call from another node is not handed on`)
     out.fail({ status: 'CONGESTION', reason: 'trunks-unavailable' })
     return
   }
@@ -75,7 +70,7 @@ export function trunkAlternatives (ctx: DecisionCtx, out: Alternatives, trunkId:
     const n = ctx.snap.node(ref)
     if (n === undefined || seen.has(n.id)) continue
     seen.add(n.id)
-    if (hopEndpoint(ctx, n) === undefined) { note(ctx, `trunk ${t.id}: node ${n.name} is ${n.state === 'dead' ? 'dead' : 'not reachable'}`); continue }
+    if (hopEndpoint(ctx, n) === undefined) { ctx.trace?.push(`trunk ${t.id}: node ${n.name} is ${n.state === 'dead' ? 'dead' : 'not reachable'}`); continue }
     via.push(n)
   }
   via.sort((a, b) => {
@@ -84,34 +79,34 @@ export function trunkAlternatives (ctx: DecisionCtx, out: Alternatives, trunkId:
     return ra !== rb ? ra - rb : a.name < b.name ? -1 : a.name > b.name ? 1 : 0
   })
   if (via.length === 0) {
-    note(ctx, `trunk ${t.id}: usable only from ${t.nodes.join(', ')}, none reachable`)
+    ctx.trace?.push(`trunk ${t.id}: usable only from ${t.nodes.join(', ')}, none reachable`)
     out.fail({ status: 'CONGESTION', reason: 'nodes-down' })
     return
   }
   for (const n of via) {
     const dial = endpointDial(ctx.tech, hopEndpoint(ctx, n)!, hopExten({ kind: 'trunk', trunk: t.id, number }))
-    if (dial !== undefined) addTrunkLeg(ctx, out, dial, { ...legBase, dial, via: n.name }, info.route)
+    if (dial !== undefined) addTrunkLeg(ctx, out, dial, t.id, number, info, n.name)
   }
 }
 
 /** A provider's trunks in order, with its number rewriting. */
 export function providerAlternatives (ctx: DecisionCtx, out: Alternatives, p: ProviderView, number: string, cost?: number, route?: string): void {
   if (!p.enabled) {
-    note(ctx, `provider ${p.id}: disabled`)
+    ctx.trace?.push(`provider ${p.id}: disabled`)
     out.fail({ status: 'CONGESTION', reason: 'trunks-unavailable' })
     return
   }
   const sent = rewrite(number, p.strip, p.prepend)
   if (sent === '') {
-    note(ctx, `provider ${p.id}: rewriting leaves no number`)
+    ctx.trace?.push(`provider ${p.id}: rewriting leaves no number`)
     out.fail({ status: 'NOTFOUND', reason: 'no-provider' })
     return
   }
-  note(ctx, `provider ${p.id}${cost !== undefined ? ` (cost ${cost})` : ''}: sends ${sent}`)
+  ctx.trace?.push(`provider ${p.id}${cost !== undefined ? ` (cost ${cost})` : ''}: sends ${sent}`)
   if (p.trunks.length === 0) out.fail({ status: 'CONGESTION', reason: 'trunks-unavailable' })
   for (const trunk of p.trunks) {
     if (out.full) return
-    trunkAlternatives(ctx, out, trunk, sent, { provider: p.id, ...(cost !== undefined ? { cost } : {}), ...(route !== undefined ? { route } : {}) })
+    trunkAlternatives(ctx, out, trunk, sent, { provider: p.id, cost, route })
   }
 }
 
@@ -125,12 +120,12 @@ export function lcrAlternatives (ctx: DecisionCtx, out: Alternatives, number: st
     if (p !== undefined) offers.push({ p, cost: r.cost, prefix: r.prefix })
   }
   if (offers.length === 0) {
-    note(ctx, `lcr: no provider has a prefix for ${number}`)
+    ctx.trace?.push(`lcr: no provider has a prefix for ${number}`)
     out.fail({ status: 'NOTFOUND', reason: 'no-provider' })
     return
   }
   offers.sort((a, b) => a.cost - b.cost || a.p.priority - b.p.priority || (a.p.id < b.p.id ? -1 : a.p.id > b.p.id ? 1 : 0))
-  if (ctx.trace !== undefined) note(ctx, `lcr: ${offers.map((o) => `${o.p.id} ${JSON.stringify(o.prefix)}=${o.cost}`).join(', ')}`)
+  ctx.trace?.push(`lcr: ${offers.map((o) => `${o.p.id} ${JSON.stringify(o.prefix)}=${o.cost}`).join(', ')}`)
   for (const o of offers) {
     if (out.full) return
     providerAlternatives(ctx, out, o.p, number, o.cost, route)

@@ -12,8 +12,8 @@
 import { deviceView, providerView, routeView, trunkView, userView } from './normalize.js'
 import { PrefixIndex } from './prefix-index.js'
 import { RouteIndex, type RouteIndexOptions } from './route-index.js'
+import { routingSettings } from './settings.js'
 import {
-  DEFAULT_ROUTING_SETTINGS,
   type DeviceView, type ProviderRate, type ProviderView, type RouteMatch, type RoutingContact, type RoutingNode,
   type RoutingSettings, type RoutingSnapshot, type TrunkView, type UserView
 } from './types.js'
@@ -73,7 +73,7 @@ export class MemorySnapshot implements RoutingSnapshot {
 
   constructor (input: SnapshotInput) {
     this.#selfId = input.self
-    this.settings = Object.freeze({ ...DEFAULT_ROUTING_SETTINGS, ...input.settings })
+    this.settings = routingSettings(input.settings)
     this.#routes = new RouteIndex([], input.index)
     for (const n of input.nodes ?? []) this.setNode(n)
     const lists: Array<[RoutingRecordType, RecordInput[] | undefined]> = [

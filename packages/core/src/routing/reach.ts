@@ -16,7 +16,7 @@
  * over as `d~<device>`. All legs ring in parallel (one alternative, `&`).
  * A call that came in from another node only uses registrations held here.
  */
-import { hopEndpoint, note, stateOf, type DecisionCtx, type Failure } from './context.js'
+import { hopEndpoint, stateOf, type DecisionCtx, type Failure } from './context.js'
 import { endpointDial, hopExten, localDial } from './dialstring.js'
 import type { DeviceView, DialAlternative, DialLeg, RoutingNode, UserView } from './types.js'
 
@@ -74,11 +74,11 @@ export function reachDevices (ctx: DecisionCtx, devices: readonly DeviceView[], 
     const r = locate(ctx, d)
     if (typeof r === 'string') {
       miss[r]++
-      note(ctx, `device ${d.id}: ${r === 'dead' ? 'registered only on unreachable nodes' : r === 'unregistered' ? 'no live registration' : r}`)
+      ctx.trace?.push(`device ${d.id}: ${r === 'dead' ? 'registered only on unreachable nodes' : r === 'unregistered' ? 'no live registration' : r}`)
       continue
     }
     placed.push(r)
-    note(ctx, `device ${d.id}: registered on ${r.node.id === ctx.here.id ? 'this node' : `node ${r.node.name} (${r.node.state})`}`)
+    ctx.trace?.push(`device ${d.id}: registered on ${r.node.id === ctx.here.id ? 'this node' : `node ${r.node.name} (${r.node.state})`}`)
   }
   if (placed.length === 0) {
     if (devices.length === miss.disabled) return { failure: { status: 'UNAVAILABLE', reason: 'no-device' } }
@@ -121,6 +121,6 @@ export function reachDevices (ctx: DecisionCtx, devices: readonly DeviceView[], 
 
 export function reachUser (ctx: DecisionCtx, user: UserView, exten?: string): Reached {
   const devices = ctx.snap.devicesOfUser(user.id)
-  note(ctx, `user ${user.id} has ${devices.length} device(s)`)
+  ctx.trace?.push(`user ${user.id} has ${devices.length} device(s)`)
   return reachDevices(ctx, devices, user, exten)
 }

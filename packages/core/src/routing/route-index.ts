@@ -20,8 +20,10 @@
  *  3. pattern specificity (`ext_cmp`); a plain route matching a longer number
  *     ranks as the pattern `_<digits>.`;
  *  4. priority, lower first; 5. route id.
- * Matches equal in 1–3 share a `tier`: the decision uses them as failover
- * alternatives in priority order.
+ * Matches equal in 1–3 share a `tier`. `match()` returns only the best tier
+ * (what the decision uses: its routes are failover alternatives in priority
+ * order) and prunes the search accordingly; `matchAll()` returns everything.
+ * Disabled routes are not placed in the trie.
  */
 import { compareTokens, matchTokens, parsePatternBody, prefixTokens, stripDashes, tokenChars, type PatternToken } from './pattern.js'
 import { SAFE_NUMBER } from './normalize.js'
@@ -36,12 +38,23 @@ interface Entry {
   readonly literal?: string
   /** pattern route: its tokens; plain route: `literal` + `.` */
   readonly tokens: readonly PatternToken[]
-  readonly nodes: TrieNode[]
+  /** scoped to a context (ranks first for that context) */
+  readonly scoped: boolean
+  /** the lists the entry was stored in */
+  readonly lists: Entry[][]
 }
 
+/**
+ * A trie node. Pattern routes are kept per group — for any context, or per
+ * context — each list sorted by specificity, then priority, then id, so a
+ * lookup can stop in a list at the first entry that cannot beat what it has.
+ */
 class TrieNode {
   children: Map<number, TrieNode> | undefined = undefined
-  entries: Entry[] | undefined = undefined
+  /** plain routes whose digits end here */
+  plain: Entry[] | undefined = undefined
+  generic: Entry[] | undefined = undefined
+  scoped: Map<string, Entry[]> | undefined = undefined
 
   child (c: number): TrieNode {
     this.children ??= new Map()
@@ -49,15 +62,28 @@ class TrieNode {
     if (n === undefined) { n = new TrieNode(); this.children.set(c, n) }
     return n
   }
+
+  listFor (e: Entry): Entry[] {
+    if (e.literal !== undefined) return (this.plain ??= [])
+    if (!e.scoped) return (this.generic ??= [])
+    this.scoped ??= new Map()
+    const ctx = e.view.context!
+    let list = this.scoped.get(ctx)
+    if (list === undefined) { list = []; this.scoped.set(ctx, list) }
+    return list
+  }
 }
 
 interface Candidate { entry: Entry, exact: boolean, scoped: boolean }
 
+const byPriorityThenId = (a: Entry, b: Entry): number =>
+  a.view.priority !== b.view.priority ? (a.view.priority < b.view.priority ? -1 : 1) : a.view.id < b.view.id ? -1 : a.view.id > b.view.id ? 1 : 0
+
+/** Static order inside a list: specificity, priority, id. */
+const entryOrder = (a: Entry, b: Entry): number => Math.sign(compareTokens(a.tokens, b.tokens)) || byPriorityThenId(a, b)
+
 function compareCandidates (a: Candidate, b: Candidate): number {
-  const s = compareSpecificity(a, b)
-  if (s !== 0) return s
-  if (a.entry.view.priority !== b.entry.view.priority) return a.entry.view.priority < b.entry.view.priority ? -1 : 1
-  return a.entry.view.id < b.entry.view.id ? -1 : a.entry.view.id > b.entry.view.id ? 1 : 0
+  return compareSpecificity(a, b) || byPriorityThenId(a.entry, b.entry)
 }
 
 function compareSpecificity (a: Candidate, b: Candidate): number {
@@ -65,6 +91,46 @@ function compareSpecificity (a: Candidate, b: Candidate): number {
   if (a.exact !== b.exact) return a.exact ? -1 : 1
   if (a.exact) return 0
   return Math.sign(compareTokens(a.entry.tokens, b.entry.tokens))
+}
+
+function insertSorted (list: Entry[], e: Entry, cmp: (a: Entry, b: Entry) => number): void {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (cmp(list[mid]!, e) <= 0) lo = mid + 1
+    else hi = mid
+  }
+  list.splice(lo, 0, e)
+}
+
+/** The best tier found so far: its entries share `scoped` and `exact`. */
+interface Best { list: Entry[], scoped: boolean, exact: boolean }
+
+/** Specificity of a candidate against the best tier: < 0 better, 0 equal, > 0 worse. */
+function vsBest (b: Best, scoped: boolean, exact: boolean, tokens: readonly PatternToken[]): number {
+  if (b.list.length === 0) return -1
+  if (scoped !== b.scoped) return scoped ? -1 : 1
+  if (exact !== b.exact) return exact ? -1 : 1
+  return exact ? 0 : compareTokens(tokens, b.list[0]!.tokens)
+}
+
+function offer (b: Best, e: Entry, scoped: boolean, exact: boolean, vs: number): void {
+  if (vs < 0) { b.list = [e]; b.scoped = scoped; b.exact = exact } else if (vs === 0) b.list.push(e)
+}
+
+/** Scans one sorted pattern list, stopping at the first entry that cannot reach the best tier. */
+function scan (b: Best, list: Entry[] | undefined, scoped: boolean, data: string): void {
+  if (list === undefined) return
+  let found: Entry | undefined
+  for (const e of list) {
+    if (found !== undefined && compareTokens(e.tokens, found.tokens) !== 0) return
+    const vs = vsBest(b, scoped, false, e.tokens)
+    if (vs > 0) return
+    if (!matchTokens(e.tokens, data)) continue
+    offer(b, e, scoped, false, vs)
+    found = e
+  }
 }
 
 export interface RouteIndexOptions {
@@ -82,28 +148,31 @@ export class RouteIndex {
     for (const r of routes) this.put(r)
   }
 
-  /** number of indexed (valid) routes */
+  /** number of indexed (valid) routes, enabled or not */
   get size (): number { return this.#byId.size }
 
   /** routes whose pattern could not be used, with the reason */
   invalid (): ReadonlyMap<string, string> { return this.#invalid }
 
-  /** Adds or replaces a route. */
+  /** Adds or replaces a route. Disabled routes are kept but not placed in the trie. */
   put (view: RouteView): void {
     this.delete(view.id)
     let entry: Entry
+    const scoped = view.context !== undefined
     if (view.pattern.startsWith('_')) {
       const r = parsePatternBody(view.pattern.slice(1))
       if (!r.ok) { this.#invalid.set(view.id, r.error); return }
-      entry = { view, tokens: r.tokens, nodes: [] }
-      this.#placePattern(entry)
+      entry = { view, tokens: r.tokens, scoped, lists: [] }
+      if (view.enabled) this.#placePattern(entry)
     } else {
       const literal = stripDashes(view.pattern)
       if (!SAFE_NUMBER.test(literal)) { this.#invalid.set(view.id, 'a plain pattern must be a number'); return }
-      entry = { view, literal, tokens: prefixTokens(literal), nodes: [] }
-      let n = this.#root
-      for (let i = 0; i < literal.length; i++) n = n.child(literal.charCodeAt(i))
-      this.#store(n, entry)
+      entry = { view, literal, tokens: prefixTokens(literal), scoped, lists: [] }
+      if (view.enabled) {
+        let n = this.#root
+        for (let i = 0; i < literal.length; i++) n = n.child(literal.charCodeAt(i))
+        this.#store(n, entry)
+      }
     }
     this.#byId.set(view.id, entry)
   }
@@ -113,19 +182,18 @@ export class RouteIndex {
     const e = this.#byId.get(id)
     if (e === undefined) return
     this.#byId.delete(id)
-    for (const n of e.nodes) {
-      const list = n.entries!
+    for (const list of e.lists) {
       const i = list.indexOf(e)
       if (i >= 0) list.splice(i, 1)
-      if (list.length === 0) n.entries = undefined
     }
   }
 
   get (id: string): RouteView | undefined { return this.#byId.get(id)?.view }
 
   #store (n: TrieNode, e: Entry): void {
-    (n.entries ??= []).push(e)
-    e.nodes.push(n)
+    const list = n.listFor(e)
+    insertSorted(list, e, e.literal !== undefined ? (a, b) => (a.scoped === b.scoped ? 0 : a.scoped ? -1 : 1) || byPriorityThenId(a, b) : entryOrder)
+    e.lists.push(list)
   }
 
   #placePattern (e: Entry): void {
@@ -141,31 +209,64 @@ export class RouteIndex {
     for (const n of frontier) this.#store(n, e)
   }
 
-  /**
-   * Enabled routes matching `exten` (dashes ignored) for calls from `context`
-   * (routes with a context only match that context), best first.
-   */
-  match (exten: string, context: string | undefined): RouteMatch[] {
-    const data = stripDashes(exten)
-    const found: Candidate[] = []
+  /** The trie nodes along `data`, root first. */
+  #path (data: string): TrieNode[] {
+    const path: TrieNode[] = []
     let n: TrieNode | undefined = this.#root
     for (let i = 0; n !== undefined; i++) {
-      if (n.entries !== undefined) {
-        for (const entry of n.entries) {
-          const v = entry.view
-          if (!v.enabled || (v.context !== undefined && v.context !== context)) continue
-          let exact = false
-          if (entry.literal !== undefined) {
-            if (data === entry.literal) exact = true
-            else if (!data.startsWith(entry.literal)) continue
-          } else if (!matchTokens(entry.tokens, data)) continue
-          found.push({ entry, exact, scoped: v.context !== undefined })
-        }
-      }
+      path.push(n)
       if (i >= data.length) break
       n = n.children?.get(data.charCodeAt(i))
     }
-    if (found.length > 1) found.sort(compareCandidates)
+    return path
+  }
+
+  /**
+   * The most specific enabled routes matching `exten` (dashes ignored) for
+   * calls from `context`, in priority order (all with tier 0). Routes with a
+   * context only match that context.
+   *
+   * The walk goes deepest node first (longer literal prefixes tend to be more
+   * specific); in each sorted list it stops at the first entry that cannot
+   * beat the best match so far, or that ranks below a match found in the
+   * same list — so a lookup touches few entries however many routes share a
+   * prefix.
+   */
+  match (exten: string, context: string | undefined): RouteMatch[] {
+    const data = stripDashes(exten)
+    const path = this.#path(data)
+    const best: Best = { list: [], scoped: false, exact: false }
+    for (let d = path.length - 1; d >= 0; d--) {
+      const n = path[d]!
+      if (n.plain !== undefined) {
+        const exact = d === data.length
+        for (const e of n.plain) {
+          if (e.scoped && e.view.context !== context) continue
+          offer(best, e, e.scoped, exact, vsBest(best, e.scoped, exact, e.tokens))
+        }
+      }
+      if (context !== undefined && n.scoped !== undefined) scan(best, n.scoped.get(context), true, data)
+      scan(best, n.generic, false, data)
+    }
+    const list = best.list
+    if (list.length > 1) list.sort(byPriorityThenId)
+    return list.map((e) => ({ route: e.view, exact: best.exact, scoped: best.scoped, tier: 0 }))
+  }
+
+  /** Every enabled route matching `exten` for `context`, best first, with tiers (slower; for traces and tests). */
+  matchAll (exten: string, context: string | undefined): RouteMatch[] {
+    const data = stripDashes(exten)
+    const found: Candidate[] = []
+    for (const n of this.#path(data)) {
+      for (const e of n.plain ?? []) {
+        if (!e.scoped || e.view.context === context) found.push({ entry: e, exact: data === e.literal, scoped: e.scoped })
+      }
+      const scoped = context === undefined ? undefined : n.scoped?.get(context)
+      for (const e of [...(n.generic ?? []), ...(scoped ?? [])]) {
+        if (matchTokens(e.tokens, data)) found.push({ entry: e, exact: false, scoped: e.scoped })
+      }
+    }
+    found.sort(compareCandidates)
     const out: RouteMatch[] = []
     let tier = 0
     for (let i = 0; i < found.length; i++) {

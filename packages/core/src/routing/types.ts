@@ -150,7 +150,7 @@ export interface RoutingSnapshot {
   contactsOf (deviceId: string): readonly RoutingContact[]
   trunk (id: string): TrunkView | undefined
   provider (id: string): ProviderView | undefined
-  /** enabled routes that match `exten` in `context`, best first (see route-index.ts) */
+  /** the most specific enabled routes matching `exten` in `context`, in priority order (route-index.ts) */
   matchRoutes (exten: string, context: string | undefined): readonly RouteMatch[]
   /** longest matching prefix of every provider that has one, in no particular order */
   providerRates (number: string): readonly ProviderRate[]

@@ -1,6 +1,6 @@
 import t from 'tap'
 import {
-  interNodeRows, interNodeTrunks, interNodeTrunksOf, parseSipAddress, decideRoute, type RoutingNode
+  interNodeRows, interNodeTrunks, interNodeTrunksOf, parseSipAddress, decideRoute, routingSettings, type RoutingNode
 } from '../../src/index.js'
 import { A, B, C, D, NOW, cluster } from './fixtures.js'
 
@@ -73,5 +73,14 @@ t.test('the decision dials exactly the endpoints that are generated', async (t) 
         t.ok(ep !== undefined && endpoints.has(ep), `${leg.dial} uses a generated endpoint`)
       }
     }
+  }
+})
+
+t.test('routing settings are checked once', async (t) => {
+  const code = (fn: () => unknown): string | undefined => { try { fn() } catch (err) { return (err as { code?: string }).code } return undefined }
+  t.match(routingSettings({ tech: 'SIP', maxAlternatives: 3 }), { tech: 'SIP', maxAlternatives: 3, inboundContext: 'federator-inbound', endpointPrefix: 'fed-' })
+  for (const bad of [{ tech: 'IAX' }, { inboundContext: 'a,b' }, { endpointPrefix: 'x/' }, { ringTimeout: 0 }, { trunkTimeout: 1.5 }, { maxAlternatives: 99 }]) {
+    t.equal(code(() => routingSettings(bad as never)), 'FED_ERR_CONFIG', JSON.stringify(bad))
+    t.equal(code(() => cluster((i) => { i.settings = bad as never })), 'FED_ERR_CONFIG')
   }
 })

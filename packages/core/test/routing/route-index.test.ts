@@ -1,12 +1,13 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { RouteIndex, compareExtensions, extensionMatches, type RouteView } from '../../src/index.js'
-import { RUNS, digitsArb, numberArb, patternArb } from './arbitraries.js'
+import { RUNS, digitsArb, generalise, numberArb, patternArb } from './arbitraries.js'
 
 const route = (id: string, pattern: string, extra: Partial<RouteView> = {}): RouteView =>
   ({ id, pattern, target: { kind: 'lcr' }, priority: 0, strip: 0, prepend: '', enabled: true, ...extra })
 
-const ids = (idx: RouteIndex, n: string, ctx?: string): string[] => idx.match(n, ctx).map((m) => m.route.id)
+const ids = (idx: RouteIndex, n: string, ctx?: string): string[] => idx.matchAll(n, ctx).map((m) => m.route.id)
+const best = (idx: RouteIndex, n: string, ctx?: string): string[] => idx.match(n, ctx).map((m) => m.route.id)
 
 t.test('most specific first, then priority, then id', async (t) => {
   const idx = new RouteIndex([
@@ -18,13 +19,17 @@ t.test('most specific first, then priority, then id', async (t) => {
   t.same(ids(idx, '0123'), ['zero', 'op', 'any'], 'plain "0" ranks as _0. for longer numbers')
   t.same(ids(idx, '123'), ['any'])
   t.same(ids(idx, '1'), [], '_X. needs two characters')
-  const m = idx.match('00447700900123', undefined)
+  const m = idx.matchAll('00447700900123', undefined)
   t.same(m.map((x) => x.tier), [0, 1, 1, 2, 3, 4], 'equal patterns share a tier')
+  t.same(best(idx, '00447700900123'), ['uk-mobile'], 'match() gives the best tier')
+  t.same(best(idx, '00447700900'), ['uk2', 'uk'], 'in priority order')
+  t.same(best(idx, '0'), ['op'])
 })
 
 t.test('plain routes: exact like a literal extension, prefix for longer numbers; _digits is exact only', async (t) => {
   const idx = new RouteIndex([route('plain', '100'), route('exact', '_100'), route('pat', '_1XX')])
-  t.same(idx.match('100', undefined).map((m) => [m.route.id, m.exact]), [['plain', true], ['exact', false], ['pat', false]])
+  t.same(idx.matchAll('100', undefined).map((m) => [m.route.id, m.exact]), [['plain', true], ['exact', false], ['pat', false]])
+  t.same(best(idx, '100'), ['plain'])
   t.same(ids(idx, '1001'), ['plain'])
   t.same(ids(idx, '10'), [])
 })
@@ -94,6 +99,10 @@ t.test('property: index lookups equal a brute-force scan (any expansion budget)'
         const got = ids(idx, n, ctx)
         const want = brute(views, n, ctx)
         if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${n}: ${got.join()} != ${want.join()}`)
+        const all = idx.matchAll(n, ctx)
+        const tier0 = all.filter((m) => m.tier === 0).map((m) => m.route.id)
+        const top = best(idx, n, ctx)
+        if (JSON.stringify(top) !== JSON.stringify(tier0)) throw new Error(`best ${n}: ${top.join()} != ${tier0.join()}`)
       }
       return true
     }), { numRuns: RUNS })
@@ -115,6 +124,25 @@ t.test('property: incremental updates equal a fresh build', async () => {
         views.set(id, v)
       }
       const fresh = new RouteIndex(views.values())
-      return numbers.every((n) => JSON.stringify(ids(idx, n, 'a')) === JSON.stringify(ids(fresh, n, 'a')))
+      return numbers.every((n) => JSON.stringify(ids(idx, n, 'a')) === JSON.stringify(ids(fresh, n, 'a')) &&
+        JSON.stringify(best(idx, n, 'a')) === JSON.stringify(best(fresh, n, 'a')))
     }), { numRuns: RUNS })
+})
+
+t.test('property: with many overlapping routes, match() is the best tier of matchAll()', async () => {
+  const arb = fc.array(digitsArb, { minLength: 1, maxLength: 4 }).chain((bases) => fc.tuple(
+    fc.constant(bases),
+    fc.array(fc.tuple(fc.constantFrom(...bases).chain((b) => fc.oneof(generalise(b), fc.constant(b.slice(0, 1 + (b.length >> 1))))),
+      fc.integer({ min: 0, max: 2 }), fc.constantFrom(undefined, 'a')), { minLength: 1, maxLength: 60 })
+  ))
+  fc.assert(fc.property(arb, fc.constantFrom(2, 100), ([bases, rs], budget) => {
+    const views = rs.map(([pattern, priority, context], i) => route('r' + String(i).padStart(3, '0'), pattern, { priority, ...(context !== undefined ? { context } : {}) }))
+    const idx = new RouteIndex(views, { expandBudget: budget })
+    return bases.every((n) => [undefined, 'a'].every((ctx) => {
+      const want = brute(views, n, ctx)
+      const all = idx.matchAll(n, ctx)
+      const tier0 = all.filter((m) => m.tier === 0).map((m) => m.route.id)
+      return JSON.stringify(all.map((m) => m.route.id)) === JSON.stringify(want) && JSON.stringify(best(idx, n, ctx)) === JSON.stringify(tier0)
+    }))
+  }), { numRuns: RUNS })
 })
