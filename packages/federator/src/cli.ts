@@ -73,6 +73,11 @@ common(program.command('start'))
   .option('--sip-address <host[:port]>', 'where this node\'s Asterisk takes inter-node calls (env FEDERATOR_SIP_ADDRESS)')
   .action(async (opts: Record<string, unknown>) => {
     const config = configFrom(opts)
+    if (config.join === undefined) {
+      const { readClusterFile } = await import('./commands/init.js')
+      const recorded = await readClusterFile(config.data)
+      if (recorded !== undefined) config.join = recorded
+    }
     const logger = createLogger(config.logLevel)
     const node = new FederatorNode({ config, logger })
     let stopping = false
@@ -92,11 +97,40 @@ common(program.command('start'))
   })
 
 common(program.command('init'))
-  .description('prepare a data directory: node identity and admin token')
+  .description('prepare a data directory (identity, admin token) and create a cluster: prints its join string')
+  .option('--join <string>', 'record an existing cluster instead of creating one')
+  .option('--hint <publicKey@host:port|host:port>', 'a peer or bootstrap address to put in the join string (repeatable)', collect)
+  .option('--no-cluster', 'do not create or record a cluster')
   .action(async (opts: Record<string, unknown>) => {
     const config = configFrom(opts)
     const { initDataDir } = await import('./commands/init.js')
-    await initDataDir(config)
+    await initDataDir(config, { hints: opts.hint as string[] | undefined, noCluster: opts.cluster === false })
+  })
+
+client(program.command('revoke'))
+  .description('revoke a node (by name or writer key): its later log entries are ignored everywhere, its connections refused')
+  .argument('<node>', 'node name, writer key, or a writer-key prefix (8+ hex digits)')
+  .option('--reason <text>', 'why (kept in the node record)')
+  .option('--length <n>', 'ignore that node\'s entries from this log position on (default: what this node holds)')
+  .action(async (ref: string, opts: Record<string, unknown>) => {
+    const config = configFrom(opts)
+    const { revokeNode } = await import('./commands/cluster.js')
+    const n = await revokeNode(await target(config, opts), ref, {
+      ...(opts.reason !== undefined ? { reason: opts.reason as string } : {}),
+      ...(opts.length !== undefined ? { length: Number(opts.length) } : {})
+    })
+    process.stdout.write(`revoked ${n.name ?? ''} ${n.id}: ${JSON.stringify(n.revoked)}\n`)
+  })
+
+program.command('bootstrap')
+  .description('run a DHT bootstrap node for a private deployment')
+  .requiredOption('--host <address>', 'IPv4 address the nodes reach it at')
+  .requiredOption('--port <port>', 'UDP port')
+  .action(async (opts: { host: string, port: string }) => {
+    const { runBootstrapNode } = await import('./commands/cluster.js')
+    const port = Number(opts.port)
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FedError('FED_ERR_CONFIG', `--port: expected 0–65535, got ${JSON.stringify(opts.port)}`)
+    await runBootstrapNode(opts.host, port)
   })
 
 client(program.command('status'))

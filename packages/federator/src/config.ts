@@ -39,6 +39,8 @@ export interface Config {
   swarmHost?: string
   /** host[:port] where this node's Asterisk takes inter-node calls */
   sipAddress?: string
+  /** network tunables (heartbeatMs, suspectAfterMissed, deadAfterMissed, …; see docs/federation.md) */
+  net?: Record<string, unknown>
 }
 
 export type PartialConfig = Partial<Omit<Config, 'http'>> & { http?: string | { host: string, port: number } }
@@ -56,7 +58,8 @@ const ENV: Record<string, keyof PartialConfig> = {
   FEDERATOR_PEERS: 'peers',
   FEDERATOR_SWARM_PORT: 'swarmPort',
   FEDERATOR_SWARM_HOST: 'swarmHost',
-  FEDERATOR_SIP_ADDRESS: 'sipAddress'
+  FEDERATOR_SIP_ADDRESS: 'sipAddress',
+  FEDERATOR_NET: 'net'
 }
 
 export function parseHostPort (value: string, what: string, defaultHost = DEFAULT_HTTP_HOST): { host: string, port: number } {
@@ -147,5 +150,13 @@ export function resolveConfig (...layers: PartialConfig[]): Config {
   }
   if (merged.swarmHost !== undefined) config.swarmHost = String(merged.swarmHost)
   if (merged.sipAddress !== undefined) config.sipAddress = String(merged.sipAddress)
+  if (merged.net !== undefined) {
+    let net = merged.net
+    if (typeof net === 'string') {
+      try { net = JSON.parse(net) } catch { throw new FedError('FED_ERR_CONFIG', `net: expected a JSON object of network tunables, got ${JSON.stringify(merged.net)}`) }
+    }
+    if (net === null || typeof net !== 'object' || Array.isArray(net)) throw new FedError('FED_ERR_CONFIG', 'net: expected an object of network tunables')
+    config.net = net as Record<string, unknown>
+  }
   return config
 }

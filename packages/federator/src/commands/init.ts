@@ -1,16 +1,48 @@
-/** `federator init`: create the data directory, the node's log (identity) and the admin token. */
-import { mkdir } from 'node:fs/promises'
+/**
+ * `federator init`: prepare a data directory — the node's log (identity), the
+ * admin token — and make it the first node of a new cluster: a cluster secret
+ * is created and kept in <data>/cluster (mode 0600), and its join string is
+ * printed for the other nodes (`federator start --join <string>`). With
+ * `--join <string>` it records an existing cluster instead. `start` uses the
+ * recorded cluster when no --join is given.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Store } from '@federator/store'
+import { formatJoinString, newClusterSecret, parseJoinString, parseHostPort, parseStaticPeer } from '@federator/net'
 import { adminToken } from '../token.js'
 import type { Config } from '../config.js'
 
-export async function initDataDir (config: Config): Promise<void> {
+export const CLUSTER_FILE = 'cluster'
+
+export async function readClusterFile (dataDir: string): Promise<string | undefined> {
+  const text = await readFile(join(dataDir, CLUSTER_FILE), 'utf8').catch(() => undefined)
+  return text?.trim() || undefined
+}
+
+export async function initDataDir (config: Config, opts: { hints?: string[], noCluster?: boolean } = {}): Promise<void> {
   await mkdir(config.data, { recursive: true })
   const store = new Store({ dir: config.data })
   await store.ready()
   const writer = store.writerKey
   await store.close()
   const t = await adminToken(config.data, config.adminToken)
-  process.stdout.write(`data directory ${config.data} ready\nnode writer key ${writer}\n`)
-  if (t.generated) process.stdout.write(`Admin token (shown once, kept in ${config.data}/admin-token): ${t.token}\n`)
+  const out: string[] = [`data directory ${config.data} ready`, `node writer key ${writer}`]
+  if (t.generated) out.push(`Admin token (shown once, kept in ${config.data}/admin-token): ${t.token}`)
+  if (opts.noCluster !== true) {
+    let joinString = config.join ?? await readClusterFile(config.data)
+    let created = false
+    if (joinString === undefined) {
+      const hints = opts.hints ?? []
+      const peers = hints.filter((h) => h.includes('@')).map(parseStaticPeer)
+      const bootstrap = hints.filter((h) => !h.includes('@')).map(parseHostPort)
+      joinString = formatJoinString(newClusterSecret(), { peers, bootstrap })
+      created = true
+    }
+    const info = parseJoinString(joinString)
+    await writeFile(join(config.data, CLUSTER_FILE), joinString + '\n', { mode: 0o600 })
+    out.push(created ? `new cluster ${info.cluster.id}` : `cluster ${info.cluster.id}`,
+      'join string (give it to the other nodes: federator start --join <string>; keep it secret):', joinString)
+  }
+  process.stdout.write(out.join('\n') + '\n')
 }

@@ -23,7 +23,8 @@ export async function printStatus (t: Target, opts: { json: boolean }): Promise<
   }
   const peers = (s.peers as Array<Record<string, unknown>> | undefined) ?? []
   if (peers.length > 0) {
-    out.push('', table(['peer', 'address', 'via', 'admitted'], peers.map((p) => [String(p.name ?? String(p.publicKey ?? '').slice(0, 16)), p.address ?? '', p.discovery ?? '', p.admitted ?? ''])))
+    out.push('', table(['peer', 'address', 'via', 'direction', 'state', 'bytes in', 'bytes out'],
+      peers.map((p) => [String(p.name ?? String(p.swarmKey ?? '').slice(0, 16)), p.remoteAddress ?? '', p.discovery ?? '', p.direction ?? '', p.state ?? '', p.bytesRead ?? '', p.bytesWritten ?? ''])))
   }
   process.stdout.write(out.join('\n') + '\n')
 }

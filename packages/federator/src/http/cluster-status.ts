@@ -1,0 +1,114 @@
+/**
+ * The node's view of the cluster, as one object: served at /api/v1/cluster,
+ * turned into Prometheus metrics at /metrics, printed by `federator status`.
+ * It joins the store (view hash, records, writers with applied positions and
+ * lag, quarantine, conflicts), the durable membership (node records) and, in a
+ * cluster, the network (peers, per-writer lengths announced by peers, node
+ * health from soft state).
+ */
+import { RECORD_TYPES } from '@federator/core'
+import type { Store } from '@federator/store'
+import type { Network, NodeStatus } from '@federator/net'
+import type { Membership } from '../membership.js'
+
+export interface ClusterStatus {
+  node: { name: string, writer: string, swarmKey: string | null, version: string, cluster: string | null, uptime: number }
+  viewHash: string
+  records: Record<string, number>
+  conflicts: number
+  quarantined: number
+  writers: Array<{
+    key: string, name: string | null, local: boolean, length: number, applied: number, remoteMax: number,
+    lagEntries: number, lagMs: number, quarantined: number, revoked: boolean
+  }>
+  nodes: Array<{
+    name: string | null, writer: string | null, swarmKey: string | null, state: string, self: boolean,
+    lastSeenAgoMs: number | null, sipAddress: string | null, version: string | null, load: number | null,
+    uptime: number | null, revoked: boolean
+  }>
+  peers: ReturnType<Network['status']>['peers']
+  network: Omit<ReturnType<Network['status']>, 'peers' | 'writers' | 'nodes'> | { enabled: false }
+}
+
+export interface StatusSources {
+  store: Store
+  membership: Membership
+  network: Network | null
+  name: string
+  version: string
+  startedAt: number
+}
+
+export async function clusterStatus (s: StatusSources): Promise<ClusterStatus> {
+  const { store, membership, network } = s
+  const net = network?.enabled === true ? network.status() : null
+  const remote = new Map((net?.writers ?? []).map((w) => [w.key, w]))
+  const writers = store.writers().map((w) => {
+    const r = remote.get(w.key)
+    const m = membership.get(w.key)
+    return {
+      key: w.key,
+      name: m?.name ?? null,
+      local: w.local,
+      length: w.length,
+      applied: w.applied,
+      remoteMax: Math.max(r?.remoteMax ?? 0, w.length),
+      lagEntries: Math.max(w.lagEntries, (r?.remoteMax ?? 0) - w.applied, 0),
+      lagMs: w.lagMs,
+      quarantined: w.quarantined,
+      revoked: m?.revoked !== undefined
+    }
+  })
+  const nodes: ClusterStatus['nodes'] = []
+  const seen = new Set<string>()
+  for (const n of net?.nodes ?? [] as NodeStatus[]) {
+    const writer = typeof n.info.writerKey === 'string' ? n.info.writerKey : null
+    const m = writer !== null ? membership.get(writer) : membership.bySwarmKey(n.swarmKey)
+    if (m !== undefined) seen.add(m.writer)
+    nodes.push({
+      name: (typeof n.info.name === 'string' ? n.info.name : m?.name) ?? null,
+      writer: writer ?? m?.writer ?? null,
+      swarmKey: n.swarmKey,
+      state: n.state,
+      self: n.self,
+      lastSeenAgoMs: n.lastSeenAgoMs,
+      sipAddress: (typeof n.info.sipAddress === 'string' ? n.info.sipAddress : m?.sipAddress) ?? null,
+      version: (typeof n.info.version === 'string' ? n.info.version : m?.version) ?? null,
+      load: Array.isArray(n.info.load) && typeof n.info.load[0] === 'number' ? n.info.load[0] : null,
+      uptime: typeof n.info.uptime === 'number' ? n.info.uptime : null,
+      revoked: m?.revoked !== undefined
+    })
+  }
+  // members known from the log but not heard from (never connected, or forgotten)
+  for (const m of membership.all()) {
+    if (seen.has(m.writer)) continue
+    const self = m.writer === store.writerKey
+    if (self && nodes.some((n) => n.self)) continue
+    nodes.push({
+      name: m.name ?? null, writer: m.writer, swarmKey: m.swarmKey ?? null, state: self ? 'alive' : 'unknown', self,
+      lastSeenAgoMs: self ? 0 : null, sipAddress: m.sipAddress ?? null, version: m.version ?? null,
+      load: null, uptime: self ? Math.round((Date.now() - s.startedAt) / 1000) : null, revoked: m.revoked !== undefined
+    })
+  }
+  const records: Record<string, number> = {}
+  for (const t of RECORD_TYPES) records[t] = store.count(t)
+  const { peers = [], writers: _w, nodes: _n, ...rest } = net ?? { peers: [] }
+  return {
+    node: {
+      name: s.name,
+      writer: store.writerKey,
+      swarmKey: network?.swarmKey ?? null,
+      version: s.version,
+      cluster: network?.join?.cluster.id ?? null,
+      uptime: Math.round((Date.now() - s.startedAt) / 1000)
+    },
+    viewHash: store.viewHash(),
+    records,
+    conflicts: await store.conflictCount(),
+    quarantined: writers.reduce((n, w) => n + w.quarantined, 0),
+    writers,
+    nodes,
+    peers,
+    network: net === null ? { enabled: false } : rest as ClusterStatus['network']
+  }
+}
