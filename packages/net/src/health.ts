@@ -28,6 +28,8 @@ export interface HealthInfo {
   uptime?: number
   /** the sender's heartbeat period, ms */
   interval?: number
+  /** 16-hex prefixes of the swarm keys of the sender's admitted connections */
+  peers?: string[]
   [field: string]: unknown
 }
 
@@ -124,6 +126,11 @@ export class NodeHealth extends EventEmitter {
 
   private heartbeat (): HealthInfo {
     return { ...this.opts.info(), load: os.loadavg().map(x => Math.round(x * 100) / 100), uptime: Math.round(process.uptime()), interval: this.opts.heartbeatMs }
+  }
+
+  /** Publishes a heartbeat now (when its content changed, e.g. the neighbours). */
+  publishNow (): void {
+    if (this.started) this.publish()
   }
 
   private publish (): void {

@@ -3,11 +3,15 @@
  * "federator/logs/1", on which a node announces the writer logs it knows and
  * their lengths:
  *
- *   { v: 1, t: 'writers', w: [[key: bytes32, length: uint, applied?: uint], ...] }
+ *   { v: 1, t: 'writers', w: [[key: bytes32, length: uint], ...] }
  *
  * The first message after the channel opens lists every writer; later ones
  * only the writers whose length changed since the last message to that peer,
- * batched `logAnnounceDelayMs` after the store reports a change. A node that
+ * and not those the peer itself announced at that length or longer (so a
+ * change travels once per link, in the direction it spreads, instead of being
+ * echoed back). A new writer is announced `logAnnounceDelayMs` after the
+ * store reports it; length changes are batched for `lengthAnnounceMs`
+ * (replication itself does not wait for them). A node that
  * hears of a writer it does not have calls `addWriter`, which opens the core
  * and lets hypercore's replication fetch it from any peer that has it: logs
  * spread transitively (A gets C's log through B). What each peer announced is
@@ -20,7 +24,7 @@ import { decodeMessage, encodeMessage, isBytes, RAW } from './wire.js'
 
 export const LOGS_PROTOCOL = 'federator/logs/1'
 
-export interface RemoteWriter { length: number, applied?: number, at: number }
+export interface RemoteWriter { length: number, at: number }
 
 /** One peer's side of the log exchange. */
 export class LogChannel {
@@ -53,7 +57,8 @@ export class LogChannel {
     for (const x of current) {
       if (this.sent.get(x.key) === x.length) continue
       this.sent.set(x.key, x.length)
-      w.push(x.applied === undefined ? [Buffer.from(x.key, 'hex'), x.length] : [Buffer.from(x.key, 'hex'), x.length, x.applied])
+      if ((this.remote.get(x.key)?.length ?? -1) >= x.length) continue // the peer told us as much
+      w.push([Buffer.from(x.key, 'hex'), x.length])
     }
     if (w.length > 0) this.msg.send(encodeMessage('writers', { w }))
   }
@@ -70,8 +75,7 @@ export class LogChannel {
         continue
       }
       const key = Buffer.from(e[0]).toString('hex')
-      const applied = Number.isSafeInteger(e[2]) ? e[2] as number : undefined
-      this.remote.set(key, applied === undefined ? { length: e[1] as number, at: now } : { length: e[1] as number, applied, at: now })
+      this.remote.set(key, { length: e[1] as number, at: now })
       this.owner.heard(key)
     }
   }
@@ -83,20 +87,23 @@ export class LogAnnouncer {
   private readonly known = new Set<string>()
   private readonly adding = new Set<string>()
   private timer: NodeJS.Timeout | null = null
+  private timerDue = 0
   private closed = false
   malformedCount = 0
   learnedCount = 0
 
-  private readonly onchange = (): void => { this.schedule() }
+  private readonly onwriter = (): void => { this.schedule(this.delayMs) }
+  private readonly onapplied = (): void => { this.schedule(this.lengthDelayMs) }
 
   constructor (
     private readonly logs: ReplicatedLogs,
     private readonly log: Logger,
     private readonly delayMs: number,
+    private readonly lengthDelayMs: number,
     readonly maxWriters: number
   ) {
-    logs.on('writer', this.onchange)
-    logs.on('applied', this.onchange)
+    logs.on('writer', this.onwriter)
+    logs.on('applied', this.onapplied)
   }
 
   attach (mux: Protomux): LogChannel {
@@ -131,22 +138,29 @@ export class LogAnnouncer {
     }).finally(() => this.adding.delete(key))
   }
 
-  private schedule (): void {
-    if (this.closed || this.timer !== null) return
+  /** Flushes to every channel within `ms` (an earlier pending flush stands). */
+  private schedule (ms: number): void {
+    if (this.closed) return
+    const due = Date.now() + ms
+    if (this.timer !== null) {
+      if (this.timerDue <= due) return
+      clearTimeout(this.timer)
+    }
+    this.timerDue = due
     this.timer = setTimeout(() => {
       this.timer = null
       if (this.closed) return
       const current = this.snapshot()
       for (const ch of this.channels) ch.flush(current)
-    }, this.delayMs)
+    }, ms)
   }
 
   close (): void {
     if (this.closed) return
     this.closed = true
     if (this.timer !== null) clearTimeout(this.timer)
-    this.logs.off('writer', this.onchange)
-    this.logs.off('applied', this.onchange)
+    this.logs.off('writer', this.onwriter)
+    this.logs.off('applied', this.onapplied)
     for (const ch of this.channels) ch.close()
     this.channels.clear()
   }

@@ -15,16 +15,23 @@ import type HyperDHT from 'hyperdht'
 import type { Logger } from 'pino'
 import { parseJoinString, type JoinInfo } from './cluster.js'
 import { createDht, WarnLimiter, type AddressBookDHT } from './dht.js'
-import { NodeHealth, type HealthInfo, type NodeStatus } from './health.js'
+import { HEALTH_KIND, NodeHealth, type HealthInfo, type NodeStatus } from './health.js'
 import { LanDiscovery, LAN_GROUP, LAN_PORT, resolveLanInterface, type LanOptions } from './lan.js'
 import { LogAnnouncer } from './log-exchange.js'
 import { parseStaticPeer, type HostPort, type StaticPeer } from './peer-address.js'
 import { PeerConnection, type Discovery, type PeerContext } from './peer.js'
-import { SoftGossip } from './soft-gossip.js'
-import { SoftState } from './soft-state.js'
+import { neighbourId, SoftGossip } from './soft-gossip.js'
+import { SoftState, type SoftItem } from './soft-state.js'
 import { tunables as mergeTunables, type Tunables } from './tunables.js'
 import type { KeyPair, ReplicatedLogs } from './types.js'
 import { networkStatus, type NetworkStatus } from './status.js'
+
+/** The neighbours a node declares in its heartbeat (see soft-gossip.ts). */
+function declaredNeighbours (item: SoftItem): string[] | undefined {
+  if (item.kind !== HEALTH_KIND || item.removed) return undefined
+  const peers = (item.value as { peers?: unknown } | null)?.peers
+  return Array.isArray(peers) ? peers.filter((p): p is string => typeof p === 'string') : undefined
+}
 
 export interface NetworkOptions {
   logs: ReplicatedLogs
@@ -130,11 +137,11 @@ export class Network extends EventEmitter {
       isRevoked: (k) => this.isRevoked(k)
     })
     soft.on('change', (c) => this.emit('change', c))
-    this.gossip = new SoftGossip(soft, this.opts.log.child({ component: 'net.soft' }), t.softFlushDelayMs, t.softBatchItems)
-    this.announcer = new LogAnnouncer(this.opts.logs, this.opts.log.child({ component: 'net.logs' }), t.logAnnounceDelayMs, t.maxWritersPerMessage)
+    this.gossip = new SoftGossip(soft, this.opts.log.child({ component: 'net.soft' }), t.softFlushDelayMs, t.softBatchItems, declaredNeighbours)
+    this.announcer = new LogAnnouncer(this.opts.logs, this.opts.log.child({ component: 'net.logs' }), t.logAnnounceDelayMs, t.lengthAnnounceMs, t.maxWritersPerMessage)
     const h = this.opts.health
     this.health = new NodeHealth(soft, {
-      info: () => ({ ...(typeof h === 'function' ? h() : h), writerKey: this.opts.logs.writerKey }),
+      info: () => ({ ...(typeof h === 'function' ? h() : h), writerKey: this.opts.logs.writerKey, peers: this.neighbourIds() }),
       heartbeatMs: t.heartbeatMs,
       suspectAfterMissed: t.suspectAfterMissed,
       deadAfterMissed: t.deadAfterMissed,
@@ -203,6 +210,7 @@ export class Network extends EventEmitter {
       gossip: this.gossip,
       onadmitted: (p) => {
         this.log.info({ swarmKey: p.swarmKey, discovery: p.discovery, direction: p.direction, ms: (p.admittedAt ?? 0) - p.connectedAt }, 'peer admitted')
+        this.health?.publishNow() // our neighbours changed
         this.emit('peer-admitted', p.status())
       },
       onrejected: (p, reason) => {
@@ -213,6 +221,7 @@ export class Network extends EventEmitter {
       onclosed: (p) => {
         this.connections.delete(p)
         this.log.debug({ swarmKey: p.swarmKey }, 'peer connection closed')
+        if (this.closing === null) this.health?.publishNow()
         this.emit('peer-closed', p.status())
       }
     }
@@ -329,6 +338,12 @@ export class Network extends EventEmitter {
   private requireSoft (): SoftState {
     if (this.softState === null) throw new Error(this.join === null ? 'not in a cluster: no soft state' : 'network not ready')
     return this.softState
+  }
+
+  private neighbourIds (): string[] {
+    const ids = new Set<string>()
+    for (const p of this.connections) if (p.state === 'admitted') ids.add(neighbourId(p.swarmKey))
+    return [...ids]
   }
 
   nodes (): NodeStatus[] {

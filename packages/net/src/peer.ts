@@ -76,7 +76,7 @@ export class PeerConnection {
         // synchronously, before protomux handles the rest of the batch that carried the remote's ack
         ctx.logs.corestore.replicate(conn)
         this.logChannel = ctx.announcer.attach(mux)
-        this.softChannel = ctx.gossip.attach(mux)
+        this.softChannel = ctx.gossip.attach(mux, this.swarmKey)
         ctx.onadmitted(this)
       },
       onfailed: (reason) => {

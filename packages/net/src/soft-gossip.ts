@@ -5,10 +5,18 @@
  *
  * When the channel opens, each side sends every unexpired item it holds (in
  * batches of `softBatchItems`). Afterwards every item the table accepts, from
- * a peer or published locally, is relayed to all other connections, batched
- * for `softFlushDelayMs`: flooding, with duplicates stopped by the table's
- * (owner, kind, key, seq) check, so items reach nodes that are not directly
- * connected and each link carries an item about once per direction.
+ * a peer or published locally, is relayed to the other connections, batched
+ * for `softFlushDelayMs`; duplicates stop at the table's (owner, kind, key,
+ * seq) check, so items reach nodes that are not directly connected.
+ *
+ * Plain flooding sends each item O(n²) times in a full mesh. So nodes declare
+ * their direct neighbours (the `peers` of their node heartbeat: 16-hex key
+ * prefixes of admitted connections, republished at once when they change),
+ * and an item is not relayed to a peer P when its owner O and P both list
+ * each other: O sends it to P itself. In a full mesh an item then crosses
+ * each of its owner's links once and nothing more. When O or P drops the
+ * other from its list, we send P O's current items (P may have missed some
+ * while the link was listed but already broken).
  */
 import type { Logger } from 'pino'
 import type Protomux from 'protomux'
@@ -18,6 +26,9 @@ import { decodeMessage, encodeMessage, RAW } from './wire.js'
 
 export const SOFT_PROTOCOL = 'federator/soft/1'
 
+/** Key prefix used in neighbour lists. */
+export const neighbourId = (swarmKey: string): string => swarmKey.slice(0, 16)
+
 export class SoftChannel {
   private readonly channel: Protomux.Channel | null
   private readonly msg: Protomux.Message<Uint8Array> | null
@@ -25,7 +36,7 @@ export class SoftChannel {
   received = 0
   sent = 0
 
-  constructor (private readonly mux: Protomux, private readonly gossip: SoftGossip) {
+  constructor (private readonly mux: Protomux, private readonly gossip: SoftGossip, readonly remoteKey: string) {
     this.channel = mux.createChannel({
       protocol: SOFT_PROTOCOL,
       messages: [{ encoding: RAW, onmessage: (b: Uint8Array) => this.onmessage(b) }],
@@ -87,25 +98,66 @@ export class SoftGossip {
   private closed = false
   private malformedCount = 0
 
+  /** owner → the neighbour ids it declared */
+  private readonly neighbours = new Map<string, Set<string>>()
+
   private readonly onitem = (item: SoftItem, source: unknown): void => {
     if (this.closed) return
     this.pending.push([item, source])
     if (this.timer === null) this.timer = setTimeout(() => this.flush(), this.flushDelayMs)
+    const declared = this.neighboursOf(item)
+    if (declared !== undefined && item.owner !== this.state.owner) this.updateNeighbours(item.owner, declared)
   }
 
   constructor (
     readonly state: SoftState,
     private readonly log: Logger,
     private readonly flushDelayMs: number,
-    readonly batchItems: number
+    readonly batchItems: number,
+    /** the neighbour ids an item declares (undefined: it declares none) */
+    private readonly neighboursOf: (item: SoftItem) => string[] | undefined = () => undefined
   ) {
     state.on('item', this.onitem)
   }
 
-  attach (mux: Protomux): SoftChannel {
-    const ch = new SoftChannel(mux, this)
+  attach (mux: Protomux, remoteKey: string): SoftChannel {
+    const ch = new SoftChannel(mux, this, remoteKey)
     this.channels.add(ch)
     return ch
+  }
+
+  private updateNeighbours (owner: string, declared: string[]): void {
+    const next = new Set(declared)
+    const prev = this.neighbours.get(owner)
+    this.neighbours.set(owner, next)
+    if (prev === undefined) return
+    const dropped = [...prev].filter(id => !next.has(id))
+    if (dropped.length === 0) return
+    for (const ch of this.channels) {
+      if (ch.remoteKey === owner) {
+        // the owner (our peer) no longer reaches some nodes: it needs their items from us now
+        const others = new Set([...this.neighbours.keys()].filter(o => dropped.includes(neighbourId(o))))
+        this.catchUp(ch, others)
+      } else if (dropped.includes(neighbourId(ch.remoteKey))) {
+        // the owner no longer reaches this peer directly: it needs the owner's items from us now
+        this.catchUp(ch, new Set([owner]))
+      }
+    }
+  }
+
+  private catchUp (ch: SoftChannel, owners: Set<string>): void {
+    if (owners.size === 0) return
+    const items: SoftItem[] = []
+    for (const it of this.state.all()) if (owners.has(it.owner)) items.push(it)
+    ch.send(items)
+  }
+
+  /** The owner and this peer are directly connected (both say so): the owner sends it its items itself. */
+  private ownerReaches (owner: string, ch: SoftChannel): boolean {
+    if (owner === this.state.owner) return false
+    if (owner === ch.remoteKey) return true
+    return this.neighbours.get(owner)?.has(neighbourId(ch.remoteKey)) === true &&
+      this.neighbours.get(ch.remoteKey)?.has(neighbourId(owner)) === true
   }
 
   detach (ch: SoftChannel): void {
@@ -128,7 +180,7 @@ export class SoftGossip {
     this.pending = []
     for (const ch of this.channels) {
       const items: SoftItem[] = []
-      for (const [item, source] of pending) if (source !== ch) items.push(item)
+      for (const [item, source] of pending) if (source !== ch && !this.ownerReaches(item.owner, ch)) items.push(item)
       if (items.length > 0) ch.send(items)
     }
   }

@@ -5,8 +5,10 @@
 export interface Tunables {
   /** a peer that has not proven the cluster secret by then is dropped */
   admissionTimeoutMs: number
-  /** writer-log announcements to a peer are batched for this long after a change */
+  /** a newly learned writer log is announced to peers this long after the store reports it */
   logAnnounceDelayMs: number
+  /** length changes of writer logs are announced to peers at most this often (lag figures only) */
+  lengthAnnounceMs: number
   /** most writer entries accepted in one announcement message */
   maxWritersPerMessage: number
   /** soft-state items relayed to peers are batched for this long */
@@ -46,6 +48,7 @@ export interface Tunables {
 const DEFAULTS: Tunables = {
   admissionTimeoutMs: 5000,
   logAnnounceDelayMs: 50,
+  lengthAnnounceMs: 500,
   maxWritersPerMessage: 4096,
   softFlushDelayMs: 5,
   softBatchItems: 256,

@@ -26,6 +26,7 @@ export async function tmpdir (t: T, prefix = 'fed-net-'): Promise<string> {
 export const FAST: Partial<Tunables> = {
   admissionTimeoutMs: 2000,
   logAnnounceDelayMs: 10,
+  lengthAnnounceMs: 100,
   softSweepMs: 100,
   heartbeatMs: 200,
   suspectAfterMissed: 2,

@@ -69,3 +69,30 @@ t.test('failure detection: a paused node goes suspect then dead, revives, and a 
   t.equal(stateOfX(), 'dead', 'a clean shutdown is seen at once (before the stop resolved)')
   t.ok(a.net.nodes().find(n => n.swarmKey === child.swarmKey)?.left)
 })
+
+t.test('full mesh: items are not relayed where their owner sends them itself; a broken link is bridged', async (t) => {
+  const join = formatJoinString(newClusterSecret())
+  const revokedByA = new Set<string>()
+  const a = await makeNode(t, { join, health: { name: 'a' }, isRevoked: (k) => revokedByA.has(k) })
+  const addr = (n: typeof a): string => `${n.net.swarmKey}@127.0.0.1:${n.net.address!.port}`
+  const b = await makeNode(t, { join, health: { name: 'b' }, peers: [addr(a)] })
+  const c = await makeNode(t, { join, health: { name: 'c' }, peers: [addr(a), addr(b)] })
+  const nodes = [a, b, c]
+  const meshKnown = (): boolean => nodes.every(n => n.net.nodes().length === 3 && n.net.nodes().every(x => x.self || (x.info.peers?.length ?? 0) === 2))
+  await waitFor('every node knows the full mesh', meshKnown)
+  const dup = (): number => nodes.reduce((sum, n) => sum + (n.net.soft?.counters.duplicate ?? 0), 0)
+  const before = dup()
+  for (let i = 0; i < 20; i++) a.net.publish('contact', 'k' + i, { i }, 60_000)
+  await waitFor('20 contacts on B and C', () => b.net.get('contact').length === 20 && c.net.get('contact').length === 20)
+  await new Promise(resolve => setTimeout(resolve, 200))
+  const extra = dup() - before
+  t.ok(extra <= 5, `${extra} duplicate deliveries (flooding would make at least 40)`)
+
+  // A drops its link to C (and refuses C from now on): A's items must reach C through B
+  revokedByA.add(c.net.swarmKey!)
+  a.net.dropRevoked()
+  await waitFor('A–C link gone', () => !a.net.peers().some(p => p.swarmKey === c.net.swarmKey))
+  a.net.publish('contact', 'after-break', { via: 'b' }, 60_000)
+  await waitFor('C has the new item through B', () => c.net.get('contact').some(x => x.key === 'after-break'))
+  t.pass('bridged')
+})
