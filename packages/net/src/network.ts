@@ -16,10 +16,11 @@ import type { Logger } from 'pino'
 import { parseJoinString, type JoinInfo } from './cluster.js'
 import { createDht, WarnLimiter, type AddressBookDHT } from './dht.js'
 import { HEALTH_KIND, NodeHealth, type HealthInfo, type NodeStatus } from './health.js'
-import { LanDiscovery, LAN_GROUP, LAN_PORT, resolveLanInterface, type LanOptions } from './lan.js'
+import { Discovery } from './discovery.js'
+import type { LanOptions } from './lan.js'
 import { LogAnnouncer } from './log-exchange.js'
 import { parseStaticPeer, type HostPort, type StaticPeer } from './peer-address.js'
-import { PeerConnection, type Discovery, type PeerContext } from './peer.js'
+import { PeerConnection, type PeerContext } from './peer.js'
 import { neighbourId, SoftGossip } from './soft-gossip.js'
 import { SoftState, type SoftItem } from './soft-state.js'
 import { tunables as mergeTunables, type Tunables } from './tunables.js'
@@ -64,15 +65,14 @@ export class Network extends EventEmitter {
   readonly join: JoinInfo | null
   private readonly log: Logger
   private readonly warn: WarnLimiter
-  private readonly staticPeers = new Map<string, StaticPeer>()
-  private readonly lanPeers = new Set<string>()
+  private readonly initialPeers: StaticPeer[] = []
   private readonly connections = new Set<PeerConnection>()
   private readonly timers: NodeJS.Timeout[] = []
   readonly rejected: Record<string, number> = {}
   firewalled = 0
   private swarm: Hyperswarm | null = null
   private dht: AddressBookDHT | null = null
-  private lan: LanDiscovery | null = null
+  private discovery: Discovery | null = null
   private announcer: LogAnnouncer | null = null
   private gossip: SoftGossip | null = null
   private health: NodeHealth | null = null
@@ -89,8 +89,7 @@ export class Network extends EventEmitter {
     this.warn = new WarnLimiter(this.log, this.tunables.warnIntervalMs)
     this.join = typeof opts.join === 'string' ? parseJoinString(opts.join) : opts.join
     for (const p of [...(opts.peers ?? []), ...(this.join?.peers ?? [])]) {
-      const sp = typeof p === 'string' ? parseStaticPeer(p) : p
-      this.staticPeers.set(sp.publicKey, sp)
+      this.initialPeers.push(typeof p === 'string' ? parseStaticPeer(p) : p)
     }
   }
 
@@ -158,11 +157,22 @@ export class Network extends EventEmitter {
     const listening = swarm.listen().catch((err: unknown) => this.warn.warn('listen', { err }, 'DHT announce failed'))
     await Promise.race([listening, new Promise(resolve => setImmediate(resolve))])
 
-    for (const p of this.staticPeers.values()) this.connectStatic(p)
-    if (bootstrap.length > 0) this.joinTopic(bootstrap)
-    if (this.opts.lan !== undefined && this.opts.lan !== false) await this.startLan(this.opts.lan)
+    const discovery = this.discovery = new Discovery({
+      swarm,
+      dht,
+      cluster: this.join.cluster,
+      publicKey: kp.publicKey,
+      tunables: t,
+      log: this.opts.log.child({ component: 'net.discovery' }),
+      warn: this.warn,
+      address: () => this.boundAddress ?? { host: '0.0.0.0', port: 0 },
+      connected: (key) => [...this.connections].some(p => p.swarmKey === key)
+    })
+    for (const p of this.initialPeers) discovery.addStatic(p)
+    discovery.joinTopic(bootstrap)
+    if (this.opts.lan !== undefined && this.opts.lan !== false) await discovery.startLan(this.opts.lan)
     this.opts.logs.on('applied', this.onapplied)
-    this.log.info({ cluster: this.join.cluster.id, swarmKey: this.swarmKey, address: this.boundAddress, bootstrap: bootstrap.length, static: this.staticPeers.size, lan: this.lan !== null }, 'network ready')
+    this.log.info({ cluster: this.join.cluster.id, swarmKey: this.swarmKey, address: this.boundAddress, bootstrap: bootstrap.length, static: this.initialPeers.length, lan: discovery.lan !== null }, 'network ready')
   }
 
   private every (ms: number, fn: () => void): void {
@@ -186,13 +196,6 @@ export class Network extends EventEmitter {
     this.firewalled++
     this.warn.warn('revoked:' + key, { swarmKey: key }, 'refused a revoked node')
     return true
-  }
-
-  private discoveryOf (key: string, info: Hyperswarm.PeerInfo): Discovery {
-    if (this.staticPeers.has(key)) return 'static'
-    if (this.lanPeers.has(key)) return 'lan'
-    if (info.topics.length > 0) return 'dht'
-    return 'incoming'
   }
 
   private onconnection (conn: HyperDHT.NoiseSecretStream, info: Hyperswarm.PeerInfo): void {
@@ -225,82 +228,17 @@ export class Network extends EventEmitter {
         this.emit('peer-closed', p.status())
       }
     }
-    const p = new PeerConnection(conn, info.client ? 'out' : 'in', info.client ? this.discoveryOf(key, info) : 'incoming', ctx)
+    const mode = info.client && this.discovery !== null ? this.discovery.modeOf(key, info) : 'incoming'
+    const p = new PeerConnection(conn, info.client ? 'out' : 'in', mode, ctx)
     this.connections.add(p)
     conn.once('close', () => this.connections.delete(p))
-  }
-
-  private connectStatic (p: StaticPeer): void {
-    if (this.dht === null || this.swarm === null || p.publicKey === this.swarmKey) return
-    this.dht.book.set(p.publicKey, [{ host: p.host, port: p.port }])
-    this.swarm.joinPeer(Buffer.from(p.publicKey, 'hex'))
   }
 
   /** Adds a static peer at run time. */
   addPeer (peer: StaticPeer | string): void {
     const p = typeof peer === 'string' ? parseStaticPeer(peer) : peer
-    this.staticPeers.set(p.publicKey, p)
-    this.connectStatic(p)
-  }
-
-  private joinTopic (bootstrap: HostPort[]): void {
-    const swarm = this.swarm
-    const dht = this.dht
-    const join = this.join
-    if (swarm === null || dht === null || join === null) return
-    const discovery = swarm.join(join.cluster.topic, { server: true, client: true })
-    // peers that join at the same moment may miss each other until hyperswarm's next refresh (~10 min)
-    let delay = 0
-    for (const ms of this.tunables.refreshBackoffMs) {
-      delay += ms
-      const timer = setTimeout(() => {
-        if (this.closing === null) discovery.refresh().catch((err: unknown) => this.warn.warn('refresh', { err }, 'DHT refresh failed'))
-      }, delay)
-      timer.unref()
-      this.timers.push(timer)
-    }
-    const check = (): void => {
-      if (this.closing === null && dht.toArray().length === 0) {
-        this.warn.warn('bootstrap', { bootstrap: bootstrap.map(b => `${b.host}:${b.port}`) }, 'DHT bootstrap unreachable: no DHT nodes known (static and LAN peers still work)')
-      }
-    }
-    dht.fullyBootstrapped().then(check, check)
-    this.every(this.tunables.bootstrapCheckMs, check)
-  }
-
-  private async startLan (o: LanOptions): Promise<void> {
-    if (this.join === null || this.keyPair === null) return
-    const lan = this.lan = new LanDiscovery({
-      lanId: this.join.cluster.lanId,
-      publicKey: this.keyPair.publicKey,
-      interfaceAddress: resolveLanInterface(o.interface),
-      group: o.group ?? LAN_GROUP,
-      port: o.port ?? LAN_PORT,
-      intervalMs: this.tunables.lanIntervalMs,
-      address: () => this.boundAddress ?? { host: '0.0.0.0', port: 0 },
-      log: this.opts.log.child({ component: 'net.lan' })
-    })
-    lan.on('peer', (key: string, addr: HostPort) => this.onlanpeer(key, addr))
-    await lan.start()
-    this.every(this.tunables.lanIntervalMs, () => {
-      for (const key of lan.expire(this.tunables.lanPeerTtlMs)) {
-        this.lanPeers.delete(key)
-        if (this.staticPeers.has(key)) continue
-        this.dht?.book.delete(key)
-        this.swarm?.leavePeer(Buffer.from(key, 'hex'))
-      }
-    })
-  }
-
-  private onlanpeer (key: string, addr: HostPort): void {
-    if (this.dht === null || this.swarm === null || this.closing !== null) return
-    const st = this.staticPeers.get(key)
-    this.dht.book.set(key, st === undefined ? [addr] : [addr, { host: st.host, port: st.port }])
-    const isNew = !this.lanPeers.has(key)
-    this.lanPeers.add(key)
-    if (isNew) this.log.info({ swarmKey: key, address: `${addr.host}:${addr.port}` }, 'found a peer on the LAN')
-    for (const p of this.connections) if (p.swarmKey === key) return
-    this.swarm.joinPeer(Buffer.from(key, 'hex'))
+    if (this.discovery !== null) this.discovery.addStatic(p)
+    else this.initialPeers.push(p)
   }
 
   private readonly onapplied = (): void => {
@@ -361,9 +299,9 @@ export class Network extends EventEmitter {
       swarmKey: this.swarmKey,
       address: this.boundAddress,
       dht: this.dht,
-      bootstrap: [...(this.opts.bootstrap ?? []), ...(this.join?.bootstrap ?? [])],
-      staticPeers: [...this.staticPeers.values()],
-      lan: this.lan,
+      bootstrap: this.discovery?.bootstrap ?? [],
+      staticPeers: this.discovery !== null ? [...this.discovery.staticPeers.values()] : this.initialPeers,
+      lan: this.discovery?.lan ?? null,
       connections: [...this.connections],
       logs: this.join === null ? null : this.opts.logs,
       soft: this.softState,
@@ -388,7 +326,7 @@ export class Network extends EventEmitter {
     const grace = this.opts.closeGraceMs ?? 500
     await Promise.all([...this.connections].map(p => p.end(grace)))
     this.gossip?.close()
-    await this.lan?.close()
+    await this.discovery?.close()
     const swarm = this.swarm
     if (swarm !== null) {
       // a graceful destroy un-announces from the DHT; with an unreachable DHT it would wait for

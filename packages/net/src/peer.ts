@@ -55,7 +55,7 @@ export class PeerConnection {
     readonly conn: HyperDHT.NoiseSecretStream,
     readonly direction: 'in' | 'out',
     readonly discovery: Discovery,
-    private readonly ctx: PeerContext
+    ctx: PeerContext
   ) {
     this.swarmKey = conn.remotePublicKey.toString('hex')
     const mux = Protomux.from(conn)
