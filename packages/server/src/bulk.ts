@@ -125,7 +125,8 @@ export async function importNdjson (store: Store, source: AsyncIterable<Buffer |
   result.errors.sort((a, b) => a.line - b.line)
   const cause = stopped ?? storeError
   if (cause !== undefined) {
-    const e = cause instanceof FedError ? cause : new FedError('FED_ERR_INTERNAL', (cause as Error)?.message ?? String(cause))
+    // a FedError from the store or the limits; anything else broke the input stream (e.g. the client went away)
+    const e = cause instanceof FedError ? cause : new FedError('FED_ERR_BAD_REQUEST', `The import stream broke off: ${(cause as Error)?.message ?? String(cause)}`)
     throw new FedError(e.code, e.message, { ...result, ...(e.details !== undefined ? { cause: e.details } : {}) })
   }
   return result

@@ -5,7 +5,7 @@
  * plugins the composition root adds behind the same token (`apiPlugins`).
  */
 import type { FastifyPluginAsync } from 'fastify'
-import { FedError, PLURAL } from '@federator/core'
+import { FedError, PLURAL, RECORD_TYPES, type RecordType } from '@federator/core'
 import { requireBearer } from '../auth.js'
 import { sendError } from '../http-errors.js'
 import { bulkPlugin } from './bulk.js'
@@ -16,6 +16,9 @@ import { collectionPlugin, type WriteKind } from './records.js'
 import { checkFamily, rowsPlugin } from './rows.js'
 
 export const API_PREFIX = '/api/v1'
+
+/** Record types served by their own plugins below (not by the generic collection). */
+const SPECIAL = new Set<RecordType>(['table', 'row', 'node'])
 
 export interface ApiPlugin {
   plugin: FastifyPluginAsync
@@ -62,7 +65,8 @@ export function adminPlugin (o: AdminOptions): FastifyPluginAsync {
       return sendError(reply, new FedError('FED_ERR_ROUTE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`))
     })
 
-    for (const type of ['user', 'device', 'trunk', 'provider', 'route'] as const) {
+    // every record type gets the generic collection, except those with routes of their own
+    for (const type of RECORD_TYPES.filter((x) => !SPECIAL.has(x))) {
       await api.register(collectionPlugin({ ctx, type }), { prefix: '/' + PLURAL[type] })
     }
     await api.register(collectionPlugin({ ctx, type: 'table', checkId: checkFamily, guard: tableGuard }), { prefix: '/tables' })

@@ -1,0 +1,113 @@
+/**
+ * The answer cache: precomputed answer bodies per lookup, so a hot lookup
+ * costs one Map lookup (docs/asterisk.md, "Speed").
+ *
+ * Keys are the raw request (family, operation, body): Asterisk sends the same
+ * bytes for the same lookup every time, so no parsing is needed on a hit.
+ *
+ * Invalidation is by tags with versions. Each answer is stored with the tags
+ * of everything it was computed from (`d:alice` the device, `u:bob` its user,
+ * `T*` every trunk, `c:alice` the contacts of AOR alice…) and the clock value
+ * at which its computation started. A change bumps its tags (each gets the
+ * next clock value): an entry is valid while none of its tags was bumped
+ * after it was computed. Invalidation is O(tags of the change) and the check
+ * on a hit is O(tags of the entry) Map lookups; a change during an async
+ * computation makes the new entry stale at once, which is what we want.
+ *
+ * Bounded: entries (count and characters) are evicted oldest first; the tag
+ * table is reset with the whole cache when it outgrows its limit.
+ */
+
+export interface CacheLimits {
+  maxEntries: number
+  maxChars: number
+  maxAnswer: number
+  maxTags: number
+}
+
+interface Entry {
+  answer: string
+  tags: readonly string[]
+  at: number
+}
+
+export class AnswerCache {
+  private readonly entries = new Map<string, Entry>()
+  private readonly versions = new Map<string, number>()
+  private clock = 0
+  /** entries computed before the last clear() may have missed bumps: refused */
+  private clearedAt = 0
+  private chars = 0
+  hits = 0
+  misses = 0
+  evictions = 0
+
+  constructor (private readonly limits: CacheLimits) {}
+
+  /** The clock value to pass to set() for a computation starting now. */
+  now (): number {
+    return this.clock
+  }
+
+  get (key: string): string | undefined {
+    const e = this.entries.get(key)
+    if (e !== undefined) {
+      const tags = e.tags
+      let fresh = true
+      for (let i = 0; i < tags.length; i++) {
+        const v = this.versions.get(tags[i]!)
+        if (v !== undefined && v > e.at) { fresh = false; break }
+      }
+      if (fresh) { this.hits++; return e.answer }
+      this.drop(key, e)
+    }
+    this.misses++
+    return undefined
+  }
+
+  /** Keep an answer computed from `tags`, whose computation started at clock `at`. */
+  set (key: string, answer: string, tags: readonly string[], at: number): void {
+    if (answer.length > this.limits.maxAnswer) return
+    if (this.stale(tags, at)) return
+    const old = this.entries.get(key)
+    if (old !== undefined) this.drop(key, old)
+    this.entries.set(key, { answer, tags, at })
+    this.chars += answer.length + key.length
+    while (this.entries.size > this.limits.maxEntries || this.chars > this.limits.maxChars) {
+      const first = this.entries.entries().next()
+      if (first.done === true) break
+      this.drop(first.value[0], first.value[1])
+      this.evictions++
+    }
+  }
+
+  /** Invalidate every entry computed from one of these tags. */
+  bump (...tags: string[]): void {
+    for (const t of tags) this.versions.set(t, ++this.clock)
+    if (this.versions.size > this.limits.maxTags) this.clear()
+  }
+
+  clear (): void {
+    this.entries.clear()
+    this.versions.clear()
+    this.chars = 0
+    this.clearedAt = ++this.clock
+  }
+
+  get size (): number { return this.entries.size }
+  get totalChars (): number { return this.chars }
+
+  private stale (tags: readonly string[], at: number): boolean {
+    if (at < this.clearedAt) return true
+    for (const t of tags) {
+      const v = this.versions.get(t)
+      if (v !== undefined && v > at) return true
+    }
+    return false
+  }
+
+  private drop (key: string, e: Entry): void {
+    this.entries.delete(key)
+    this.chars -= e.answer.length + key.length
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * What the family handlers share: the store, the in-memory indexes, this
+ * node's registrations, the view options, the extra rows hook; the handler
+ * interface; and the small helpers they all use.
+ *
+ * Cache tags (cache.ts) used by the handlers and bumped by the change router
+ * (service.ts):
+ *   d:<id> t:<id> u:<id>   one device / trunk / user (present or not)
+ *   D* T* U*               every device / trunk / user (scans; a user change
+ *                          also bumps D*: endpoints carry the user's name)
+ *   x*                     the extra rows (inter-node trunks)
+ *   h:<host>               chan_sip peers with this static host
+ *   s:<name> a:<ip> S*     chan_sip registrations: of a peer, at an address, all
+ *   c:<aor> C*             PJSIP contacts of an AOR, all
+ *   vm:<mailbox> vu:<uid>  voicemail by mailbox, by uniqueid
+ *   r:… R:<family>         generic rows (row-index.ts)
+ *   cf:<file>              a static config file
+ */
+import { ID_PATTERN, str, type DestroyRequest, type Fields, type LookupPlan, type LookupRequest, type RecordLike, type Row, type StoreRequest, type UpdateRequest, type ViewOptions } from '@federator/core'
+import type { Store } from '@federator/store'
+import type { RealtimeProblem } from './metrics.js'
+import type { HostIndex, MailboxIndex, TrunkTable } from './record-index.js'
+import type { RegistrationBook } from './registrations.js'
+import type { RowIndex } from './row-index.js'
+
+/** Rows of other origins merged into a family's answers (the routing work's inter-node trunks). */
+export type ExtraRowsHook = (family: string) => readonly Row[]
+
+/** The extra rows per family, memoised until `changed()`. Keyed by `id` (`name` for chan_sip families). */
+export class ExtraRows {
+  private readonly memo = new Map<string, Map<string, Row>>()
+
+  constructor (private readonly hook: ExtraRowsHook | undefined) {}
+
+  private family (family: string): Map<string, Row> {
+    let m = this.memo.get(family)
+    if (m === undefined) {
+      m = new Map()
+      const key = family === 'sippeers' ? 'name' : 'id'
+      for (const row of this.hook?.(family) ?? []) {
+        const k = row[key]
+        if (typeof k === 'string' && k.length > 0 && !m.has(k)) m.set(k, row)
+      }
+      this.memo.set(family, m)
+    }
+    return m
+  }
+
+  byId (family: string, id: string): Row | undefined {
+    return this.hook === undefined ? undefined : this.family(family).get(id)
+  }
+
+  rows (family: string): Row[] {
+    return this.hook === undefined ? [] : [...this.family(family).values()]
+  }
+
+  changed (): void {
+    this.memo.clear()
+  }
+}
+
+export interface LookupContext {
+  store: Store
+  view: Partial<ViewOptions>
+  trunks: TrunkTable
+  hosts: HostIndex
+  mailboxes: MailboxIndex
+  rows: RowIndex
+  book: RegistrationBook
+  extra: ExtraRows
+  now: () => number
+  /** the family's key columns (table record, else defaults), for generic families */
+  keysOf: (family: string) => readonly string[] | undefined
+}
+
+/** A write Asterisk sent that cannot be done: answered `-1`, counted under `reason`. */
+export class WriteRefused extends Error {
+  constructor (readonly reason: RealtimeProblem, message: string) {
+    super(message)
+    this.name = 'WriteRefused'
+  }
+}
+
+/** One kind of family: its candidate rows for a planned lookup, and its writes (absent: read-only). */
+export interface FamilyHandler {
+  indexes: (family: string) => ReadonlyArray<readonly string[]>
+  /**
+   * Rows that may match (a superset: the caller filters with the criteria).
+   * Pushes the cache tags of everything read onto `tags`.
+   */
+  candidates: (family: string, req: LookupRequest, plan: LookupPlan, tags: string[]) => Row[] | Promise<Row[]>
+  store?: (family: string, req: StoreRequest) => Promise<number>
+  update?: (family: string, req: UpdateRequest) => Promise<number>
+  destroy?: (family: string, req: DestroyRequest) => Promise<number>
+}
+
+const RECORD_ID = new RegExp(ID_PATTERN)
+
+/** True when `id` can be a record id (a lookup for `alice@example.com` needs no read at all). */
+export function isRecordId (id: string): boolean {
+  return RECORD_ID.test(id)
+}
+
+/** A record's fields by id, or undefined (without touching the store for impossible ids). */
+export function read (ctx: LookupContext, type: string, id: string): Fields | undefined {
+  return isRecordId(id) ? ctx.store.getSync(type, id) : undefined
+}
+
+/** The user of a device, tagging it. */
+export function userOf (ctx: LookupContext, device: Fields, tags: string[]): RecordLike | undefined {
+  const uid = str(device.user)
+  if (uid === undefined) return undefined
+  tags.push('u:' + uid)
+  const fields = read(ctx, 'user', uid)
+  return fields === undefined ? undefined : { id: uid, fields }
+}
+
+/** The value a plan fixes for a single-column index (`id=…`, `name=…`), if that is the plan. */
+export function exactKey (plan: LookupPlan, column: string): string | undefined {
+  return plan.kind === 'index' && plan.exact && plan.index.length === 1 && plan.index[0] === column ? plan.values[0] : undefined
+}
+
+/** The literal prefix a plan gives on a single-column index (`id LIKE alice;@%`), '' when none. */
+export function keyPrefix (plan: LookupPlan, column: string): string {
+  return plan.kind === 'index' && !plan.exact && plan.index.length === 1 && plan.index[0] === column && plan.values.length === 0 ? plan.prefix ?? '' : ''
+}

@@ -1,0 +1,76 @@
+/**
+ * PJSIP families as views of devices and trunks (core pjsip.ts):
+ * `ps_endpoints`, `ps_auths`, `ps_aors`, `ps_endpoint_id_ips`,
+ * `ps_registrations`, plus the extra rows (inter-node trunks) of the hook.
+ *
+ * One id, one owner: a device wins over a trunk of the same id, and both win
+ * over an extra row (docs/asterisk.md). `id=<x>` is two synchronous reads at
+ * most (device from the store, trunk from the in-memory table); `id LIKE
+ * <prefix>%` scans the devices with that id prefix; `id LIKE %` and other
+ * start-up queries scan. Families devices never yield (identify,
+ * registration) are served from the trunk table alone, without touching the
+ * store. Writes are refused: these families are read-only views.
+ */
+import { devicePjsipRows, familyIndexes, trunkPjsipRows, type Fields, type LookupPlan, type Row, type ViewOptions } from '@federator/core'
+import { exactKey, keyPrefix, read, userOf, type FamilyHandler, type LookupContext } from './context.js'
+
+/** The families a device yields rows in. */
+const DEVICE_FAMILIES = new Set(['ps_endpoints', 'ps_auths', 'ps_aors'])
+
+function deviceRow (ctx: LookupContext, family: string, id: string, fields: Fields, tags: string[]): Row | undefined {
+  const rows = devicePjsipRows({ id, fields }, userOf(ctx, fields, tags), ctx.view) as Record<string, Row> | undefined
+  return rows?.[family]
+}
+
+function trunkRow (family: string, id: string, fields: Fields, view: Partial<ViewOptions>): Row | undefined {
+  return (trunkPjsipRows({ id, fields }, view) as Record<string, Row> | undefined)?.[family]
+}
+
+/** The row of one id: the device's, else the trunk's, else an extra row. */
+export function pjsipRowById (ctx: LookupContext, family: string, id: string, tags: string[]): Row | undefined {
+  tags.push('d:' + id)
+  const device = DEVICE_FAMILIES.has(family) || ctx.trunks.has(id) ? read(ctx, 'device', id) : undefined
+  if (device !== undefined) return DEVICE_FAMILIES.has(family) ? deviceRow(ctx, family, id, device, tags) : undefined
+  tags.push('t:' + id)
+  const trunk = ctx.trunks.get(id)
+  if (trunk !== undefined) return trunkRow(family, id, trunk, ctx.view)
+  tags.push('x*')
+  return ctx.extra.byId(family, id)
+}
+
+async function scan (ctx: LookupContext, family: string, prefix: string, tags: string[]): Promise<Row[]> {
+  const out: Row[] = []
+  tags.push('T*', 'x*')
+  if (DEVICE_FAMILIES.has(family)) {
+    tags.push('D*')
+    for await (const d of ctx.store.scan('device', prefix)) {
+      const row = deviceRow(ctx, family, d.id, d.fields, [])
+      if (row !== undefined) out.push(row)
+    }
+  }
+  for (const [id, fields] of ctx.trunks.trunks) {
+    if (!id.startsWith(prefix) || ctx.trunks.shadowed.has(id)) continue
+    const row = trunkRow(family, id, fields, ctx.view)
+    if (row !== undefined) out.push(row)
+  }
+  for (const row of ctx.extra.rows(family)) {
+    const id = row.id!
+    if (!id.startsWith(prefix) || ctx.trunks.has(id) || read(ctx, 'device', id) !== undefined) continue
+    out.push(row)
+  }
+  return out
+}
+
+export function pjsipHandler (ctx: LookupContext): FamilyHandler {
+  return {
+    indexes: (family) => familyIndexes(family),
+    candidates (family: string, _req, plan: LookupPlan, tags: string[]) {
+      const id = exactKey(plan, 'id')
+      if (id !== undefined) {
+        const row = pjsipRowById(ctx, family, id, tags)
+        return row === undefined ? [] : [row]
+      }
+      return scan(ctx, family, keyPrefix(plan, 'id'), tags)
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Counters of the realtime plugin and its rate-limited warnings.
+ *
+ * Every refused request is counted under a reason (the core's request
+ * problems plus the plugin's own: unknown family, oversized body, read-only
+ * family…) and logged as a warning at most once per interval and reason,
+ * with the number of occurrences suppressed since the last one. `metrics()`
+ * returns the counters in the shape of a Prometheus exposition (name, help,
+ * type, samples), ready for the node's `/metrics`.
+ */
+import type { Logger } from 'pino'
+import type { RequestProblem } from '@federator/core'
+
+/** Why a realtime request was refused or answered with nothing. */
+export type RealtimeProblem = RequestProblem
+  | 'bad_family' | 'unknown_family' | 'bad_operation' | 'body_too_large' | 'bad_request'
+  | 'read_only' | 'unknown_table' | 'invalid_row' | 'exists' | 'write_failed' | 'soft_state_refused'
+  | 'unknown_config' | 'unauthorized' | 'forbidden' | 'internal'
+
+export type RealtimeOp = 'single' | 'multi' | 'update' | 'store' | 'destroy' | 'require' | 'static'
+export const REALTIME_OPS: readonly RealtimeOp[] = ['single', 'multi', 'update', 'store', 'destroy', 'require', 'static']
+
+export interface Sample { labels?: Record<string, string>, value: number }
+export interface Metric { name: string, help: string, type: 'gauge' | 'counter', samples: Sample[] }
+
+export interface CacheStats { hits: number, misses: number, evictions: number, size: number, totalChars: number }
+
+export class RealtimeMetrics {
+  readonly requests: Record<RealtimeOp, number> = { single: 0, multi: 0, update: 0, store: 0, destroy: 0, require: 0, static: 0 }
+  readonly problems = new Map<RealtimeProblem, number>()
+  private readonly lastWarn = new Map<RealtimeProblem, { at: number, suppressed: number }>()
+
+  constructor (private readonly log: Logger, private readonly warnIntervalMs: number, private readonly now: () => number = Date.now) {}
+
+  request (op: RealtimeOp): void {
+    this.requests[op]++
+  }
+
+  /** Count a refused request and log it (at most once per interval and reason). */
+  problem (reason: RealtimeProblem, info: Record<string, unknown>, message: string): void {
+    this.problems.set(reason, (this.problems.get(reason) ?? 0) + 1)
+    const now = this.now()
+    const w = this.lastWarn.get(reason)
+    if (w !== undefined && now - w.at < this.warnIntervalMs) { w.suppressed++; return }
+    this.log.warn({ reason, ...info, ...(w !== undefined && w.suppressed > 0 ? { suppressed: w.suppressed } : {}) }, message)
+    this.lastWarn.set(reason, { at: now, suppressed: 0 })
+  }
+
+  count (reason: RealtimeProblem): number {
+    return this.problems.get(reason) ?? 0
+  }
+
+  /** The counters as Prometheus metrics. */
+  metrics (cache: CacheStats, registrations: { contacts: number, sipRegistrations: number }): Metric[] {
+    return [
+      { name: 'federator_realtime_requests_total', help: 'Realtime (res_config_curl) requests by operation', type: 'counter', samples: REALTIME_OPS.map((op) => ({ labels: { op }, value: this.requests[op] })) },
+      { name: 'federator_realtime_refused_total', help: 'Realtime requests answered with nothing or -1, by reason', type: 'counter', samples: [...this.problems].map(([reason, n]) => ({ labels: { reason }, value: n })) },
+      { name: 'federator_realtime_cache_hits_total', help: 'Lookups answered from the answer cache', type: 'counter', samples: [{ value: cache.hits }] },
+      { name: 'federator_realtime_cache_misses_total', help: 'Lookups computed (not in the answer cache, or invalidated)', type: 'counter', samples: [{ value: cache.misses }] },
+      { name: 'federator_realtime_cache_evictions_total', help: 'Answers evicted from the full cache', type: 'counter', samples: [{ value: cache.evictions }] },
+      { name: 'federator_realtime_cache_entries', help: 'Answers in the cache', type: 'gauge', samples: [{ value: cache.size }] },
+      { name: 'federator_realtime_cache_bytes', help: 'Characters held by cached answers', type: 'gauge', samples: [{ value: cache.totalChars }] },
+      { name: 'federator_realtime_registrations', help: 'Registrations accepted by this node\'s Asterisk, by kind', type: 'gauge', samples: [{ labels: { kind: 'contact' }, value: registrations.contacts }, { labels: { kind: 'sipreg' }, value: registrations.sipRegistrations }] }
+    ]
+  }
+}
