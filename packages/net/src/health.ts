@@ -125,7 +125,8 @@ export class NodeHealth extends EventEmitter {
   }
 
   private heartbeat (): HealthInfo {
-    return { ...this.opts.info(), load: os.loadavg().map(x => Math.round(x * 100) / 100), uptime: Math.round(process.uptime()), interval: this.opts.heartbeatMs }
+    // load and uptime default to the process's; the caller may supply its own
+    return { load: os.loadavg().map(x => Math.round(x * 100) / 100), uptime: Math.round(process.uptime()), ...this.opts.info(), interval: this.opts.heartbeatMs }
   }
 
   /** Publishes a heartbeat now (when its content changed, e.g. the neighbours). */
