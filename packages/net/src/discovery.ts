@@ -86,6 +86,11 @@ export class Discovery {
       log: this.o.log
     })
     lan.on('peer', (key: string, addr: HostPort) => this.onlanpeer(key, addr))
+    const bound = this.o.address().host
+    const iface = resolveLanInterface(opts.interface)
+    if (bound !== '0.0.0.0' && bound !== iface) {
+      this.o.log.warn({ bound, interface: iface }, 'LAN discovery announces an address the swarm socket is not bound to: bind 0.0.0.0 or the LAN interface')
+    }
     await lan.start()
     this.timer(setInterval(() => {
       for (const key of lan.expire(t.lanPeerTtlMs)) {
