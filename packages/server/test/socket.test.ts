@@ -35,6 +35,9 @@ t.test('over a real socket on 127.0.0.1: health, docs, CRUD, streamed import and
   for (const p of ['/api/v1/users/', '/api/v1/users/{id}', '/api/v1/tables/{family}/rows/', '/api/v1/import', '/api/v1/export', '/api/v1/conflicts/', '/healthz', '/readyz']) {
     t.ok(spec.paths[p], `documented: ${p}`)
   }
+  const paths = spec.paths as Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>>
+  t.same(Object.keys(paths['/api/v1/import']!.post!.requestBody!.content), ['application/x-ndjson'])
+  t.same(Object.keys(paths['/api/v1/users/{id}']!.patch!.requestBody!.content), ['application/json', 'application/merge-patch+json'])
   r = await fetch(url + '/docs/', { redirect: 'follow' })
   t.equal(r.status, 200)
   const html = await r.text()

@@ -7,7 +7,7 @@
  */
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { FedError, RECORD_TYPES } from '@federator/core'
 import { exportNdjson, importNdjson, parseTypes } from '../bulk.js'
@@ -33,11 +33,13 @@ export function bulkPlugin (ctx: AdminContext): FastifyPluginAsync {
       child.removeAllContentTypeParsers()
       child.addContentTypeParser(NDJSON, (_req, payload, done) => { done(null, payload) })
       child.post('/import', {
+        // the body is the raw stream: its schema only documents it
+        validatorCompiler: (def) => def.httpPart === 'body' ? () => true : TypeBoxValidatorCompiler(def),
         schema: {
           tags: ['bulk'],
           summary: 'Import records: an NDJSON stream of { "type", "id", ...fields }, each an upsert; bad lines are reported and skipped',
           querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean({ description: 'validate only, write nothing' })) }, { additionalProperties: false }),
-          consumes: [NDJSON],
+          body: { content: { [NDJSON]: { schema: { type: 'string', description: 'one record a line: { "type": "device", "id": "d1", ...fields }' } } } },
           response: { 200: ImportResultSchema, ...errors(400, 413, 415, 503) }
         }
       }, async (req: FastifyRequest) => {

@@ -135,6 +135,7 @@ export function collectionPlugin (o: CollectionOptions): FastifyPluginAsync {
           tags: [tag],
           summary: `Change fields of a ${type} (JSON merge patch: null removes a field, objects merge)`,
           params: IdParams,
+          consumes: ['application/json', 'application/merge-patch+json'],
           body: patchBody(type),
           response: { 200: one, ...errors(400, 404, 413, 415) }
         }

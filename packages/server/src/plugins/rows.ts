@@ -143,7 +143,7 @@ export function rowsPlugin (ctx: AdminContext): FastifyPluginAsync {
     await app.register(async (child) => {
       acceptMergePatch(child, limits.bodyLimit)
       child.patch('/*', {
-        schema: { tags: [TAG], summary: 'Change columns of a row (merge patch on columns; key columns cannot change)', params: RowParams, body: RowPatch, response: { 200: RowOut, ...errors(400, 404, 413, 415) } }
+        schema: { tags: [TAG], summary: 'Change columns of a row (merge patch on columns; key columns cannot change)', params: RowParams, consumes: ['application/json', 'application/merge-patch+json'], body: RowPatch, response: { 200: RowOut, ...errors(400, 404, 413, 415) } }
       }, async (req: FastifyRequest) => {
         const { family, id } = params(req)
         const body = req.body as Body

@@ -14,6 +14,7 @@ import Type from 'typebox'
 import { FedError, assertId, encodeStatic, parseConf, type Fields, type StaticLine } from '@federator/core'
 import type { Store } from '@federator/store'
 import { errors } from '../schemas.js'
+import { CONFIG_MAX_BYTES } from './tunables.js'
 
 /** The static lines of a config record (defensive: records from peers are not validated here). */
 export function configLines (fields: Fields | undefined): StaticLine[] | undefined {
@@ -65,40 +66,29 @@ const NameParams = Type.Object({ name: Type.String({ description: 'the file name
 const TAG = 'configs'
 
 /**
- * Admin routes (inside /api/v1, behind the token), at /api/v1/configs:
- * GET / (list), GET /:name (JSON, or `.conf` text with ?format=conf),
- * PUT /:name (body: the `.conf` text, text/plain), DELETE /:name.
+ * The `.conf` text routes of the config files, inside /api/v1/configs (the
+ * generic collection there lists, reads as JSON, patches and deletes them):
+ * GET /:name/conf (the file as `.conf` text) and PUT /:name/conf (store or
+ * replace it from `.conf` text, text/plain; answers a summary and the
+ * parser's warnings).
  */
-export function configAdminPlugin (store: Store, maxBytes: number): FastifyPluginAsync {
+export function configAdminPlugin (store: Store, maxBytes = CONFIG_MAX_BYTES): FastifyPluginAsync {
   return async (app) => {
     app.removeContentTypeParser('text/plain')
     app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: maxBytes }, (_req, body, done) => { done(null, body) })
 
-    app.get('/', { schema: { tags: [TAG], summary: 'List the stored static realtime config files', response: { ...errors() } } }, async () => {
-      const items: Array<Record<string, unknown>> = []
-      for await (const r of store.scan('config')) items.push(summary(r.id, r.fields))
-      return { items }
-    })
-
-    app.get('/:name', {
-      schema: {
-        tags: [TAG], summary: 'A stored config file: its lines (JSON), or ?format=conf for .conf text',
-        params: NameParams, querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('conf')])) }),
-        response: { ...errors(400, 404) }
-      }
+    app.get('/:name/conf', {
+      schema: { tags: [TAG], summary: 'A stored config file as .conf text', params: NameParams, response: { ...errors(400, 404) } }
     }, async (req, reply) => {
       const { name } = req.params as { name: string }
       assertId('config', name)
       const fields = await store.get('config', name)
       if (fields === undefined) throw new FedError('FED_ERR_NOT_FOUND', `No config file ${name}`)
-      if ((req.query as { format?: string }).format === 'conf') {
-        void reply.type('text/plain; charset=utf-8')
-        return confText(configLines(fields) ?? [])
-      }
-      return { id: name, ...fields }
+      void reply.type('text/plain; charset=utf-8')
+      return confText(configLines(fields) ?? [])
     })
 
-    app.put('/:name', {
+    app.put('/:name/conf', {
       schema: {
         tags: [TAG], summary: 'Store (or replace) a config file from its .conf text (text/plain)',
         params: NameParams, querystring: Type.Object({ description: Type.Optional(Type.String({ maxLength: 255 })) }),
@@ -114,16 +104,7 @@ export function configAdminPlugin (store: Store, maxBytes: number): FastifyPlugi
       if (description !== undefined) fields.description = description
       const r = await store.write({ op: 'replace', type: 'config', id: name, fields })
       void reply.code(r.created ? 201 : 200)
-      return { ...summary(name, r.fields ?? (fields as Fields)), warnings }
-    })
-
-    app.delete('/:name', {
-      schema: { tags: [TAG], summary: 'Delete a config file (Asterisk then loads it empty)', params: NameParams, response: { ...errors(400, 404) } }
-    }, async (req, reply) => {
-      const { name } = req.params as { name: string }
-      assertId('config', name)
-      await store.write({ op: 'delete', type: 'config', id: name })
-      return reply.code(204).send()
+      return { ...summary(name, (r.fields ?? fields) as Fields), warnings }
     })
   }
 }

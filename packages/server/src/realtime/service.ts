@@ -1,0 +1,344 @@
+/**
+ * The realtime service: everything behind `/realtime` except HTTP.
+ *
+ * `handle(family, op, query, body)` answers one res_config_curl request with
+ * the exact body Asterisk expects (core answer.ts): a lookup is first looked
+ * for in the answer cache by its raw bytes; on a miss it is parsed, planned
+ * (core planLookup) against the family's indexes, its candidate rows come
+ * from the family's handler (family-*.ts), are filtered with the criteria,
+ * sorted for multi, encoded and cached with the tags of what they were
+ * computed from. Writes go to the store (generic rows, voicemail) or to the
+ * soft state (registrations). Any refusal is counted and warned (metrics.ts)
+ * and answered with nothing (reads) or `-1` (writes); nothing throws out.
+ *
+ * The change router keeps the in-memory indexes current from the store's
+ * 'changes' events and bumps the cache tags of each change (context.ts lists
+ * them); registration changes are bumped by the RegistrationBook.
+ */
+import type { Logger } from 'pino'
+import pino from 'pino'
+import {
+  ANSWER_FAILED, ANSWER_NONE, ANSWER_REQUIRE, compileCriteria, defaultKeyColumns, encodeCount, encodeMulti, encodeSingle, familyKind,
+  isFedError, isNumericColumn, obj, parseDestroy, parseLookup, parsePairs, parseRequire, parseStore, parseUpdate, planLookup,
+  requestError, requestProblem, sortRows, tableSchema, voicemailUniqueId, type FamilyKind, type Fields, type Row, type ViewOptions
+} from '@federator/core'
+import type { Change, Store } from '@federator/store'
+import { AnswerCache } from './cache.js'
+import { staticAnswer } from './config-files.js'
+import { ExtraRows, isRecordId, WriteRefused, type ExtraRowsHook, type FamilyHandler, type LookupContext } from './context.js'
+import { contactsHandler } from './family-contacts.js'
+import { genericHandler } from './family-generic.js'
+import { pjsipHandler } from './family-pjsip.js'
+import { sipHandler } from './family-sip.js'
+import { voicemailHandler } from './family-voicemail.js'
+import { RealtimeMetrics, type Metric, type RealtimeOp, type RealtimeProblem } from './metrics.js'
+import { HostIndex, MailboxIndex, TrunkTable, type RecordChange } from './record-index.js'
+import { RegistrationBook, type Registrations } from './registrations.js'
+import { RowIndex, type RowColumns } from './row-index.js'
+import { realtimeLimits, type RealtimeLimits } from './tunables.js'
+
+export interface RealtimeOptions {
+  store: Store
+  /** the soft-state table registrations go to (a @federator/net SoftState) */
+  registrations: Registrations
+  logger?: Logger
+  /** view tunables; `node` = this node's name (trunks restricted to other nodes yield no rows here) */
+  view?: Partial<ViewOptions>
+  /** extra rows per family, merged into the answers (inter-node trunks); call extraRowsChanged() when they change */
+  extraRows?: ExtraRowsHook
+  limits?: Partial<RealtimeLimits>
+  now?: () => number
+}
+
+const FAMILY = /^[a-z][a-z0-9_]{0,63}$/
+const WRITES = new Set(['update', 'store', 'destroy'])
+
+function rowColumns (fields: Fields | undefined): RowColumns | undefined {
+  const cols = obj(fields?.columns)
+  if (cols === undefined) return undefined
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(cols)) if (typeof v === 'string') out[k] = v
+  return out
+}
+
+export class RealtimeService {
+  readonly limits: RealtimeLimits
+  readonly cache: AnswerCache
+  readonly counters: RealtimeMetrics
+  readonly book: RegistrationBook
+  readonly log: Logger
+  private readonly store: Store
+  private readonly ctx: LookupContext
+  private readonly handlers: Record<FamilyKind, FamilyHandler>
+  private pending: Change[] | null = null
+  private opening: Promise<void> | null = null
+  private closed = false
+  private readonly onChanges = (changes: Change[]): void => {
+    if (this.pending !== null) { this.pending.push(...changes); return }
+    for (const c of changes) this.applyChange(c)
+  }
+
+  private readonly onRebuilt = (): void => { void this.load() }
+
+  constructor (opts: RealtimeOptions) {
+    this.store = opts.store
+    this.limits = realtimeLimits(opts.limits)
+    this.log = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'realtime' })
+    const now = opts.now ?? Date.now
+    this.cache = new AnswerCache({ maxEntries: this.limits.cacheMaxEntries, maxChars: this.limits.cacheMaxChars, maxAnswer: this.limits.cacheMaxAnswer, maxTags: this.limits.cacheMaxTags })
+    this.counters = new RealtimeMetrics(this.log, this.limits.warnIntervalMs, now)
+    const bump = (...tags: string[]): void => { this.cache.bump(...tags) }
+    this.book = new RegistrationBook(opts.registrations, { graceMs: this.limits.registrationGraceMs, checkMs: this.limits.registrationCheckMs, now, bump })
+    const view = opts.view ?? {}
+    const keysOf = (family: string): readonly string[] | undefined => {
+      const keys = isRecordId(family) ? this.store.getSync('table', family)?.keys : undefined
+      if (Array.isArray(keys) && keys.length > 0 && keys.every((k) => typeof k === 'string')) return keys as string[]
+      return defaultKeyColumns(family)
+    }
+    this.ctx = {
+      store: this.store,
+      view,
+      trunks: new TrunkTable(),
+      hosts: new HostIndex(view),
+      mailboxes: new MailboxIndex(view),
+      rows: new RowIndex(keysOf),
+      book: this.book,
+      extra: new ExtraRows(opts.extraRows),
+      now,
+      keysOf
+    }
+    this.handlers = {
+      pjsip: pjsipHandler(this.ctx),
+      sip: sipHandler(this.ctx),
+      voicemail: voicemailHandler(this.ctx),
+      contacts: contactsHandler(this.ctx),
+      generic: genericHandler(this.ctx)
+    }
+  }
+
+  /** Build the indexes and follow the store and the registrations (idempotent). */
+  ready (): Promise<void> {
+    this.opening ??= (async () => {
+      this.store.on('changes', this.onChanges)
+      this.store.on('rebuilt', this.onRebuilt)
+      await this.load()
+      this.book.ready()
+    })()
+    return this.opening
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.opening?.catch(() => {})
+    this.store.off('changes', this.onChanges)
+    this.store.off('rebuilt', this.onRebuilt)
+    this.book.close()
+  }
+
+  /** The counters, for the node's /metrics. */
+  metrics (): Metric[] {
+    return this.counters.metrics(this.cache, { contacts: this.book.contactCount, sipRegistrations: this.book.sipRegCount })
+  }
+
+  /** The extra rows hook answers differently now (a node joined or died): forget what was derived from it. */
+  extraRowsChanged (): void {
+    this.ctx.extra.changed()
+    this.cache.bump('x*')
+  }
+
+  // ---- requests ----
+
+  /** Answer `POST|GET /realtime/<family>/<op>?<query>` with `body` (both raw, not decoded). */
+  handle (rawFamily: string, op: string, query: string, body: string): string | Promise<string> {
+    if (op === 'single' || op === 'multi') {
+      this.counters.request(op)
+      const key = rawFamily + '\u0001' + op + '\u0001' + body
+      const hit = this.cache.get(key)
+      if (hit !== undefined) return hit
+      return this.lookup(rawFamily, op, body, key)
+    }
+    if (WRITES.has(op)) {
+      this.counters.request(op as RealtimeOp)
+      return this.write(rawFamily, op as 'update' | 'store' | 'destroy', query, body)
+    }
+    if (op === 'require') {
+      this.counters.request('require')
+      if (this.familyOf(rawFamily, op) !== undefined) {
+        try { parseRequire(body) } catch (err) { this.refuse(err, rawFamily, op) }
+      }
+      return ANSWER_REQUIRE
+    }
+    this.counters.problem('bad_operation', { family: rawFamily, op: op.slice(0, 40) }, 'Unknown realtime operation')
+    return ANSWER_NONE
+  }
+
+  /** Answer `GET /realtime/static?<query>` (`file=<name>`). */
+  staticFile (query: string): string {
+    this.counters.request('static')
+    let file: string | undefined
+    try {
+      file = parsePairs(query).find((p) => p.name === 'file')?.value
+    } catch (err) {
+      return this.refuse(err, 'static', 'static')
+    }
+    if (file === undefined || !isRecordId(file)) {
+      this.counters.problem('bad_request', { file: file?.slice(0, 80) }, 'A static request without a valid file name')
+      return ANSWER_NONE
+    }
+    const key = 'static\u0001' + file
+    const hit = this.cache.get(key)
+    if (hit !== undefined) return hit
+    const at = this.cache.now()
+    const answer = staticAnswer(this.store.getSync('config', file))
+    if (answer === undefined) {
+      this.counters.problem('unknown_config', { file }, 'Asterisk asked for a config file that is not stored: it loads it empty (federator conf import)')
+      return ANSWER_NONE
+    }
+    this.cache.set(key, answer, ['cf:' + file], at)
+    return answer
+  }
+
+  /** Count and log a refused request; its answer. */
+  refuse (err: unknown, family: string, op: string, reason?: RealtimeProblem): string {
+    const why: RealtimeProblem = reason ?? (err instanceof WriteRefused ? err.reason : requestProblem(err) ?? (isFedError(err) ? 'bad_request' : 'internal'))
+    if (why === 'internal') this.log.error({ err, family, op }, 'realtime request failed')
+    this.counters.problem(why, { family: family.slice(0, 80), op }, (err as Error)?.message ?? String(err))
+    return WRITES.has(op) ? ANSWER_FAILED : ANSWER_NONE
+  }
+
+  /** The family (lower case) and its handler, or undefined (counted) when there is no such family. */
+  private familyOf (rawFamily: string, op: string): { family: string, handler: FamilyHandler } | undefined {
+    const family = rawFamily.toLowerCase()
+    if (!FAMILY.test(family)) {
+      this.refuse(new Error(`Invalid family name ${JSON.stringify(rawFamily.slice(0, 80))}`), rawFamily, op, 'bad_family')
+      return undefined
+    }
+    const kind = familyKind(family)
+    if (kind === 'generic' && this.ctx.keysOf(family) === undefined) {
+      this.refuse(new Error(`Unknown family ${family}: not a view and no table definition (PUT /api/v1/tables/${family})`), family, op, 'unknown_family')
+      return undefined
+    }
+    return { family, handler: this.handlers[kind] }
+  }
+
+  private lookup (rawFamily: string, op: 'single' | 'multi', body: string, key: string): string | Promise<string> {
+    try {
+      const f = this.familyOf(rawFamily, op)
+      if (f === undefined) return ANSWER_NONE
+      const { family, handler } = f
+      const req = parseLookup(op, body)
+      const numeric = (c: string): boolean => isNumericColumn(family, c)
+      const plan = planLookup(req.criteria, handler.indexes(family), numeric)
+      const tags: string[] = []
+      const at = this.cache.now()
+      const finish = (rows: Row[]): string => {
+        const match = compileCriteria(req.criteria, numeric)
+        const found = rows.filter(match)
+        const answer = op === 'single'
+          ? encodeSingle(found.length > 1 ? sortRows(found, req.key, numeric(req.key))[0] : found[0])
+          : encodeMulti(sortRows(found, req.key, numeric(req.key)), req.key)
+        if (plan.kind !== 'range') this.cache.set(key, answer, tags, at)
+        return answer
+      }
+      const rows = handler.candidates(family, req, plan, tags)
+      if (Array.isArray(rows)) return finish(rows)
+      return rows.then(finish, (err: unknown) => this.refuse(err, rawFamily, op))
+    } catch (err) {
+      return this.refuse(err, rawFamily, op)
+    }
+  }
+
+  private async write (rawFamily: string, op: 'update' | 'store' | 'destroy', query: string, body: string): Promise<string> {
+    try {
+      const f = this.familyOf(rawFamily, op)
+      if (f === undefined) return ANSWER_FAILED
+      const { family, handler } = f
+      let n: number
+      if (op === 'store') {
+        const req = parseStore(body)
+        if (handler.store === undefined) throw new WriteRefused('read_only', `${family} is a read-only view: Asterisk cannot store rows in it`)
+        n = await handler.store(family, req)
+      } else if (op === 'update') {
+        const req = parseUpdate(query, body, tableSchema(family))
+        if (req.ambiguous) throw requestError('update2_ambiguous', `${family}: the update2 pairs can be split in more than one way: ${query.slice(0, 200)}`)
+        if (handler.update === undefined) throw new WriteRefused('read_only', `${family} is a read-only view: Asterisk cannot update it`)
+        n = await handler.update(family, req)
+      } else {
+        const req = parseDestroy(body)
+        if (handler.destroy === undefined) throw new WriteRefused('read_only', `${family} is a read-only view: Asterisk cannot delete from it`)
+        n = await handler.destroy(family, req)
+      }
+      return encodeCount(n)
+    } catch (err) {
+      return this.refuse(err, rawFamily, op)
+    }
+  }
+
+  // ---- the change router ----
+
+  /** (Re)build every in-memory index from the store; changes arriving meanwhile are applied afterwards. */
+  private async load (): Promise<void> {
+    const pending: Change[] = this.pending ?? []
+    this.pending = pending
+    try {
+      const { trunks, hosts, mailboxes, rows } = this.ctx
+      trunks.clear(); hosts.clear(); mailboxes.clear(); rows.clear()
+      this.cache.clear()
+      for await (const t of this.store.scan('trunk')) {
+        const c: RecordChange = { type: 'trunk', id: t.id, after: t.fields }
+        trunks.apply(c, this.store.getSync('device', t.id) !== undefined)
+        hosts.apply(c)
+      }
+      for await (const d of this.store.scan('device')) hosts.apply({ type: 'device', id: d.id, after: d.fields })
+      for await (const u of this.store.scan('user')) mailboxes.apply({ type: 'user', id: u.id, after: u.fields })
+      for await (const r of this.store.scan('row')) rows.apply(r.id, undefined, rowColumns(r.fields))
+    } finally {
+      this.pending = null
+      for (const c of pending) this.applyChange(c)
+      this.cache.clear()
+    }
+  }
+
+  private applyChange (c: Change): void {
+    const { cache, ctx } = this
+    const id = c.id
+    switch (c.type) {
+      case 'device':
+        cache.bump('d:' + id, 'D*')
+        for (const h of ctx.hosts.apply(c)) cache.bump('h:' + h)
+        if (ctx.trunks.shadow(id, c.after !== undefined)) cache.bump('T*')
+        break
+      case 'trunk':
+        ctx.trunks.apply(c, this.store.getSync('device', id) !== undefined)
+        cache.bump('t:' + id, 'T*')
+        for (const h of ctx.hosts.apply(c)) cache.bump('h:' + h)
+        break
+      case 'user':
+        cache.bump('u:' + id, 'U*', 'D*', 'vu:' + voicemailUniqueId(id))
+        for (const m of ctx.mailboxes.apply(c)) cache.bump('vm:' + m)
+        break
+      case 'row':
+        cache.bump(...ctx.rows.apply(id, rowColumns(c.before), rowColumns(c.after)))
+        break
+      case 'table':
+        // key columns of a generic family changed: its indexes are rebuilt; rare, so everything is recomputed
+        ctx.rows.reset(id)
+        cache.clear()
+        void this.reindexFamily(id)
+        break
+      case 'config':
+        cache.bump('cf:' + id)
+        break
+    }
+  }
+
+  private async reindexFamily (family: string): Promise<void> {
+    try {
+      for await (const r of this.store.scan('row', family + '/')) this.ctx.rows.apply(r.id, undefined, rowColumns(r.fields))
+    } catch (err) {
+      this.log.error({ err, family }, 'reindexing a realtime table failed')
+    }
+    this.cache.clear()
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * What the routing view reads, as small structural interfaces so that the
+ * composition root can hand over the real pieces (the Store, the SoftState of
+ * @federator/net, the Network's node health) and tests the same real pieces
+ * without this package depending on @federator/net.
+ */
+
+/** A record change as the store emits it (`'changes'` events). */
+export interface RecordChange {
+  type: string
+  id: string
+  before?: Record<string, unknown> | undefined
+  after?: Record<string, unknown> | undefined
+}
+
+/** The store: scan at ready(), then follow changes. @federator/store's Store satisfies it. */
+export interface RoutingStore {
+  /** this node's writer key: its id in the routing snapshot */
+  readonly writerKey: string
+  scan (type: string): AsyncIterable<{ id: string, fields: Record<string, unknown> }>
+  on (event: 'changes', fn: (changes: RecordChange[]) => void): unknown
+  off (event: 'changes', fn: (changes: RecordChange[]) => void): unknown
+}
+
+/** A soft-state change (SoftState's `'change'` event). */
+export interface SoftChange {
+  kind: string
+  key: string
+  /** owner: the publishing node's swarm key */
+  owner: string
+  /** undefined when removed or expired */
+  value: unknown
+}
+
+/** The soft-state table; @federator/net's SoftState satisfies it. */
+export interface SoftTable {
+  /** this node's owner id */
+  readonly owner: string
+  get (kind: string): Array<{ owner: string, key: string, value: unknown, seq?: number }>
+  on (event: 'change', fn: (c: SoftChange) => void): unknown
+  off (event: 'change', fn: (c: SoftChange) => void): unknown
+}
+
+export type LiveState = 'alive' | 'suspect' | 'dead'
+
+/** One node as the failure detector sees it (@federator/net NodeStatus). */
+export interface LiveNode {
+  swarmKey: string
+  state: LiveState
+  self: boolean
+  info: { name?: unknown, sipAddress?: unknown, writerKey?: unknown, [k: string]: unknown }
+}
+
+/** Node health: the Network satisfies it (`nodes()`, `'node-state'` events). */
+export interface NodeStateSource {
+  nodes (): LiveNode[]
+  on (event: 'node-state', fn: (...args: unknown[]) => void): unknown
+  off (event: 'node-state', fn: (...args: unknown[]) => void): unknown
+}
+
+/** Soft-state kinds published by the realtime plugin (server/src/realtime/registrations.ts). */
+export const CONTACT_KIND = 'contact'
+export const SIPREG_KIND = 'sipreg'
+/** Soft-state kind of node heartbeats (@federator/net health.ts): carries name, sipAddress, writerKey. */
+export const HEALTH_KIND = 'node'

@@ -1,0 +1,203 @@
+/**
+ * RoutingView: the one routing snapshot of this node, kept current.
+ *
+ * `ready()` attaches to the store's `'changes'` first (buffering them), scans
+ * the routing records (users, devices, trunks, providers, routes) and the node
+ * records into a `MemorySnapshot`, replays what changed meanwhile, then — in
+ * one synchronous step, so nothing slips between — reads the registrations
+ * and node heartbeats from soft state and attaches to its `'change'` events
+ * and to the node-state source. From then on every event touches only the
+ * records it concerns (MemorySnapshot's incremental updates); `/route` reads
+ * the snapshot without any per-call preparation.
+ *
+ * Nodes (nodes.ts) are recomputed as a whole when a node record changes, a
+ * node changes state, or a heartbeat arrives (a few dozen nodes at most); only
+ * nodes that differ are written to the snapshot. When the soft-state owner
+ * behind a node changes (first heartbeat, record replicated, revocation), that
+ * node's registrations are reloaded from soft state. `'nodes'` is emitted when
+ * any node changed: the generated inter-node trunks may differ (rows.ts).
+ */
+import { EventEmitter } from 'node:events'
+import type { Logger } from 'pino'
+import { MemorySnapshot, ROUTING_RECORD_TYPES, type NodeInput, type RouteIndexOptions, type RoutingContact, type RoutingSettings } from '@federator/core'
+import { mergeNodes, nodeRecordInfo, sameNode, type NodeRecordInfo, type SelfInfo } from './nodes.js'
+import { isRegistrationKind, routingContact } from './registrations.js'
+import { CONTACT_KIND, HEALTH_KIND, SIPREG_KIND, type NodeStateSource, type RecordChange, type RoutingStore, type SoftChange, type SoftTable } from './sources.js'
+
+export interface RoutingViewOptions {
+  store: RoutingStore
+  /** registrations and heartbeats; absent: no registrations are known */
+  soft?: SoftTable
+  /** node health; absent or null (not in a cluster): every other node counts as dead */
+  nodeStates?: NodeStateSource | null
+  /** this node: name, SIP address for inter-node calls, driver */
+  self: Omit<SelfInfo, 'id' | 'owner'>
+  settings?: Partial<RoutingSettings>
+  index?: RouteIndexOptions
+  log?: Logger
+  now?: () => number
+}
+
+export declare interface RoutingView {
+  on (event: 'nodes', fn: () => void): this
+  off (event: 'nodes', fn: () => void): this
+}
+
+export class RoutingView extends EventEmitter {
+  readonly snapshot: MemorySnapshot
+  readonly #opts: RoutingViewOptions
+  readonly #self: SelfInfo
+  readonly #now: () => number
+  readonly #records = new Map<string, NodeRecordInfo>()
+  #nodes = new Map<string, NodeInput>()
+  #owners = new Map<string, string>()
+  #buffer: RecordChange[] | null = null
+  #opening: Promise<void> | null = null
+  #closed = false
+  #attached = false
+
+  readonly #onChanges = (changes: RecordChange[]): void => {
+    if (this.#buffer !== null) { for (const c of changes) this.#buffer.push(c); return }
+    this.#guard('store changes', () => this.#applyChanges(changes))
+  }
+
+  readonly #onSoft = (c: SoftChange): void => {
+    this.#guard('soft-state change', () => this.#applySoft(c))
+  }
+
+  readonly #onNodeState = (): void => {
+    this.#guard('node state', () => this.#refreshNodes())
+  }
+
+  constructor (opts: RoutingViewOptions) {
+    super()
+    this.#opts = opts
+    this.#now = opts.now ?? Date.now
+    this.#self = { ...opts.self, id: opts.store.writerKey, ...(opts.soft !== undefined ? { owner: opts.soft.owner } : {}) }
+    this.snapshot = new MemorySnapshot({ self: this.#self.id, settings: opts.settings ?? {}, ...(opts.index !== undefined ? { index: opts.index } : {}) })
+  }
+
+  ready (): Promise<void> {
+    this.#opening ??= this.#open()
+    return this.#opening
+  }
+
+  async #open (): Promise<void> {
+    const { store, soft, nodeStates } = this.#opts
+    const t0 = performance.now()
+    this.#buffer = []
+    store.on('changes', this.#onChanges)
+    for await (const r of store.scan('node')) this.#setRecord(r.id, r.fields)
+    for (const type of ROUTING_RECORD_TYPES) {
+      for await (const r of store.scan(type)) {
+        if (this.#closed) break
+        this.snapshot.put(type, r.id, r.fields)
+      }
+    }
+    const buffered = this.#buffer
+    this.#buffer = null
+    if (this.#closed) return
+    this.#applyChanges(buffered)
+    // one synchronous step: current soft state, then its events
+    soft?.on('change', this.#onSoft)
+    nodeStates?.on('node-state', this.#onNodeState)
+    this.#attached = true
+    this.#refreshNodes()
+    this.#opts.log?.info({ ms: Math.round(performance.now() - t0), routes: this.snapshot.routeCount, nodes: this.#nodes.size, unusable: this.snapshot.invalid().size }, 'routing view ready')
+  }
+
+  close (): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#opts.store.off('changes', this.#onChanges)
+    if (this.#attached) {
+      this.#opts.soft?.off('change', this.#onSoft)
+      this.#opts.nodeStates?.off('node-state', this.#onNodeState)
+    }
+  }
+
+  /** Node ids by state (for metrics). */
+  nodeStates (): Record<'alive' | 'suspect' | 'dead', number> {
+    const out = { alive: 0, suspect: 0, dead: 0 }
+    for (const n of this.#nodes.values()) out[n.state]++
+    return out
+  }
+
+  // ---- internals -------------------------------------------------------------
+
+  #guard (what: string, fn: () => void): void {
+    try {
+      fn()
+    } catch (err) {
+      this.#opts.log?.error({ err }, `routing view: ${what} not applied`)
+    }
+  }
+
+  #setRecord (id: string, fields: Record<string, unknown> | undefined): void {
+    const info = nodeRecordInfo(id, fields)
+    if (info === undefined) this.#records.delete(id)
+    else this.#records.set(id, info)
+  }
+
+  #applyChanges (changes: readonly RecordChange[]): void {
+    let nodes = false
+    for (const c of changes) {
+      if (c.type === 'node') { this.#setRecord(c.id, c.after); nodes = true } else this.snapshot.applyChange(c)
+    }
+    if (nodes && this.#attached) this.#refreshNodes()
+  }
+
+  #applySoft (c: SoftChange): void {
+    if (c.kind === HEALTH_KIND) {
+      if (c.owner !== this.#opts.soft?.owner) this.#refreshNodes()
+      return
+    }
+    if (!isRegistrationKind(c.kind)) return
+    const node = this.#owners.get(c.owner)
+    if (node === undefined) return // owner not known yet: loaded when it is (#refreshNodes)
+    const contact = c.value === undefined ? undefined : routingContact(c.kind, c.key, node, c.value, this.#now())
+    if (contact === undefined) this.snapshot.removeContact(node, c.key)
+    else this.snapshot.putContact(contact)
+  }
+
+  /** Recompute the nodes; write those that differ; reload the registrations of nodes whose owner changed. */
+  #refreshNodes (): void {
+    const merged = mergeNodes(this.#self, this.#records.values(), this.#opts.nodeStates?.nodes() ?? [])
+    let changed = false
+    const next = new Map<string, NodeInput>()
+    for (const n of merged.nodes) {
+      next.set(n.id, n)
+      if (!sameNode(this.#nodes.get(n.id), n)) { this.snapshot.setNode(n); changed = true }
+    }
+    for (const id of this.#nodes.keys()) {
+      if (!next.has(id)) { this.snapshot.removeNode(id); changed = true }
+    }
+    const affected = new Set<string>()
+    for (const [owner, id] of merged.owners) if (this.#owners.get(owner) !== id) affected.add(id)
+    for (const [owner, id] of this.#owners) if (merged.owners.get(owner) !== id) affected.add(id)
+    this.#nodes = next
+    this.#owners = merged.owners
+    if (affected.size > 0) this.#reloadContacts(affected)
+    if (changed) this.emit('nodes')
+  }
+
+  /** Registrations of these nodes, afresh from soft state (their owners changed). */
+  #reloadContacts (nodes: ReadonlySet<string>): void {
+    const soft = this.#opts.soft
+    const found = new Map<string, RoutingContact[]>()
+    for (const id of nodes) found.set(id, [])
+    if (soft !== undefined) {
+      const now = this.#now()
+      for (const kind of [CONTACT_KIND, SIPREG_KIND]) {
+        for (const it of soft.get(kind)) {
+          const id = this.#owners.get(it.owner)
+          const list = id === undefined ? undefined : found.get(id)
+          if (list === undefined || id === undefined) continue
+          const c = routingContact(kind, it.key, id, it.value, it.seq ?? now)
+          if (c !== undefined) list.push(c)
+        }
+      }
+    }
+    for (const [id, list] of found) this.snapshot.replaceContacts(id, list)
+  }
+}
