@@ -119,6 +119,23 @@ export const RowFields = {
 }
 
 /**
+ * A static realtime config file (`queues.conf`, …), keyed by its file name:
+ * its variables in file order, as Asterisk reads them from
+ * `GET /realtime/static?file=<name>` (core realtime/static.ts, conf.ts). The
+ * whole list is one merge unit, so a file is always replaced as a whole.
+ */
+export const ConfigFields = {
+  lines: Type.Array(Type.Object({
+    category: Type.String({ maxLength: 255 }),
+    name: Type.String({ minLength: 1, maxLength: 255 }),
+    value: Type.String({ maxLength: 4096 }),
+    catMetric: Type.Integer({ minimum: 0 }),
+    varMetric: Type.Integer({ minimum: 0 })
+  }, { additionalProperties: false }), { maxItems: 50000 }),
+  description: Type.Optional(Text())
+}
+
+/**
  * A cluster member, keyed by its writer key (64 hex). Each node writes its own
  * record when it starts; an admin revokes a node by setting `revoked`: entries
  * of that writer at log positions >= `revoked.length` are ignored everywhere,
@@ -144,7 +161,8 @@ export const RECORD_FIELDS = {
   route: RouteFields,
   table: TableFields,
   row: RowFields,
-  node: NodeFields
+  node: NodeFields,
+  config: ConfigFields
 } as const
 
 export type RecordType = keyof typeof RECORD_FIELDS
@@ -167,7 +185,8 @@ export const RECORD_SCHEMAS = {
   route: objectOf(RouteFields),
   table: objectOf(TableFields),
   row: objectOf(RowFields),
-  node: objectOf(NodeFields)
+  node: objectOf(NodeFields),
+  config: objectOf(ConfigFields)
 }
 
 export type UserRecord = Static<typeof RECORD_SCHEMAS.user>
@@ -178,6 +197,7 @@ export type RouteRecord = Static<typeof RECORD_SCHEMAS.route>
 export type TableRecord = Static<typeof RECORD_SCHEMAS.table>
 export type RowRecord = Static<typeof RECORD_SCHEMAS.row>
 export type NodeRecord = Static<typeof RECORD_SCHEMAS.node>
+export type ConfigRecord = Static<typeof RECORD_SCHEMAS.config>
 
 export interface RecordFieldsByType {
   user: UserRecord
@@ -188,6 +208,7 @@ export interface RecordFieldsByType {
   table: TableRecord
   row: RowRecord
   node: NodeRecord
+  config: ConfigRecord
 }
 
 /** The REST collection name of each type (`/api/v1/<plural>`). */
@@ -199,7 +220,8 @@ export const PLURAL: Record<RecordType, string> = {
   route: 'routes',
   table: 'tables',
   row: 'rows',
-  node: 'nodes'
+  node: 'nodes',
+  config: 'configs'
 }
 
 /** Fields that can never be unset (required by the schema). */
