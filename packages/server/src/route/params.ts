@@ -24,27 +24,28 @@ export type Params = Record<string, string>
 
 /**
  * Adds the pairs of a form-encoded text to `into` (a null-prototype object).
- * Returns an error message, or undefined when all went in.
+ * Returns the first problem (an error message), or undefined when all went
+ * in. It reads on past a bad piece, so a valid `format` still counts.
  */
 export function parseForm (text: string, into: Params, count: { n: number }): string | undefined {
-  if (text.length === 0) return undefined
+  let error: string | undefined
   let start = 0
-  while (start <= text.length) {
+  while (start < text.length) {
     let end = text.indexOf('&', start)
     if (end < 0) end = text.length
     if (end > start) {
-      if (++count.n > MAX_ROUTE_PARAMS) return `more than ${MAX_ROUTE_PARAMS} parameters`
+      if (++count.n > MAX_ROUTE_PARAMS) return error ?? `more than ${MAX_ROUTE_PARAMS} parameters`
       const eq = text.indexOf('=', start)
       const hasValue = eq >= 0 && eq < end
       const k = decode(text.slice(start, hasValue ? eq : end))
       const v = hasValue ? decode(text.slice(eq + 1, end)) : ''
-      if (k === undefined || v === undefined) return `bad percent-encoding in ${shown(text.slice(start, end))}`
-      if (k in into) return `parameter ${shown(k)} given more than once`
-      into[k] = v
+      if (k === undefined || v === undefined) error ??= `bad percent-encoding in ${shown(text.slice(start, end))}`
+      else if (k in into) error ??= `parameter ${shown(k)} given more than once`
+      else into[k] = v
     }
     start = end + 1
   }
-  return undefined
+  return error
 }
 
 function decode (s: string): string | undefined {

@@ -97,7 +97,7 @@ export function routePlugin (opts: RoutePluginOptions): FastifyPluginAsync<{ log
       const params: Params = Object.create(null) as Params
       const count = { n: 0 }
       let error = parseForm(queryOf(req.raw.url), params, count)
-      if (error === undefined && typeof req.body === 'string') error = parseForm(req.body, params, count)
+      if (typeof req.body === 'string') error = parseForm(req.body, params, count) ?? error
       const asked = formatOf(params.format, req.headers.accept)
       const format = asked ?? formatFromAccept(req.headers.accept)
       let d: RouteDecision
