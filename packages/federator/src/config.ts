@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { FedError } from '@federator/core'
+import { routingConfig, type RoutingConfig } from '@federator/server'
 
 /** Default HTTP port: clear of Asterisk's own (5060 SIP, 5038 AMI, 8088 HTTP). */
 export const DEFAULT_HTTP_PORT = 7280
@@ -41,6 +42,8 @@ export interface Config {
   sipAddress?: string
   /** network tunables (heartbeatMs, suspectAfterMissed, deadAfterMissed, …; see docs/federation.md) */
   net?: Record<string, unknown>
+  /** routing settings (tech, inboundContext, endpointPrefix, ringTimeout, contexts, routeUrl…; see docs/routing.md) */
+  routing?: RoutingConfig
 }
 
 export type PartialConfig = Partial<Omit<Config, 'http'>> & { http?: string | { host: string, port: number } }
@@ -59,7 +62,8 @@ const ENV: Record<string, keyof PartialConfig> = {
   FEDERATOR_SWARM_PORT: 'swarmPort',
   FEDERATOR_SWARM_HOST: 'swarmHost',
   FEDERATOR_SIP_ADDRESS: 'sipAddress',
-  FEDERATOR_NET: 'net'
+  FEDERATOR_NET: 'net',
+  FEDERATOR_ROUTING: 'routing'
 }
 
 export function parseHostPort (value: string, what: string, defaultHost = DEFAULT_HTTP_HOST): { host: string, port: number } {
@@ -158,5 +162,6 @@ export function resolveConfig (...layers: PartialConfig[]): Config {
     if (net === null || typeof net !== 'object' || Array.isArray(net)) throw new FedError('FED_ERR_CONFIG', 'net: expected an object of network tunables')
     config.net = net as Record<string, unknown>
   }
+  if (merged.routing !== undefined) config.routing = routingConfig(merged.routing)
   return config
 }

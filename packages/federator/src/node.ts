@@ -10,7 +10,7 @@ import { loadavg } from 'node:os'
 import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { Store, type StoreOptions } from '@federator/store'
-import { buildApp } from '@federator/server'
+import { buildApp, defaultRouteUrl, RoutingService } from '@federator/server'
 import { Network, SoftState, tunables as netTunables, parseHostPort as parseNetHostPort, type Tunables } from '@federator/net'
 import HyperDHT from 'hyperdht'
 import type { Config } from './config.js'
@@ -40,6 +40,8 @@ export class FederatorNode {
   network: Network | null = null
   /** soft state: the network's when in a cluster, else a local table (registrations still work) */
   soft!: SoftState
+  /** routing: the snapshot behind /route, generated inter-node trunks and dialplan rows (extraRows) */
+  routing!: RoutingService
   readonly startedAt = Date.now()
   url = ''
   token = ''
@@ -71,6 +73,18 @@ export class FederatorNode {
     this.token = t.token
     this.tokenGenerated = t.generated
     await this.startNetwork()
+    let routeUrl: string | undefined
+    this.routing = new RoutingService({
+      store: this.store,
+      soft: this.soft,
+      nodeStates: this.network,
+      name: config.name,
+      ...(config.sipAddress !== undefined ? { sipAddress: config.sipAddress } : {}),
+      ...(config.routing !== undefined ? { config: config.routing } : {}),
+      routeUrl: () => routeUrl,
+      log: this.log
+    })
+    await this.routing.ready()
     const sources = { store: this.store, membership: this.membership, network: this.network, name: config.name, version: VERSION, startedAt: this.startedAt }
     this.app = await buildApp({
       store: this.store,
@@ -78,13 +92,17 @@ export class FederatorNode {
       adminToken: this.token,
       version: VERSION,
       apiPlugins: [{ plugin: clusterPlugin(sources), prefix: '/cluster' }],
-      plugins: [{ name: 'metrics', plugin: metricsPlugin(sources) }]
+      plugins: [
+        { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics()]) },
+        { name: 'route', plugin: this.routing.plugin }
+      ]
     })
     await this.app.listen({ host: config.http.host, port: config.http.port })
     const addr = this.app.server.address()
     const port = typeof addr === 'object' && addr !== null ? addr.port : config.http.port
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host
     this.url = `http://${host}:${port}`
+    routeUrl = defaultRouteUrl(config.http.host, port)
     await this.registerSelf()
     this.log.info({ url: this.url, name: config.name, writer: this.store.writerKey, swarm: this.network?.address ?? null }, 'node ready')
   }
@@ -149,6 +167,7 @@ export class FederatorNode {
     if (this.opening === null) return
     await this.opening.catch(() => {})
     await this.app?.close()
+    this.routing?.close()
     await this.network?.close()
     this.membership?.close()
     await this.store?.close()
