@@ -92,7 +92,10 @@ export function genericHandler (ctx: LookupContext): FamilyHandler {
     indexes: (family) => ctx.rows.indexesOf(family),
     candidates (family, _req, plan, tags): Row[] | Promise<Row[]> {
       const rows = found(ctx, family, plan, tags)
-      return Array.isArray(rows) ? rows.map((r) => r.columns) : rows.then((list) => list.map((r) => r.columns))
+      // generated rows of the hook (the routing dialplan's `extensions`), after the stored ones
+      const extra = ctx.extra.rows(family)
+      tags.push('x*')
+      return Array.isArray(rows) ? [...rows.map((r) => r.columns), ...extra] : rows.then((list) => [...list.map((r) => r.columns), ...extra])
     },
     async store (family: string, req: StoreRequest): Promise<number> {
       const keys = keysFor(ctx, family)

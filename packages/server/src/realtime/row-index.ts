@@ -9,8 +9,9 @@
  * (numbers of numeric columns in canonical form, core indexValue) to row ids.
  * A planned lookup (core planLookup) with k fixed values is then one map
  * read; the plan's next-column prefix, if any, is left to the row filter.
- * Every row change returns the cache tags of the tuples it touched, so only
- * the lookups whose candidates changed are invalidated.
+ * Every row change returns the cache tags of the tuples of its old and new
+ * version, so only the lookups that had (or now have) the row as a
+ * candidate are invalidated.
  */
 import { familyIndexes, indexValue, isNumericColumn, type LookupPlan } from '@federator/core'
 
@@ -83,6 +84,9 @@ export class RowIndex {
       for (let k = 1; k <= Math.max(old.length, neu.length); k++) {
         const o = old[k - 1]
         const n = neu[k - 1]
+        // the row's content changed: every lookup that had it as a candidate is stale, moved or not
+        if (o !== undefined) tags.push(rowTupleTag(family, index, k, o))
+        if (n !== undefined && n !== o) tags.push(rowTupleTag(family, index, k, n))
         if (o === n) continue
         let m = f.maps.get(name + '#' + String(k))
         if (m === undefined) f.maps.set(name + '#' + String(k), m = new Map())
@@ -90,13 +94,11 @@ export class RowIndex {
           const s = m.get(o)
           s?.delete(id)
           if (s?.size === 0) m.delete(o)
-          tags.push(rowTupleTag(family, index, k, o))
         }
         if (n !== undefined) {
           let s = m.get(n)
           if (s === undefined) m.set(n, s = new Set())
           s.add(id)
-          tags.push(rowTupleTag(family, index, k, n))
         }
       }
     }

@@ -36,8 +36,8 @@ export interface RtHarness {
   refused: (reason: string) => number
 }
 
-export function newSoftState (now?: () => number): SoftState {
-  return new SoftState({ keyPair: hcrypto.keyPair(), maxItems: 100_000, maxItemBytes: 8192, maxTtlMs: 24 * 3600_000, ...(now !== undefined ? { now } : {}) })
+export function newSoftState (now?: () => number, maxItemBytes = 8192): SoftState {
+  return new SoftState({ keyPair: hcrypto.keyPair(), maxItems: 100_000, maxItemBytes, maxTtlMs: 24 * 3600_000, ...(now !== undefined ? { now } : {}) })
 }
 
 export async function rtHarness (t: Test, opts: Partial<RealtimeOptions> & { access?: RealtimeHttpOptions, store?: Store } = {}): Promise<RtHarness> {
