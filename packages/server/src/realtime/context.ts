@@ -26,32 +26,44 @@ import type { RowIndex } from './row-index.js'
 /** Rows of other origins merged into a family's answers (the routing work's inter-node trunks). */
 export type ExtraRowsHook = (family: string) => readonly Row[]
 
-/** The extra rows per family, memoised until `changed()`. Keyed by `id` (`name` for chan_sip families). */
+/**
+ * The extra rows per family, memoised until `changed()`; by id (`id`, or
+ * `name` for chan_sip) where the family has one. Families without an id
+ * column (the generated `extensions`) are served as a list.
+ */
 export class ExtraRows {
-  private readonly memo = new Map<string, Map<string, Row>>()
+  private readonly memo = new Map<string, { list: Row[], byId: Map<string, Row> }>()
 
   constructor (private readonly hook: ExtraRowsHook | undefined) {}
 
-  private family (family: string): Map<string, Row> {
+  private family (family: string): { list: Row[], byId: Map<string, Row> } {
     let m = this.memo.get(family)
     if (m === undefined) {
-      m = new Map()
+      const list = [...this.hook?.(family) ?? []]
+      const byId = new Map<string, Row>()
       const key = family === 'sippeers' ? 'name' : 'id'
-      for (const row of this.hook?.(family) ?? []) {
+      for (const row of list) {
         const k = row[key]
-        if (typeof k === 'string' && k.length > 0 && !m.has(k)) m.set(k, row)
+        if (typeof k === 'string' && k.length > 0 && !byId.has(k)) byId.set(k, row)
       }
+      m = { list, byId }
       this.memo.set(family, m)
     }
     return m
   }
 
   byId (family: string, id: string): Row | undefined {
-    return this.hook === undefined ? undefined : this.family(family).get(id)
+    return this.hook === undefined ? undefined : this.family(family).byId.get(id)
   }
 
+  /** The rows with an id (`id`/`name`), one per id. */
+  rowsWithId (family: string): Row[] {
+    return this.hook === undefined ? [] : [...this.family(family).byId.values()]
+  }
+
+  /** Every row of the family, as the hook gave them. */
   rows (family: string): Row[] {
-    return this.hook === undefined ? [] : [...this.family(family).values()]
+    return this.hook === undefined ? [] : this.family(family).list
   }
 
   changed (): void {

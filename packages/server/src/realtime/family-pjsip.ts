@@ -53,7 +53,7 @@ async function scan (ctx: LookupContext, family: string, prefix: string, tags: s
     const row = trunkRow(family, id, fields, ctx.view)
     if (row !== undefined) out.push(row)
   }
-  for (const row of ctx.extra.rows(family)) {
+  for (const row of ctx.extra.rowsWithId(family)) {
     const id = row.id!
     if (!id.startsWith(prefix) || ctx.trunks.has(id) || read(ctx, 'device', id) !== undefined) continue
     out.push(row)

@@ -54,7 +54,7 @@ async function scan (ctx: LookupContext, family: string, prefix: string, tags: s
   for (const id of ctx.trunks.trunks.keys()) {
     if (id.startsWith(prefix) && !ctx.trunks.shadowed.has(id)) push(sipPeerRow(ctx, family, id, []))
   }
-  for (const row of ctx.extra.rows('sippeers')) {
+  for (const row of ctx.extra.rowsWithId('sippeers')) {
     const name = row.name!
     if (name.startsWith(prefix) && !ctx.trunks.has(name) && read(ctx, 'device', name) === undefined) push(sipPeerRow(ctx, family, name, []))
   }
@@ -68,7 +68,7 @@ function byHost (ctx: LookupContext, family: string, host: string, tags: string[
     const row = sipPeerRow(ctx, family, p.slice(2), tags)
     if (row !== undefined) out.push(row)
   }
-  for (const row of ctx.extra.rows('sippeers')) {
+  for (const row of ctx.extra.rowsWithId('sippeers')) {
     const name = row.name!
     if (row.host !== host || ctx.trunks.has(name) || read(ctx, 'device', name) !== undefined) continue
     const extra = sipPeerRow(ctx, family, name, tags)

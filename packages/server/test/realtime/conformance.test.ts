@@ -237,7 +237,8 @@ t.test('extra rows (inter-node trunks) are merged, devices and trunks win', asyn
   let extra: Record<string, Array<Record<string, string>>> = {
     ps_endpoints: [{ id: 'fed-b', aors: 'fed-b', context: 'federator-inbound' }, { id: 'alice', context: 'hijack' }],
     ps_endpoint_id_ips: [{ id: 'fed-b', endpoint: 'fed-b', match: '10.0.0.2' }],
-    sippeers: [{ name: 'fed-b', type: 'peer', host: '10.0.0.2', port: '5060' }]
+    sippeers: [{ name: 'fed-b', type: 'peer', host: '10.0.0.2', port: '5060' }],
+    extensions: [{ context: 'federator-inbound', exten: '_X.', priority: '1', app: 'Dial', appdata: 'PJSIP/${EXTEN}' }]
   }
   const h = await rtHarness(t, { extraRows: (f) => extra[f] ?? [] })
   await seed(h)
@@ -245,6 +246,8 @@ t.test('extra rows (inter-node trunks) are merged, devices and trunks win', asyn
   t.equal((await h.rt('ps_endpoints', 'single', 'id=alice')).body, ALICE_ENDPOINT)
   t.equal((await h.rt('ps_endpoint_id_ips', 'multi', 'id%20LIKE=%25')).body, 'id=carrier&endpoint=carrier&match=192.0.2.10\nid=fed-b&endpoint=fed-b&match=10.0.0.2\nid=pbx2&endpoint=pbx2&match=192.0.2.20\n')
   t.equal((await h.rt('sippeers', 'single', 'host=10.0.0.2&port=5060')).body, 'name=fed-b&type=peer&host=10.0.0.2&port=5060\n')
+  t.equal((await h.rt('extensions', 'multi', 'exten%20LIKE=%5C_%25&priority=1&context=federator-inbound')).body,
+    'exten=_X.&context=federator-inbound&priority=1&app=Dial&appdata=PJSIP%2F%24%7BEXTEN%7D\n', 'generated rows of a generic family (no id column)')
   extra = {}
   t.match((await h.rt('ps_endpoints', 'single', 'id=fed-b')).body, /fed-b/, 'cached until told')
   h.service.extraRowsChanged()
