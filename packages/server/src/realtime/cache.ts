@@ -65,6 +65,12 @@ export class AnswerCache {
     return undefined
   }
 
+  /** Whether a fresh entry is held for this key (not counted as a hit or a miss). */
+  has (key: string): boolean {
+    const e = this.entries.get(key)
+    return e !== undefined && !this.stale(e.tags, e.at)
+  }
+
   /** Keep an answer computed from `tags`, whose computation started at clock `at`. */
   set (key: string, answer: string, tags: readonly string[], at: number): void {
     if (answer.length > this.limits.maxAnswer) return

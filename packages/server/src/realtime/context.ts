@@ -83,6 +83,11 @@ export interface LookupContext {
   now: () => number
   /** the family's key columns (table record, else defaults), for generic families */
   keysOf: (family: string) => readonly string[] | undefined
+  /**
+   * Cache the answer of `<family>/single id=<id>` computed along with another
+   * lookup (synchronously, in the same computation: same tags).
+   */
+  prefill: (family: string, id: string, row: Row | undefined, tags: readonly string[]) => void
 }
 
 /** A write Asterisk sent that cannot be done: answered `-1`, counted under `reason`. */

@@ -22,6 +22,17 @@ function deviceRow (ctx: LookupContext, family: string, id: string, fields: Fiel
   return rows?.[family]
 }
 
+/**
+ * The device's rows of all three families at once: the asked one is
+ * returned, the two others go into the answer cache (Asterisk asks for the
+ * endpoint, then its auth, then its AOR, for the same id).
+ */
+function deviceRowsPrefilled (ctx: LookupContext, family: string, id: string, fields: Fields, tags: string[]): Row | undefined {
+  const rows = devicePjsipRows({ id, fields }, userOf(ctx, fields, tags), ctx.view) as Record<string, Row> | undefined
+  for (const f of DEVICE_FAMILIES) if (f !== family) ctx.prefill(f, id, rows?.[f], tags)
+  return rows?.[family]
+}
+
 function trunkRow (family: string, id: string, fields: Fields, view: Partial<ViewOptions>): Row | undefined {
   return (trunkPjsipRows({ id, fields }, view) as Record<string, Row> | undefined)?.[family]
 }
@@ -30,7 +41,7 @@ function trunkRow (family: string, id: string, fields: Fields, view: Partial<Vie
 export function pjsipRowById (ctx: LookupContext, family: string, id: string, tags: string[]): Row | undefined {
   tags.push('d:' + id)
   const device = DEVICE_FAMILIES.has(family) || ctx.trunks.has(id) ? read(ctx, 'device', id) : undefined
-  if (device !== undefined) return DEVICE_FAMILIES.has(family) ? deviceRow(ctx, family, id, device, tags) : undefined
+  if (device !== undefined) return DEVICE_FAMILIES.has(family) ? deviceRowsPrefilled(ctx, family, id, device, tags) : undefined
   tags.push('t:' + id)
   const trunk = ctx.trunks.get(id)
   if (trunk !== undefined) return trunkRow(family, id, trunk, ctx.view)

@@ -41,6 +41,8 @@ export function realtimePlugin (service: RealtimeService, access: RealtimeHttpOp
   const bodyLimit = service.limits.bodyLimit
   return async (app) => {
     await service.ready()
+    // no per-request child logger: the service logs through its own (rate-limited) logger
+    app.setChildLoggerFactory((logger) => logger)
     app.removeAllContentTypeParsers()
     const raw = (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => { done(null, body) }
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit }, raw)

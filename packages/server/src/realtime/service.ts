@@ -18,7 +18,7 @@
 import type { Logger } from 'pino'
 import pino from 'pino'
 import {
-  ANSWER_FAILED, ANSWER_NONE, ANSWER_REQUIRE, compileCriteria, defaultKeyColumns, encodeCount, encodeMulti, encodeSingle, familyKind,
+  ANSWER_FAILED, ANSWER_NONE, ANSWER_REQUIRE, compileCriteria, defaultKeyColumns, encodeComponent, encodeCount, encodeMulti, encodeSingle, familyKind,
   isFedError, isNumericColumn, obj, parseDestroy, parseLookup, parsePairs, parseRequire, parseStore, parseUpdate, planLookup,
   requestError, requestProblem, sortRows, tableSchema, voicemailUniqueId, type FamilyKind, type Fields, type Row, type ViewOptions
 } from '@federator/core'
@@ -105,7 +105,11 @@ export class RealtimeService {
       book: this.book,
       extra: new ExtraRows(opts.extraRows),
       now,
-      keysOf
+      keysOf,
+      prefill: (family, id, row, tags) => {
+        const key = family + '\u0001single\u0001id=' + encodeComponent(id)
+        if (!this.cache.has(key)) this.cache.set(key, encodeSingle(row), [...tags], this.cache.now())
+      }
     }
     this.handlers = {
       pjsip: pjsipHandler(this.ctx),

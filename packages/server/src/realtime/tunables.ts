@@ -6,9 +6,9 @@
 /** largest request body of a realtime request (bytes); Asterisk cuts each value at 255 bytes, so real bodies stay far below */
 export const REALTIME_BODY_LIMIT = 64 * 1024
 /** most cached answers */
-export const CACHE_MAX_ENTRIES = 250_000
+export const CACHE_MAX_ENTRIES = 400_000
 /** most characters held by cached answers (≈ bytes: answers are ASCII) */
-export const CACHE_MAX_CHARS = 96 * 1024 * 1024
+export const CACHE_MAX_CHARS = 128 * 1024 * 1024
 /** an answer longer than this is never cached (start-up queries over every device) */
 export const CACHE_MAX_ANSWER = 256 * 1024
 /** invalidation tags remembered before the cache is reset (bounds the tag table) */

@@ -24,6 +24,12 @@ t.test('changes through the store invalidate exactly the affected answers', asyn
 
   await h.write({ op: 'patch', type: 'device', id: 'alice', set: { secret: 'two' } })
   t.equal(await auth('alice'), 'id=alice&auth_type=userpass&username=alice&password=two\n', 'the next lookup answers the new value')
+  const before = { hits: service.cache.hits, misses: service.cache.misses }
+  t.equal((await rt('ps_aors', 'single', 'id=alice')).body, 'id=alice&max_contacts=1&remove_existing=yes&qualify_frequency=60\n')
+  t.match((await rt('ps_endpoints', 'single', 'id=alice')).body, /^id=alice&/)
+  t.same({ hits: service.cache.hits, misses: service.cache.misses }, { hits: before.hits + 2, misses: before.misses }, 'the AOR and endpoint answers were computed with the auth')
+  await h.write({ op: 'patch', type: 'device', id: 'alice', set: { maxContacts: 3 } })
+  t.equal((await rt('ps_aors', 'single', 'id=alice')).body, 'id=alice&max_contacts=3&remove_existing=yes&qualify_frequency=60\n', 'and are invalidated with it')
   const misses = service.cache.misses
   t.equal(await auth('bob'), 'id=bob&auth_type=userpass&username=bob&password=bob\n')
   t.equal(service.cache.misses, misses, 'another device\'s answer was not invalidated')
