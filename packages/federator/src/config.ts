@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { FedError } from '@federator/core'
-import { routingConfig, type RoutingConfig } from '@federator/server'
+import { accessCheck, routingConfig, type RoutingConfig } from '@federator/server'
 
 /** Default HTTP port: clear of Asterisk's own (5060 SIP, 5038 AMI, 8088 HTTP). */
 export const DEFAULT_HTTP_PORT = 7280
@@ -44,6 +44,10 @@ export interface Config {
   net?: Record<string, unknown>
   /** routing settings (tech, inboundContext, endpointPrefix, ringTimeout, contexts, routeUrl…; see docs/routing.md) */
   routing?: RoutingConfig
+  /** realtime API basic auth `user:password` (Asterisk's res_curl.conf `userpwd`; docs/asterisk.md) */
+  realtimeAuth?: string
+  /** addresses / CIDR blocks allowed to use the realtime API (default: any; the HTTP listen address is loopback) */
+  realtimeAllow?: string[]
 }
 
 export type PartialConfig = Partial<Omit<Config, 'http'>> & { http?: string | { host: string, port: number } }
@@ -63,7 +67,9 @@ const ENV: Record<string, keyof PartialConfig> = {
   FEDERATOR_SWARM_HOST: 'swarmHost',
   FEDERATOR_SIP_ADDRESS: 'sipAddress',
   FEDERATOR_NET: 'net',
-  FEDERATOR_ROUTING: 'routing'
+  FEDERATOR_ROUTING: 'routing',
+  FEDERATOR_REALTIME_AUTH: 'realtimeAuth',
+  FEDERATOR_REALTIME_ALLOW: 'realtimeAllow'
 }
 
 export function parseHostPort (value: string, what: string, defaultHost = DEFAULT_HTTP_HOST): { host: string, port: number } {
@@ -163,5 +169,8 @@ export function resolveConfig (...layers: PartialConfig[]): Config {
     config.net = net as Record<string, unknown>
   }
   if (merged.routing !== undefined) config.routing = routingConfig(merged.routing)
+  if (merged.realtimeAuth !== undefined) config.realtimeAuth = String(merged.realtimeAuth)
+  if (merged.realtimeAllow !== undefined) config.realtimeAllow = list(merged.realtimeAllow)
+  accessCheck({ auth: config.realtimeAuth, allow: config.realtimeAllow }) // FED_ERR_CONFIG on a bad value
   return config
 }

@@ -10,7 +10,7 @@ import { loadavg } from 'node:os'
 import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { Store, type StoreOptions } from '@federator/store'
-import { buildApp, defaultRouteUrl, RoutingService } from '@federator/server'
+import { buildApp, configAdminPlugin, CONFIGS_PREFIX, defaultRouteUrl, REALTIME_PREFIX, RealtimeService, realtimePlugin, RoutingService } from '@federator/server'
 import { Network, SoftState, tunables as netTunables, parseHostPort as parseNetHostPort, type Tunables } from '@federator/net'
 import HyperDHT from 'hyperdht'
 import type { Config } from './config.js'
@@ -42,6 +42,8 @@ export class FederatorNode {
   soft!: SoftState
   /** routing: the snapshot behind /route, generated inter-node trunks and dialplan rows (extraRows) */
   routing!: RoutingService
+  /** the res_config_curl realtime API (/realtime) */
+  realtime!: RealtimeService
   readonly startedAt = Date.now()
   url = ''
   token = ''
@@ -85,16 +87,19 @@ export class FederatorNode {
       log: this.log
     })
     await this.routing.ready()
+    this.realtime = new RealtimeService({ store: this.store, registrations: this.soft, logger: this.log, view: { node: config.name }, extraRows: this.routing.extraRows })
+    this.routing.onExtraRowsChange(() => this.realtime.extraRowsChanged())
     const sources = { store: this.store, membership: this.membership, network: this.network, name: config.name, version: VERSION, startedAt: this.startedAt }
     this.app = await buildApp({
       store: this.store,
       logger: this.log,
       adminToken: this.token,
       version: VERSION,
-      apiPlugins: [{ plugin: clusterPlugin(sources), prefix: '/cluster' }],
+      apiPlugins: [{ plugin: clusterPlugin(sources), prefix: '/cluster' }, { plugin: configAdminPlugin(this.store), prefix: CONFIGS_PREFIX }],
       plugins: [
-        { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics()]) },
-        { name: 'route', plugin: this.routing.plugin }
+        { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics(), () => this.realtime.metrics()]) },
+        { name: 'route', plugin: this.routing.plugin },
+        { name: 'realtime', prefix: REALTIME_PREFIX, plugin: realtimePlugin(this.realtime, { auth: config.realtimeAuth, allow: config.realtimeAllow }) }
       ]
     })
     await this.app.listen({ host: config.http.host, port: config.http.port })
@@ -167,6 +172,7 @@ export class FederatorNode {
     if (this.opening === null) return
     await this.opening.catch(() => {})
     await this.app?.close()
+    await this.realtime?.close()
     this.routing?.close()
     await this.network?.close()
     this.membership?.close()
