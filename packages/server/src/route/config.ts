@@ -63,7 +63,11 @@ export function routingConfig (raw: unknown): RoutingConfig {
   }
   if (o.routeUrl !== undefined) {
     if (typeof o.routeUrl !== 'string') throw bad('routeUrl must be a URL')
-    generatedDialplan({ context: 'check', routeUrl: o.routeUrl }) // throws FED_ERR_CONFIG when CURL() cannot carry it
+    try {
+      generatedDialplan({ context: 'check', routeUrl: o.routeUrl })
+    } catch (err) {
+      throw bad(`routeUrl: ${(err as Error).message}`)
+    }
     out.routeUrl = o.routeUrl
   }
   for (const c of out.contexts ?? []) {
