@@ -54,10 +54,13 @@ export interface BuildAppOptions {
   logRequests?: boolean
 }
 
+/** The default logger: silent, without a destination stream (pino's default one registers an exit listener per instance). */
+const SILENT: Logger = pino({ level: 'silent' }, { write () {} })
+
 export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance> {
   const limits = resolveLimits(opts.limits)
   const version = opts.version ?? '0.0.0'
-  const root = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'http' })
+  const root = (opts.logger ?? SILENT).child({ component: 'http' })
   const app = Fastify({
     loggerInstance: root,
     bodyLimit: limits.bodyLimit,
