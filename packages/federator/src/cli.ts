@@ -13,6 +13,7 @@ import { runImport } from './commands/import.js'
 import { runExport } from './commands/export.js'
 import { rebuildOffline } from './commands/rebuild.js'
 import { printStatus } from './commands/status.js'
+import { registerConf } from './commands/conf.js'
 import { VERSION } from './version.js'
 
 const program = new Command()
@@ -171,6 +172,8 @@ client(program.command('export'))
     const config = configFrom(opts)
     await runExport(await target(config, opts), file, { format: opts.format as string | undefined, types: opts.types as string | undefined })
   })
+
+registerConf(program, client, configFrom)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isFedError(err)) process.stderr.write(`federator: ${err.code}: ${err.message}\n`)
