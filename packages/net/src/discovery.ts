@@ -5,7 +5,9 @@
  * - the DHT topic (only with a non-empty bootstrap list): `swarm.join`, plus
  *   extra refreshes at `refreshBackoffMs` after joining (nodes that join at the
  *   same moment may otherwise miss each other until hyperswarm's ~10 min
- *   refresh), and a rate-limited warning while no DHT node is reachable;
+ *   refresh), a new lookup every `rediscoverMs` while a known node has no
+ *   connection (a healed partition), and a rate-limited warning while no DHT
+ *   node is reachable;
  * - LAN multicast (lan.ts): an announced node goes into the address book and
  *   is dialled like a static peer; it is forgotten after `lanPeerTtlMs` of
  *   silence.
@@ -31,6 +33,8 @@ export interface DiscoveryOptions {
   address: () => HostPort
   /** true when an admitted or admitting connection to this key exists */
   connected: (swarmKey: string) => boolean
+  /** how many known nodes have no connection now (the topic is looked up again while > 0) */
+  missing?: () => number
 }
 
 export class Discovery {
@@ -71,6 +75,15 @@ export class Discovery {
     }
     dht.fullyBootstrapped().then(check, check)
     this.timer(setInterval(check, t.bootstrapCheckMs))
+    // a partition longer than hyperswarm's retries: look the topic up again while a known node is missing
+    let looking = false
+    this.timer(setInterval(() => {
+      if (this.closed || looking || (this.o.missing?.() ?? 0) === 0) return
+      looking = true
+      topic.refresh()
+        .catch((err: unknown) => this.o.warn.warn('rediscover', { err }, 'DHT lookup for missing nodes failed'))
+        .finally(() => { looking = false })
+    }, t.rediscoverMs))
   }
 
   async startLan (opts: LanOptions): Promise<void> {

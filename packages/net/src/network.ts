@@ -166,13 +166,25 @@ export class Network extends EventEmitter {
       log: this.opts.log.child({ component: 'net.discovery' }),
       warn: this.warn,
       address: () => this.boundAddress ?? { host: '0.0.0.0', port: 0 },
-      connected: (key) => [...this.connections].some(p => p.swarmKey === key)
+      connected: (key) => [...this.connections].some(p => p.swarmKey === key),
+      missing: () => this.missingNodes()
     })
     for (const p of this.initialPeers) discovery.addStatic(p)
     discovery.joinTopic(bootstrap)
     if (this.opts.lan !== undefined && this.opts.lan !== false) await discovery.startLan(this.opts.lan)
     this.opts.logs.on('applied', this.onapplied)
     this.log.info({ cluster: this.join.cluster.id, swarmKey: this.swarmKey, address: this.boundAddress, bootstrap: bootstrap.length, static: this.initialPeers.length, lan: discovery.lan !== null }, 'network ready')
+  }
+
+  /** Known nodes (heard through node health, not left, not revoked) without an admitted connection. */
+  private missingNodes (): number {
+    const connected = new Set<string>()
+    for (const p of this.connections) if (p.state === 'admitted') connected.add(p.swarmKey)
+    let n = 0
+    for (const node of this.nodes()) {
+      if (!node.self && !node.left && !connected.has(node.swarmKey) && !this.isRevoked(node.swarmKey)) n++
+    }
+    return n
   }
 
   private every (ms: number, fn: () => void): void {

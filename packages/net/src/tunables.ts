@@ -33,6 +33,12 @@ export interface Tunables {
   forgetDeadAfterMs: number
   /** delays of the extra DHT discovery refreshes after joining the topic */
   refreshBackoffMs: number[]
+  /**
+   * while a known node (heard through node health, not left, not revoked) has no connection, the DHT
+   * topic is looked up again this often: hyperswarm gives up on a topic peer after 4 failed attempts
+   * and would look again only after ~10 min, so a healed partition would stay split that long
+   */
+  rediscoverMs: number
   /** hyperswarm reconnect backoffs (short, medium, long, explicit-peer long) */
   reconnectBackoffMs: [number, number, number, number]
   /** LAN: announcement period */
@@ -61,6 +67,7 @@ const DEFAULTS: Tunables = {
   deadAfterMissed: 5,
   forgetDeadAfterMs: 3600_000,
   refreshBackoffMs: [1000, 2000, 4000, 8000, 16000, 32000],
+  rediscoverMs: 30_000,
   reconnectBackoffMs: [1000, 5000, 15000, 60000],
   lanIntervalMs: 2000,
   lanPeerTtlMs: 20_000,
