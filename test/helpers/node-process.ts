@@ -32,13 +32,16 @@ export class NodeProcess {
   token = ''
   stdout = ''
   stderr = ''
+  /** a command to run the node under, e.g. ['ip', 'netns', 'exec', 'ns1'] (it must exec the node: same PID) */
+  prefix: string[] = []
 
   constructor (readonly dataDir: string, readonly args: string[] = [], readonly env: NodeJS.ProcessEnv = {}) {}
 
   /** Start the node; resolves with its URL once it listens. */
   async start (t?: Test): Promise<string> {
     this.stdout = ''
-    const p = spawn(process.execPath, [CLI, 'start', '--data', this.dataDir, '--http', '127.0.0.1:0', '--log-level', 'warn', ...this.args], {
+    const cmd = [...this.prefix, process.execPath]
+    const p = spawn(cmd[0]!, [...cmd.slice(1), CLI, 'start', '--data', this.dataDir, '--http', '127.0.0.1:0', '--log-level', 'warn', ...this.args], {
       env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe']
     })
     this.proc = p
