@@ -71,8 +71,8 @@ export function realtimePlugin (service: RealtimeService, access: RealtimeHttpOp
       const { family, op } = paramsOf(req)
       return service.handle(family, op, rawQuery(req), typeof req.body === 'string' ? req.body : '')
     }
-    app.get('/static', { schema: { hide: true } }, (req) => service.staticFile(rawQuery(req)))
+    app.get('/static', { schema: { hide: true }, exposeHeadRoute: false }, (req) => service.staticFile(rawQuery(req)))
     app.post('/:family/:op', { bodyLimit, schema: { hide: true } }, handler)
-    app.get('/:family/:op', { schema: { hide: true } }, handler)
+    app.get('/:family/:op', { schema: { hide: true }, exposeHeadRoute: false }, handler)
   }
 }
