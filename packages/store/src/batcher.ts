@@ -22,8 +22,19 @@ export interface BatcherOptions {
 interface Pending {
   entry: NewEntry
   bytes: Buffer
-  resolve: () => void
-  reject: (err: Error) => void
+  /** the flush this entry goes out with (one promise per flush, not per entry) */
+  flush: Flush
+}
+
+/** A settle-once promise shared by every entry of one flush. */
+class Flush {
+  readonly done: Promise<void>
+  resolve!: () => void
+  reject!: (err: Error) => void
+  constructor () {
+    this.done = new Promise<void>((resolve, reject) => { this.resolve = resolve; this.reject = reject })
+    this.done.catch(() => {}) // observed by the writers; never an unhandled rejection here
+  }
 }
 
 export interface Flushed {
@@ -35,6 +46,8 @@ export interface Flushed {
 
 export class Batcher {
   private queue: Pending[] = []
+  /** bytes queued behind the newest Flush (to know when the next one starts) */
+  private queuedBytes = 0
   private flushing: Promise<void> | null = null
   private readonly maxBlockBytes: number
   private readonly maxBlockEntries: number
@@ -54,12 +67,22 @@ export class Batcher {
     return this.queue.length
   }
 
-  /** Queue an entry; resolves once it is appended and committed. */
+  /**
+   * Queue an entry; the promise settles once it is appended and committed.
+   * Entries queued together share one promise (bulk writes allocate one per
+   * flush, not one per entry).
+   */
   push (entry: NewEntry): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ entry, bytes: entryBytes(entry), resolve, reject })
-      if (this.flushing === null) this.flushing = this.loop()
-    })
+    const bytes = entryBytes(entry)
+    const last = this.queue[this.queue.length - 1]
+    // the next flush takes entries from the head up to maxFlushBytes: share its promise while it fits
+    let flush: Flush
+    if (last !== undefined && this.queuedBytes + bytes.length <= this.maxFlushBytes) flush = last.flush
+    else { flush = new Flush(); this.queuedBytes = 0 }
+    this.queuedBytes += bytes.length
+    this.queue.push({ entry, bytes, flush })
+    if (this.flushing === null) this.flushing = this.loop()
+    return flush.done
   }
 
   /** Resolves when everything queued so far is committed (or failed). */
@@ -78,13 +101,12 @@ export class Batcher {
   }
 
   private async flushOnce (): Promise<void> {
-    const take: Pending[] = []
-    let bytes = 0
-    while (this.queue.length > 0 && (take.length === 0 || bytes + this.queue[0]!.bytes.length <= this.maxFlushBytes)) {
-      const p = this.queue.shift()!
-      take.push(p)
-      bytes += p.bytes.length
-    }
+    // everything that shares the head's Flush goes out now (push() sized the group to maxFlushBytes)
+    const head = this.queue[0]!.flush
+    let n = 0
+    while (n < this.queue.length && this.queue[n]!.flush === head) n++
+    const take = this.queue.splice(0, n)
+    if (this.queue.length === 0) this.queuedBytes = 0
     const groups: Pending[][] = []
     let cur: Pending[] = []
     let curBytes = 0
@@ -102,9 +124,9 @@ export class Batcher {
       const length = await this.append(groups.map((g) => blockFromBytes(g.map((p) => p.bytes))))
       const first = length - groups.length
       await this.commit({ blocks: groups.map((g, i) => ({ seq: first + i, entries: g.map((p) => p.entry) })), length })
-      for (const p of take) p.resolve()
+      head.resolve()
     } catch (err) {
-      for (const p of take) p.reject(err as Error)
+      head.reject(err as Error)
     }
   }
 }

@@ -29,9 +29,16 @@ export class Follower {
     private readonly chunk = READ_CHUNK_BLOCKS
   ) {}
 
+  /**
+   * Start following. A remote log is followed live (every append) and fully
+   * downloaded; the node's own log only needs catching up once, at start (its
+   * new blocks are applied by the store's commit as they are written).
+   */
   start (): void {
-    this.core.on('append', this.onAppend)
-    if (!this.core.writable) this.core.download({ start: 0, end: -1 })
+    if (!this.core.writable) {
+      this.core.on('append', this.onAppend)
+      this.core.download({ start: 0, end: -1 })
+    }
     this.kick()
   }
 

@@ -219,9 +219,11 @@ export class Store extends EventEmitter {
 
   private commitLocal (f: Flushed): Promise<void> {
     return this.run(async () => {
-      const items: ApplyItem[] = f.blocks.map((b) => ({
-        writer: this.writerKey, seq: b.seq, entries: b.entries.map((e) => ({ ...e, writer: this.writerTag }))
-      }))
+      // the entries are ours (built in prepare): tag them with their writer in place
+      const items: ApplyItem[] = f.blocks.map((b) => {
+        for (const e of b.entries) (e as Entry).writer = this.writerTag
+        return { writer: this.writerKey, seq: b.seq, entries: b.entries as Entry[] }
+      })
       await this.applyToView(items, new Map([[this.writerKey, f.length]]), true)
     })
   }
@@ -243,8 +245,13 @@ export class Store extends EventEmitter {
     if (this.closing !== null) throw new FedError('FED_ERR_CLOSED')
     const checked = ops.map((op) => { try { return checkOp(op) } catch (err) { return err as FedError } })
     const prepared = await this.run(() => this.prepare(checked))
-    const done = await Promise.allSettled(prepared.map((p) => p instanceof Error ? Promise.reject(p) : p.committed.then(() => p.result)))
-    return done.map((d) => d.status === 'fulfilled' ? d.value : toFedError(d.reason))
+    // entries committed together share one promise: wait for each distinct one once
+    const failed = new Map<Promise<void>, FedError | null>()
+    for (const p of prepared) {
+      if (p instanceof Error || failed.has(p.committed)) continue
+      failed.set(p.committed, await p.committed.then(() => null, (err: unknown) => toFedError(err)))
+    }
+    return prepared.map((p) => p instanceof Error ? p : failed.get(p.committed) ?? p.result)
   }
 
   private async prepare (ops: Array<WriteOp | FedError>): Promise<Array<FedError | { result: WriteResult, committed: Promise<void> }>> {
