@@ -230,6 +230,8 @@ export interface NodeSpec {
   /** extra CLI args */
   args?: string[]
   env?: NodeJS.ProcessEnv
+  /** run the node under this command (NodeProcess.prefix), e.g. ['setsid'] */
+  prefix?: string[]
   /** build the process object (default: a ClusterNode); e.g. a node inside a network namespace */
   make?: (name: string, dataDir: string, args: string[], env: NodeJS.ProcessEnv, token: string) => ClusterNode
 }
@@ -241,8 +243,10 @@ export interface ClusterOptions {
   bootstrap?: boolean
   /** per-node options by index */
   spec?: (i: number) => NodeSpec
-  /** network tunables for every node (default FAST_NET) */
+  /** network tunables for every node, over FAST_NET (or over the product defaults with `fastNet: false`) */
   net?: Record<string, unknown>
+  /** start from FAST_NET (default true) */
+  fastNet?: boolean
   /** parent dir for data dirs (default: a new temp dir, removed by close()) */
   dir?: string
   logLevel?: string
@@ -310,11 +314,12 @@ export class LocalCluster {
     const dataDir = spec.dataDir ?? join(this.dir, name)
     const env: NodeJS.ProcessEnv = {
       FEDERATOR_ADMIN_TOKEN: this.token,
-      FEDERATOR_NET: JSON.stringify({ ...FAST_NET, ...this.opts.net, ...spec.net }),
+      FEDERATOR_NET: JSON.stringify({ ...(this.opts.fastNet === false ? {} : FAST_NET), ...this.opts.net, ...spec.net }),
       ...spec.env
     }
     const args = this.argsFor(spec, name)
     const node = spec.make?.(name, dataDir, args, env, this.token) ?? new ClusterNode(name, dataDir, args, env, this.token)
+    if (spec.prefix !== undefined) node.prefix = spec.prefix
     this.created.push(node)
     return node
   }
@@ -328,11 +333,22 @@ export class LocalCluster {
     return n
   }
 
-  /** SIGKILL every process this cluster started, stop the bootstrap node, remove the temp dir. Idempotent. */
-  close (): Promise<void> {
+  /**
+   * Stop every process this cluster started (SIGKILL by PID; `graceful`: SIGTERM first, SIGKILL after
+   * `graceMs`), stop the bootstrap node, remove the temp dir. Idempotent.
+   */
+  close (opts: { graceful?: boolean, graceMs?: number } = {}): Promise<void> {
     return (this.closing ??= (async () => {
       await Promise.all(this.created.map(async (n) => {
-        if (n.running) { n.proc!.kill('SIGCONT'); await n.kill('SIGKILL') }
+        if (!n.running) return
+        n.proc!.kill('SIGCONT')
+        if (opts.graceful === true) {
+          const timer = setTimeout(() => { if (n.running) n.proc!.kill('SIGKILL') }, opts.graceMs ?? 5000)
+          await n.kill('SIGTERM')
+          clearTimeout(timer)
+        } else {
+          await n.kill('SIGKILL')
+        }
       }))
       await this.bootstrap?.close()
       if (this.ownDir) await rm(this.dir, { recursive: true, force: true, maxRetries: 3 })
