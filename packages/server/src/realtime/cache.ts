@@ -10,9 +10,10 @@
  * `T*` every trunk, `c:alice` the contacts of AOR alice…) and the clock value
  * at which its computation started. A change bumps its tags (each gets the
  * next clock value): an entry is valid while none of its tags was bumped
- * after it was computed. Invalidation is O(tags of the change) and the check
- * on a hit is O(tags of the entry) Map lookups; a change during an async
- * computation makes the new entry stale at once, which is what we want.
+ * after it was computed. Invalidation is O(tags of the change); an entry
+ * holds its tags' version cells themselves, so the check on a hit is a
+ * pointer read per tag, no hashing. A change during an async computation
+ * makes the new entry stale at once, which is what we want.
  *
  * Bounded: entries (count and characters) are evicted oldest first; the tag
  * table is reset with the whole cache when it outgrows its limit.
@@ -25,15 +26,23 @@ export interface CacheLimits {
   maxTags: number
 }
 
+/** The version of one tag: the clock value of its last bump. */
+interface Cell { v: number }
+
+/** An answer and the version cells of its tags (the first two inline: one memory read less on a hit). */
 interface Entry {
   answer: string
-  tags: readonly string[]
   at: number
+  c0: Cell
+  c1: Cell
+  rest: Cell[] | null
 }
+
+const NONE: Cell = { v: -1 }
 
 export class AnswerCache {
   private readonly entries = new Map<string, Entry>()
-  private readonly versions = new Map<string, number>()
+  private readonly versions = new Map<string, Cell>()
   private clock = 0
   /** entries computed before the last clear() may have missed bumps: refused */
   private clearedAt = 0
@@ -52,13 +61,7 @@ export class AnswerCache {
   get (key: string): string | undefined {
     const e = this.entries.get(key)
     if (e !== undefined) {
-      const tags = e.tags
-      let fresh = true
-      for (let i = 0; i < tags.length; i++) {
-        const v = this.versions.get(tags[i]!)
-        if (v !== undefined && v > e.at) { fresh = false; break }
-      }
-      if (fresh) { this.hits++; return e.answer }
+      if (fresh(e)) { this.hits++; return e.answer }
       this.drop(key, e)
     }
     this.misses++
@@ -68,16 +71,19 @@ export class AnswerCache {
   /** Whether a fresh entry is held for this key (not counted as a hit or a miss). */
   has (key: string): boolean {
     const e = this.entries.get(key)
-    return e !== undefined && !this.stale(e.tags, e.at)
+    return e !== undefined && fresh(e)
   }
 
   /** Keep an answer computed from `tags`, whose computation started at clock `at`. */
   set (key: string, answer: string, tags: readonly string[], at: number): void {
     if (answer.length > this.limits.maxAnswer) return
-    if (this.stale(tags, at)) return
+    if (at < this.clearedAt) return
+    const cells = tags.map((t) => this.cell(t))
+    const e: Entry = { answer, at, c0: cells[0] ?? NONE, c1: cells[1] ?? NONE, rest: cells.length > 2 ? cells.slice(2) : null }
+    if (!fresh(e)) return
     const old = this.entries.get(key)
     if (old !== undefined) this.drop(key, old)
-    this.entries.set(key, { answer, tags, at })
+    this.entries.set(key, e)
     this.chars += answer.length + key.length
     while (this.entries.size > this.limits.maxEntries || this.chars > this.limits.maxChars) {
       const first = this.entries.entries().next()
@@ -89,7 +95,7 @@ export class AnswerCache {
 
   /** Invalidate every entry computed from one of these tags. */
   bump (...tags: string[]): void {
-    for (const t of tags) this.versions.set(t, ++this.clock)
+    for (const t of tags) this.cell(t).v = ++this.clock
     if (this.versions.size > this.limits.maxTags) this.clear()
   }
 
@@ -103,17 +109,21 @@ export class AnswerCache {
   get size (): number { return this.entries.size }
   get totalChars (): number { return this.chars }
 
-  private stale (tags: readonly string[], at: number): boolean {
-    if (at < this.clearedAt) return true
-    for (const t of tags) {
-      const v = this.versions.get(t)
-      if (v !== undefined && v > at) return true
-    }
-    return false
+  private cell (tag: string): Cell {
+    let c = this.versions.get(tag)
+    if (c === undefined) this.versions.set(tag, c = { v: 0 })
+    return c
   }
 
   private drop (key: string, e: Entry): void {
     this.entries.delete(key)
     this.chars -= e.answer.length + key.length
   }
+}
+
+function fresh (e: Entry): boolean {
+  if (e.c0.v > e.at || e.c1.v > e.at) return false
+  const rest = e.rest
+  if (rest !== null) for (let i = 0; i < rest.length; i++) if (rest[i]!.v > e.at) return false
+  return true
 }

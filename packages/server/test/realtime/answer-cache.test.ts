@@ -1,0 +1,59 @@
+/** AnswerCache on its own: tag versions, changes during a computation, bounds, resets. */
+import t from 'tap'
+import { AnswerCache } from '../../src/realtime/index.js'
+
+const limits = { maxEntries: 100, maxChars: 10_000, maxAnswer: 1000, maxTags: 1000 }
+
+t.test('an entry is fresh until one of its tags is bumped', async (t) => {
+  const c = new AnswerCache(limits)
+  c.set('a', 'A\n', ['d:a', 'u:x'], c.now())
+  c.set('b', 'B\n', ['d:b', 'u:x', 'T*'], c.now())
+  c.set('n', 'N\n', [], c.now())
+  t.equal(c.get('a'), 'A\n')
+  t.equal(c.get('b'), 'B\n')
+  c.bump('d:b')
+  t.equal(c.get('a'), 'A\n', 'another tag: untouched')
+  t.equal(c.get('b'), undefined, 'its own tag: stale')
+  c.bump('u:x')
+  t.equal(c.get('a'), undefined, 'a shared tag invalidates every entry that has it')
+  t.equal(c.get('n'), 'N\n', 'no tags: valid until evicted or cleared')
+  c.set('b', 'B2\n', ['d:b', 'u:x', 'T*'], c.now())
+  t.equal(c.get('b'), 'B2\n', 'recomputed after the bump: fresh')
+  c.bump('T*')
+  t.equal(c.get('b'), undefined, 'a third tag counts too')
+  t.same([c.hits, c.misses], [5, 3])
+})
+
+t.test('a change during a computation makes its answer stale at once', async (t) => {
+  const c = new AnswerCache(limits)
+  const at = c.now()
+  c.bump('d:a') // a change arrives while the answer is being computed from the old data
+  c.set('a', 'old\n', ['d:a'], at)
+  t.equal(c.get('a'), undefined)
+  t.equal(c.has('a'), false)
+  const at2 = c.now()
+  c.bump('t:new') // a tag nobody had yet
+  c.set('b', 'old\n', ['t:new'], at2)
+  t.equal(c.get('b'), undefined, 'also for a tag first seen in that bump')
+  const at3 = c.now()
+  c.clear()
+  c.set('c', 'old\n', ['x'], at3)
+  t.equal(c.get('c'), undefined, 'computed before a clear: refused')
+})
+
+t.test('bounded by entries, characters and answer length; the tag table resets the cache', async (t) => {
+  const c = new AnswerCache({ maxEntries: 3, maxChars: 40, maxAnswer: 10, maxTags: 5 })
+  for (const k of ['a', 'b', 'c', 'd']) c.set(k, k + '\n', [], c.now())
+  t.equal(c.size, 3)
+  t.equal(c.get('a'), undefined, 'oldest first')
+  t.equal(c.evictions, 1)
+  c.set('long', 'x'.repeat(11), [], c.now())
+  t.equal(c.get('long'), undefined, 'over maxAnswer: not kept')
+  for (let i = 0; i < 5; i++) c.set('k' + String(i), '123456789', [], c.now())
+  t.ok(c.totalChars <= 40)
+  c.set('t', 'T\n', ['t1', 't2', 't3', 't4', 't5'], c.now())
+  t.equal(c.get('t'), 'T\n')
+  c.bump('t6')
+  t.equal(c.size, 0, 'more tags than maxTags: everything is dropped')
+  t.equal(c.get('t'), undefined)
+})
