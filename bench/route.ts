@@ -13,13 +13,16 @@
  *
  * Tunables: BENCH_SECONDS (per run, default 10), BENCH_WARMUP (s, default 2), BENCH_ROUNDS (default 3),
  * BENCH_CONNECTIONS (default 50), BENCH_USERS (default 100000), BENCH_ROUTES (default 10000),
- * BENCH_MAX_ALTERNATIVES (default: the routing default, 8).
- * Run: npm run bench:route   (roles inside: `bench/route.ts server <mode>` and `bench/route.ts load <url> <file>`)
+ * BENCH_MAX_ALTERNATIVES (default: the routing default, 8), BENCH_NODE_FLAGS (node flags of the routing node, e.g.
+ * `--max-semi-space-size=32`).
+ * Run: npm run bench:route (builds first: the servers load the packages' dist/, like `federator start`).
+ * Roles inside: `bench/route.ts server <bare|route>` and `bench/route.ts load <url> <file> <seconds>`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { fmt, median, rssMb, table, tempDir } from './lib.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
@@ -42,6 +45,9 @@ const routeCode = (k: number): string => String(1000 + k) // 1000… : 4–5 dig
 
 // ---- role: server ----------------------------------------------------------------------------
 
+/** Garbage collection time of this process so far (ms), read by the orchestrator between runs. */
+let gcMs = 0
+
 async function serveBare (): Promise<void> {
   const { default: Fastify } = await import('fastify')
   const app = Fastify()
@@ -52,6 +58,7 @@ async function serveBare (): Promise<void> {
 }
 
 async function serveRoute (): Promise<void> {
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration }).observe({ entryTypes: ['gc'] })
   const { Store } = await import('@federator/store')
   const { SoftState } = await import('@federator/net')
   const { buildApp, RoutingService } = await import('@federator/server')
@@ -115,6 +122,7 @@ async function serveRoute (): Promise<void> {
   global.gc?.()
   const heapMb = (process.memoryUsage().heapUsed - heap0) / 1048576
   const app = await buildApp({ store, adminToken: 'bench-token', plugins: [{ name: 'route', plugin: routing.plugin }] })
+  app.get('/bench-gc', async () => gcMs)
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
   const stats = { buildMs, heapMb, rssMb: rssMb(process.pid), routes: routing.view.snapshot.routeCount, unusable: routing.view.snapshot.invalid().size, contacts: soft.size }
   process.stdout.write(`READY ${url} ${JSON.stringify(stats)}\n`)
@@ -141,10 +149,14 @@ async function load (url: string, file: string, seconds: number): Promise<void> 
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
 const pinned = (core: number, args: string[]): [string, string[]] =>
   hasTaskset ? ['taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args]
-const nodeArgs = ['--expose-gc', '--max-old-space-size=2048', '--import=tsx', '--conditions=fed-source', SELF]
+// the servers run the built packages (dist/, as `federator start` does): tsx-transformed sources carry
+// esbuild's keepNames helpers, a per-call cost the product does not have
+const serverArgs = ['--expose-gc', '--max-old-space-size=2048', '--import=tsx', SELF]
+const loadArgs = ['--import=tsx', SELF]
 
 async function startServer (mode: 'bare' | 'route'): Promise<{ proc: ChildProcess, url: string, stats: Record<string, number> }> {
-  const [cmd, args] = pinned(0, [...nodeArgs, 'server', mode])
+  const flags = mode === 'route' ? (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '') : []
+  const [cmd, args] = pinned(0, [...flags, ...serverArgs, 'server', mode])
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   process.on('exit', () => { proc.kill('SIGKILL') })
   let out = ''
@@ -162,13 +174,15 @@ function cpuMs (pid: number): number {
 }
 
 async function runLoad (url: string, file: string, seconds: number): Promise<{ rps: number, p50: number, p99: number, total: number, non2xx: number, errors: number }> {
-  const [cmd, args] = pinned(1, [...nodeArgs, 'load', url, file, String(seconds)])
+  const [cmd, args] = pinned(1, [...loadArgs, 'load', url, file, String(seconds)])
   const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   p.stdout!.on('data', (d: Buffer) => { out += d.toString() })
   await new Promise((resolve) => p.on('exit', resolve))
   return JSON.parse(out.trim().split('\n').pop()!) as { rps: number, p50: number, p99: number, total: number, non2xx: number, errors: number }
 }
+
+const gcOf = async (url: string): Promise<number> => Number(await (await fetch(url + '/bench-gc')).text())
 
 async function orchestrate (): Promise<void> {
   const dir = tempDir('route-paths')
@@ -197,23 +211,25 @@ async function orchestrate (): Promise<void> {
     { name: '/route external numbers (LCR)', server: route, file: files.num },
     { name: '/route 50/50 mix', server: route, file: files.mix }
   ]
-  const res = scenarios.map(() => ({ rps: [] as number[], p50: [] as number[], p99: [] as number[], us: [] as number[], ratio: [] as number[] }))
+  const res = scenarios.map(() => ({ rps: [] as number[], p50: [] as number[], p99: [] as number[], us: [] as number[], ratio: [] as number[], gc: [] as number[] }))
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, s] of scenarios.entries()) {
       if (WARMUP > 0) await runLoad(s.server.url, s.file, WARMUP)
+      const g0 = s.server === route ? await gcOf(route.url) : 0
       const c0 = cpuMs(s.server.proc.pid!)
       const x = await runLoad(s.server.url, s.file, SECONDS)
       const c1 = cpuMs(s.server.proc.pid!)
+      const gc = s.server === route ? ((await gcOf(route.url)) - g0) * 1000 / x.total : NaN
       if (x.non2xx > 0 || x.errors > 0) throw new Error(`${s.name}: ${x.non2xx} non-2xx, ${x.errors} errors`)
       const o = res[i]!
-      o.rps.push(x.rps); o.p50.push(x.p50); o.p99.push(x.p99); o.us.push((c1 - c0) * 1000 / x.total)
+      o.rps.push(x.rps); o.p50.push(x.p50); o.p99.push(x.p99); o.us.push((c1 - c0) * 1000 / x.total); o.gc.push(gc)
       o.ratio.push(x.rps / res[0]!.rps[round]!)
-      process.stdout.write(`  round ${round + 1} ${s.name}: ${fmt(x.rps)} req/s, p50 ${x.p50} ms, p99 ${x.p99} ms, ${fmt((c1 - c0) * 1000 / x.total, 1)} µs CPU/req\n`)
+      process.stdout.write(`  round ${round + 1} ${s.name}: ${fmt(x.rps)} req/s, p50 ${x.p50} ms, p99 ${x.p99} ms, ${fmt((c1 - c0) * 1000 / x.total, 1)} µs CPU/req${Number.isNaN(gc) ? '' : `, of which GC ${fmt(gc, 1)} µs`}\n`)
     }
   }
-  process.stdout.write('\n' + table(['scenario (medians)', 'req/s', 'ratio to bare', 'p50 ms', 'p99 ms', 'server µs/req'], scenarios.map((s, i) => {
+  process.stdout.write('\n' + table(['scenario (medians)', 'req/s', 'ratio to bare', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'CPU ratio', 'GC µs/req'], scenarios.map((s, i) => {
     const o = res[i]!
-    return [s.name, fmt(median(o.rps)), fmt(median(o.ratio), 2), fmt(median(o.p50), 1), fmt(median(o.p99), 1), fmt(median(o.us), 1)]
+    return [s.name, fmt(median(o.rps)), fmt(median(o.ratio), 2), fmt(median(o.p50), 1), fmt(median(o.p99), 1), fmt(median(o.us), 1), fmt(median(res[0]!.us) / median(o.us), 2), i === 0 ? '' : fmt(median(o.gc), 1)]
   })) + '\n')
   process.stdout.write(`routing node RSS after the run: ${fmt(rssMb(route.proc.pid!))} MB\n`)
   const worst = Math.min(...res.slice(1).map((o) => median(o.ratio)))
