@@ -172,11 +172,10 @@ async function post (url: string, r: Req): Promise<string> {
 async function orchestrate (): Promise<void> {
   const dir = tempDir('realtime-reqs')
   const r = rng(7)
-  const N = 20_000
   const reqs = {
-    endpoints: Array.from({ length: N }, () => ({ path: '/realtime/ps_endpoints/single', body: `id=d${r(DEVICES)}` })),
-    auths: Array.from({ length: N }, () => ({ path: '/realtime/ps_auths/single', body: `id=d${r(DEVICES)}` })),
-    contacts: Array.from({ length: N }, () => ({ path: '/realtime/ps_contacts/multi', body: `id%20LIKE=d${registered(r(CONTACTS))}%3B%40%25` })),
+    endpoints: Array.from({ length: DEVICES }, () => ({ path: '/realtime/ps_endpoints/single', body: `id=d${r(DEVICES)}` })),
+    auths: Array.from({ length: DEVICES }, () => ({ path: '/realtime/ps_auths/single', body: `id=d${r(DEVICES)}` })),
+    contacts: Array.from({ length: CONTACTS }, () => ({ path: '/realtime/ps_contacts/multi', body: `id%20LIKE=d${registered(r(CONTACTS))}%3B%40%25` })),
     identify: [{ path: '/realtime/ps_endpoint_id_ips/multi', body: 'id%20LIKE=%25' }]
   }
   const files = Object.fromEntries(Object.entries(reqs).map(([k, v]) => { const f = join(dir, k + '.json'); writeFileSync(f, JSON.stringify(v)); return [k, f] })) as Record<keyof typeof reqs, string>
