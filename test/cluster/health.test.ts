@@ -8,8 +8,9 @@
 import t from 'tap'
 import { startCluster, waitConverged, waitFor, type ClusterNode } from '../helpers/cluster.js'
 
-// heartbeat 300 ms, suspect after 2 missed, dead after 6: the suspect phase lasts ~1.2 s, easy to observe by polling
-const net = { heartbeatMs: 300, suspectAfterMissed: 2, deadAfterMissed: 6 }
+// heartbeat 300 ms, suspect after 2 missed, dead after 8: the suspect phase lasts ~1.8 s, easy to observe by
+// polling even when the machine is busy
+const net = { heartbeatMs: 300, suspectAfterMissed: 2, deadAfterMissed: 8 }
 
 t.test('SIGSTOP: suspect then dead on the others; SIGCONT: alive again', async (t) => {
   const cluster = await startCluster(t, { nodes: 3, net })
@@ -31,6 +32,7 @@ t.test('SIGSTOP: suspect then dead on the others; SIGCONT: alive again', async (
     }
   })()
 
+  for (const n of [n0, n1]) seen[n.name] = [seen[n.name]!.at(-1) ?? 'alive'] // from the pause on
   n2.proc!.kill('SIGSTOP')
   for (const n of [n0, n1]) await waitFor(`${n.name} sees n2 dead`, async () => await stateOn(n, 'n2'), (s) => s === 'dead', 30_000)
   // the others keep working while n2 is paused
@@ -41,7 +43,13 @@ t.test('SIGSTOP: suspect then dead on the others; SIGCONT: alive again', async (
   for (const n of [n0, n1]) await waitFor(`${n.name} sees n2 alive again`, async () => await stateOn(n, 'n2'), (s) => s === 'alive', 30_000)
   polling = false
   await poll
-  for (const n of [n0, n1]) t.same(seen[n.name], ['alive', 'suspect', 'dead', 'alive'], `${n.name} saw n2 go alive → suspect → dead → alive`)
+  for (const n of [n0, n1]) {
+    // a busy machine may delay a heartbeat before the pause or after the resume (a short extra suspect):
+    // what must hold is alive → suspect → dead after the pause, alive at the end
+    const list = seen[n.name]!
+    t.same(list.slice(0, 3), ['alive', 'suspect', 'dead'], `${n.name} saw n2 go alive → suspect → dead (${list.join(' → ')})`)
+    t.equal(list.at(-1), 'alive', `${n.name} sees n2 alive again`)
+  }
   await waitConverged(cluster.nodes)
   t.ok(await n2.get('users', 'while-paused') !== undefined, 'n2 caught up with the write made while it was paused')
   const metrics = await (await fetch(n0.url + '/metrics')).text()
