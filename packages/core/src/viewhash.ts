@@ -10,7 +10,7 @@
  * wrote them, which is the same on every node (they all decode the same log
  * bytes), so the bytes are canonical without sorting nested keys.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { Packr } from 'msgpackr'
 import { conflictsOf, visibleFields, type Conflict, type RecordState } from './merge.js'
 import type { Fields } from './entry.js'
@@ -27,7 +27,7 @@ export function recordDigest (s: RecordState | undefined, shown?: { fields: Fiel
   const fields = shown !== undefined ? shown.fields : visibleFields(s)
   const conflicts = shown !== undefined ? shown.conflicts : conflictsOf(s)
   const bytes = packr.pack([s.type, s.id, fields !== undefined, fields ?? {}, conflicts])
-  return createHash('sha256').update(bytes).digest()
+  return hash('sha256', bytes, 'buffer') as unknown as Buffer
 }
 
 export function xorInto (acc: Buffer, digest: Uint8Array): Buffer {

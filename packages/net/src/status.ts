@@ -19,7 +19,7 @@ export interface WriterStatus {
   length: number
   /** blocks applied to the view (= length when the store does not say) */
   applied: number
-  /** the longest length announced by a connected peer */
+  /** the longest length a connected peer announced or replicates */
   remoteMax: number
   /** how many connected peers announced this writer */
   announcedBy: number
@@ -78,7 +78,8 @@ export function networkStatus (s: StatusInput): NetworkStatus {
     seen.add(w.key)
     const r = remote.get(w.key)
     const applied = w.applied ?? w.length
-    writers.push({ key: w.key, local: w.key === s.logs?.writerKey, length: w.length, applied, remoteMax: r?.max ?? 0, announcedBy: r?.n ?? 0, lag: Math.max(0, (r?.max ?? 0) - applied) })
+    const remoteMax = Math.max(r?.max ?? 0, w.remoteLength ?? 0)
+    writers.push({ key: w.key, local: w.key === s.logs?.writerKey, length: w.length, applied, remoteMax, announcedBy: r?.n ?? 0, lag: Math.max(0, remoteMax - applied) })
   }
   for (const [key, r] of remote) {
     if (!seen.has(key)) writers.push({ key, local: false, length: 0, applied: 0, remoteMax: r.max, announcedBy: r.n, lag: r.max })

@@ -7,7 +7,10 @@ export interface Tunables {
   admissionTimeoutMs: number
   /** a newly learned writer log is announced to peers this long after the store reports it */
   logAnnounceDelayMs: number
-  /** length changes of writer logs are announced to peers at most this often (lag figures only) */
+  /**
+   * length changes of writer logs are announced to peers at most this often (lag figures only; fresh
+   * lengths come from hypercore's own replication state, so this costs no bytes per change)
+   */
   lengthAnnounceMs: number
   /** most writer entries accepted in one announcement message */
   maxWritersPerMessage: number
@@ -54,7 +57,7 @@ export interface Tunables {
 const DEFAULTS: Tunables = {
   admissionTimeoutMs: 5000,
   logAnnounceDelayMs: 50,
-  lengthAnnounceMs: 500,
+  lengthAnnounceMs: 10_000,
   maxWritersPerMessage: 4096,
   softFlushDelayMs: 5,
   softBatchItems: 256,

@@ -8,6 +8,8 @@ export interface WriterLength {
   length: number
   /** blocks applied to the view (when the store knows it) */
   applied?: number
+  /** the longest length a directly replicating peer has for it (hypercore's replication state) */
+  remoteLength?: number
 }
 
 export interface ReplicatedLogs {

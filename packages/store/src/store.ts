@@ -157,18 +157,21 @@ export class Store extends EventEmitter {
   }
 
   /** Writers known here with their log length, applied position and lag. */
-  writers (): Array<WriterInfo & { lagEntries: number, lagMs: number }> {
+  writers (): Array<WriterInfo & { lagEntries: number, lagMs: number, remoteLength: number }> {
     const now = Date.now()
     return [...this.followers.values()].filter((f) => f !== undefined).map((f) => {
       const cp = this.view.checkpoint(f.key)
       const length = f.core.length
+      let remoteLength = 0
+      for (const p of f.core.peers as Array<{ remoteLength?: number }>) if ((p.remoteLength ?? 0) > remoteLength) remoteLength = p.remoteLength!
       return {
         key: f.key,
         length,
         applied: cp.applied,
         quarantined: cp.quarantined,
         local: f.key === this.writerKey,
-        lagEntries: Math.max(0, length - cp.applied),
+        remoteLength,
+        lagEntries: Math.max(0, Math.max(length, remoteLength) - cp.applied),
         lagMs: cp.applied < length && f.behindSince > 0 ? now - f.behindSince : 0
       }
     })

@@ -11,9 +11,9 @@ export async function revokeNode (t: Target, ref: string, opts: { reason?: strin
   let cursor: string | undefined
   do {
     const res = await call(t, '/api/v1/nodes?limit=1000' + (cursor !== undefined ? '&cursor=' + encodeURIComponent(cursor) : ''))
-    const page = await res.json() as { items: NodeJson[], next?: string }
+    const page = await res.json() as { items: NodeJson[], nextCursor?: string | null }
     nodes.push(...page.items)
-    cursor = page.next
+    cursor = page.nextCursor ?? undefined
   } while (cursor !== undefined)
   const matches = nodes.filter((n) => n.id === ref || n.name === ref || (ref.length >= 8 && n.id.startsWith(ref)))
   if (matches.length === 0) throw new FedError('FED_ERR_NOT_FOUND', `no node named or keyed ${JSON.stringify(ref)} (known: ${nodes.map((n) => n.name ?? n.id.slice(0, 16)).join(', ') || 'none'})`)
