@@ -50,8 +50,8 @@ export class RouteCounters {
 }
 
 export interface RoutePluginOptions {
-  /** the routing snapshot (read on every request; it is updated in place) */
-  snapshot: RoutingSnapshot
+  /** the routing snapshot, or where to read the current one on every request */
+  snapshot: RoutingSnapshot | (() => RoutingSnapshot)
   counters?: RouteCounters
   bodyLimit?: number
   now?: () => number
@@ -76,6 +76,8 @@ export function routePlugin (opts: RoutePluginOptions): FastifyPluginAsync<{ log
   const counters = opts.counters ?? new RouteCounters()
   const now = opts.now ?? Date.now
   const bodyLimit = opts.bodyLimit ?? ROUTE_BODY_LIMIT
+  const given = opts.snapshot
+  const snapshot = typeof given === 'function' ? given : () => given
 
   return async (app) => {
     app.removeAllContentTypeParsers()
@@ -103,7 +105,7 @@ export function routePlugin (opts: RoutePluginOptions): FastifyPluginAsync<{ log
       let d: RouteDecision
       if (error !== undefined) d = invalid(error, params.exten)
       else if (asked === undefined) d = invalid(`format ${JSON.stringify(params.format?.slice(0, 40))} is not one of hashcompat, plain, json`, params.exten)
-      else d = routeFromParams(opts.snapshot, params, { now: now(), trace: format === 'json' })
+      else d = routeFromParams(snapshot(), params, { now: now(), trace: format === 'json' })
       counters.count(d.status, format)
       return send(reply, format, d)
     }

@@ -78,7 +78,7 @@ export class RoutingService {
 
   /** The `/route` plugin (register at the root, no prefix). */
   get plugin (): FastifyPluginAsync {
-    return routePlugin({ snapshot: this.view.snapshot, counters: this.counters, ...(this.#opts.bodyLimit !== undefined ? { bodyLimit: this.#opts.bodyLimit } : {}) })
+    return routePlugin({ snapshot: () => this.view.snapshot, counters: this.counters, ...(this.#opts.bodyLimit !== undefined ? { bodyLimit: this.#opts.bodyLimit } : {}) })
   }
 
   /** The realtime plugin's extra-rows hook: generated rows of a family (none before ready()). */

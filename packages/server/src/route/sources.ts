@@ -20,6 +20,9 @@ export interface RoutingStore {
   scan (type: string): AsyncIterable<{ id: string, fields: Record<string, unknown> }>
   on (event: 'changes', fn: (changes: RecordChange[]) => void): unknown
   off (event: 'changes', fn: (changes: RecordChange[]) => void): unknown
+  /** the view was rebuilt from the logs (records may have changed without change events) */
+  on (event: 'rebuilt', fn: () => void): unknown
+  off (event: 'rebuilt', fn: () => void): unknown
 }
 
 /** A soft-state change (SoftState's `'change'` event). */

@@ -16,6 +16,11 @@
  * behind a node changes (first heartbeat, record replicated, revocation), that
  * node's registrations are reloaded from soft state. `'nodes'` is emitted when
  * any node changed: the generated inter-node trunks may differ (rows.ts).
+ *
+ * When the store rebuilds its view (a revocation cuts a writer's later
+ * entries: records change without change events), a fresh snapshot is built
+ * the same way beside the current one, which keeps answering and following
+ * changes meanwhile, and swapped in (readers take `snapshot` per call).
  */
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
@@ -44,21 +49,32 @@ export declare interface RoutingView {
 }
 
 export class RoutingView extends EventEmitter {
-  readonly snapshot: MemorySnapshot
+  #snapshot: MemorySnapshot
   readonly #opts: RoutingViewOptions
   readonly #self: SelfInfo
   readonly #now: () => number
-  readonly #records = new Map<string, NodeRecordInfo>()
+  #records = new Map<string, NodeRecordInfo>()
   #nodes = new Map<string, NodeInput>()
   #owners = new Map<string, string>()
+  /** changes during the first load (applied after it) */
   #buffer: RecordChange[] | null = null
+  /** changes during a reload (applied to the current snapshot too, and replayed on the new one) */
+  #reloadBuffer: RecordChange[] | null = null
   #opening: Promise<void> | null = null
+  #reloading: Promise<void> = Promise.resolve()
   #closed = false
   #attached = false
 
   readonly #onChanges = (changes: RecordChange[]): void => {
     if (this.#buffer !== null) { for (const c of changes) this.#buffer.push(c); return }
+    if (this.#reloadBuffer !== null) for (const c of changes) this.#reloadBuffer.push(c)
     this.#guard('store changes', () => this.#applyChanges(changes))
+  }
+
+  readonly #onRebuilt = (): void => {
+    this.#reloading = this.#reloading
+      .then(async () => { await this.#opening; await this.#reload() })
+      .catch((err: unknown) => { this.#opts.log?.error({ err }, 'routing view: reload after a store rebuild failed') })
   }
 
   readonly #onSoft = (c: SoftChange): void => {
@@ -74,7 +90,32 @@ export class RoutingView extends EventEmitter {
     this.#opts = opts
     this.#now = opts.now ?? Date.now
     this.#self = { ...opts.self, id: opts.store.writerKey, ...(opts.soft !== undefined ? { owner: opts.soft.owner } : {}) }
-    this.snapshot = new MemorySnapshot({ self: this.#self.id, settings: opts.settings ?? {}, ...(opts.index !== undefined ? { index: opts.index } : {}) })
+    this.#snapshot = this.#emptySnapshot()
+  }
+
+  /** The current snapshot (a new object after a store rebuild: read it per call). */
+  get snapshot (): MemorySnapshot { return this.#snapshot }
+
+  #emptySnapshot (): MemorySnapshot {
+    const { settings, index } = this.#opts
+    return new MemorySnapshot({ self: this.#self.id, settings: settings ?? {}, ...(index !== undefined ? { index } : {}) })
+  }
+
+  /** Scans the node records and the routing records into `snap`; the node records are returned. */
+  async #scan (snap: MemorySnapshot): Promise<Map<string, NodeRecordInfo>> {
+    const { store } = this.#opts
+    const records = new Map<string, NodeRecordInfo>()
+    for await (const r of store.scan('node')) {
+      const info = nodeRecordInfo(r.id, r.fields)
+      if (info !== undefined) records.set(r.id, info)
+    }
+    for (const type of ROUTING_RECORD_TYPES) {
+      for await (const r of store.scan(type)) {
+        if (this.#closed) return records
+        snap.put(type, r.id, r.fields)
+      }
+    }
+    return records
   }
 
   ready (): Promise<void> {
@@ -87,13 +128,8 @@ export class RoutingView extends EventEmitter {
     const t0 = performance.now()
     this.#buffer = []
     store.on('changes', this.#onChanges)
-    for await (const r of store.scan('node')) this.#setRecord(r.id, r.fields)
-    for (const type of ROUTING_RECORD_TYPES) {
-      for await (const r of store.scan(type)) {
-        if (this.#closed) break
-        this.snapshot.put(type, r.id, r.fields)
-      }
-    }
+    store.on('rebuilt', this.#onRebuilt)
+    this.#records = await this.#scan(this.#snapshot)
     const buffered = this.#buffer
     this.#buffer = null
     if (this.#closed) return
@@ -103,13 +139,37 @@ export class RoutingView extends EventEmitter {
     nodeStates?.on('node-state', this.#onNodeState)
     this.#attached = true
     this.#refreshNodes()
-    this.#opts.log?.info({ ms: Math.round(performance.now() - t0), routes: this.snapshot.routeCount, nodes: this.#nodes.size, unusable: this.snapshot.invalid().size }, 'routing view ready')
+    this.#opts.log?.info({ ms: Math.round(performance.now() - t0), routes: this.#snapshot.routeCount, nodes: this.#nodes.size, unusable: this.#snapshot.invalid().size }, 'routing view ready')
+  }
+
+  /** After a store rebuild: a fresh snapshot from the store, swapped in with nodes and registrations. */
+  async #reload (): Promise<void> {
+    if (this.#closed || !this.#attached) return
+    const t0 = performance.now()
+    const buffer: RecordChange[] = this.#reloadBuffer = []
+    const next = this.#emptySnapshot()
+    let records: Map<string, NodeRecordInfo>
+    try {
+      records = await this.#scan(next)
+    } finally {
+      this.#reloadBuffer = null
+    }
+    if (this.#closed) return
+    // one synchronous step: swap, replay, then every node and registration afresh
+    this.#snapshot = next
+    this.#records = records
+    this.#applyChanges(buffer, false)
+    this.#nodes = new Map()
+    this.#owners = new Map()
+    this.#refreshNodes()
+    this.#opts.log?.info({ ms: Math.round(performance.now() - t0), routes: next.routeCount }, 'routing view reloaded after a store rebuild')
   }
 
   close (): void {
     if (this.#closed) return
     this.#closed = true
     this.#opts.store.off('changes', this.#onChanges)
+    this.#opts.store.off('rebuilt', this.#onRebuilt)
     if (this.#attached) {
       this.#opts.soft?.off('change', this.#onSoft)
       this.#opts.nodeStates?.off('node-state', this.#onNodeState)
@@ -139,12 +199,12 @@ export class RoutingView extends EventEmitter {
     else this.#records.set(id, info)
   }
 
-  #applyChanges (changes: readonly RecordChange[]): void {
+  #applyChanges (changes: readonly RecordChange[], refresh = true): void {
     let nodes = false
     for (const c of changes) {
-      if (c.type === 'node') { this.#setRecord(c.id, c.after); nodes = true } else this.snapshot.applyChange(c)
+      if (c.type === 'node') { this.#setRecord(c.id, c.after); nodes = true } else this.#snapshot.applyChange(c)
     }
-    if (nodes && this.#attached) this.#refreshNodes()
+    if (nodes && refresh && this.#attached) this.#refreshNodes()
   }
 
   #applySoft (c: SoftChange): void {
@@ -156,8 +216,8 @@ export class RoutingView extends EventEmitter {
     const node = this.#owners.get(c.owner)
     if (node === undefined) return // owner not known yet: loaded when it is (#refreshNodes)
     const contact = c.value === undefined ? undefined : routingContact(c.kind, c.key, node, c.value, this.#now())
-    if (contact === undefined) this.snapshot.removeContact(node, c.key)
-    else this.snapshot.putContact(contact)
+    if (contact === undefined) this.#snapshot.removeContact(node, c.key)
+    else this.#snapshot.putContact(contact)
   }
 
   /** Recompute the nodes; write those that differ; reload the registrations of nodes whose owner changed. */
@@ -167,10 +227,10 @@ export class RoutingView extends EventEmitter {
     const next = new Map<string, NodeInput>()
     for (const n of merged.nodes) {
       next.set(n.id, n)
-      if (!sameNode(this.#nodes.get(n.id), n)) { this.snapshot.setNode(n); changed = true }
+      if (!sameNode(this.#nodes.get(n.id), n)) { this.#snapshot.setNode(n); changed = true }
     }
     for (const id of this.#nodes.keys()) {
-      if (!next.has(id)) { this.snapshot.removeNode(id); changed = true }
+      if (!next.has(id)) { this.#snapshot.removeNode(id); changed = true }
     }
     const affected = new Set<string>()
     for (const [owner, id] of merged.owners) if (this.#owners.get(owner) !== id) affected.add(id)
@@ -198,6 +258,6 @@ export class RoutingView extends EventEmitter {
         }
       }
     }
-    for (const [id, list] of found) this.snapshot.replaceContacts(id, list)
+    for (const [id, list] of found) this.#snapshot.replaceContacts(id, list)
   }
 }

@@ -2,6 +2,7 @@ import t from 'tap'
 import { decideRoute, type RouteDecision } from '@federator/core'
 import { RoutingView, GeneratedRows } from '../../src/index.js'
 import { openStore } from '../helpers.js'
+import { until } from '../../../../test/helpers/index.js'
 import { clock, del, health, HealthStates, HEARTBEAT_MS, link, pjsipContact, put, softState, write } from './helpers.js'
 
 const B = 'b'.repeat(64)
@@ -158,4 +159,33 @@ t.test('a node record alone maps the owner; the node is dead until heard', async
   softB.publish('contact', 'junk', { aor: 5 }, 60_000)
   softB.publish('contact', 'junk2', 'nonsense', 60_000)
   t.equal(view.snapshot.contactsOf('alice-mobile').length, 2)
+})
+
+t.test('a view rebuild (revocation cuts a writer’s later entries) reloads the snapshot', async (t) => {
+  const a = await openStore(t)
+  const b = await openStore(t)
+  const replicate = (): () => void => {
+    const s1 = a.corestore.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
+    const s2 = b.corestore.replicate(false) as NodeJS.ReadWriteStream & { destroy: () => void }
+    s1.pipe(s2).pipe(s1)
+    return () => { s1.destroy(); s2.destroy() }
+  }
+  await a.addWriter(b.writerKey)
+  const unlink = replicate()
+  const view = new RoutingView({ store: a, self: { name: 'a' } })
+  t.teardown(() => view.close())
+  await view.ready()
+  const first = view.snapshot
+  await write(b, put('trunk', 't1', {}), put('route', 'early', { pattern: '_1X.', target: { kind: 'trunk', trunk: 't1' } }))
+  await until(() => view.snapshot.matchRoutes('123', undefined).length > 0, 'early route replicated')
+  const cut = b.core.length
+  await write(b, put('route', 'late', { pattern: '_2X.', target: { kind: 'trunk', trunk: 't1' } }))
+  await until(() => view.snapshot.matchRoutes('234', undefined).length > 0, 'late route replicated')
+  unlink()
+  await write(a, put('node', b.writerKey, { name: 'b', revoked: { length: cut, at: new Date().toISOString() } }))
+  await until(() => view.snapshot.matchRoutes('234', undefined).length === 0, 'the cut route gone after the rebuild')
+  t.not(view.snapshot, first, 'a new snapshot was swapped in')
+  t.same(dials(decideRoute(view.snapshot, { exten: '123' }, { now: Date.now() })), ['PJSIP/123@t1'], 'entries before the cut stay')
+  await write(a, put('user', 'after', { name: 'After', extensions: ['555'] }))
+  t.equal(view.snapshot.userByExtension('555')?.id, 'after', 'changes after the rebuild still apply')
 })
