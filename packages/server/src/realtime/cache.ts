@@ -2,21 +2,24 @@
  * The answer cache: precomputed answer bodies per lookup, so a hot lookup
  * costs one Map lookup (docs/asterisk.md, "Speed").
  *
- * Keys are the raw request (family, operation, body): Asterisk sends the same
- * bytes for the same lookup every time, so no parsing is needed on a hit.
+ * An answer is found by its scope (operation and family, from the URL) and
+ * the raw request body: Asterisk sends the same bytes for the same lookup
+ * every time, so no parsing is needed on a hit. The body string from the
+ * HTTP parser is used as it is (flat: no concatenation to hash and compare),
+ * and the maps hold the answer strings themselves: on a busy machine a hit
+ * costs its memory reads, and this keeps them to the map's own.
  *
- * Invalidation is by tags with versions. Each answer is stored with the tags
- * of everything it was computed from (`d:alice` the device, `u:bob` its user,
- * `T*` every trunk, `c:alice` the contacts of AOR alice…) and the clock value
- * at which its computation started. A change bumps its tags (each gets the
- * next clock value): an entry is valid while none of its tags was bumped
- * after it was computed. Invalidation is O(tags of the change); an entry
- * holds its tags' version cells themselves, so the check on a hit is a
- * pointer read per tag, no hashing. A change during an async computation
- * makes the new entry stale at once, which is what we want.
+ * Invalidation is by tags, eagerly. Each answer is stored with the tags of
+ * everything it was computed from (`d:alice` the device, `u:bob` its user,
+ * `T*` every trunk, `c:alice` the contacts of AOR alice…). Each tag has a
+ * cell: the clock value of its last bump and the answers that depend on it.
+ * A change bumps its tags: their answers are dropped at once. An answer whose
+ * computation started before a bump of one of its tags (an async computation
+ * that raced with a change) is not kept.
  *
- * Bounded: entries (count and characters) are evicted oldest first; the tag
- * table is reset with the whole cache when it outgrows its limit.
+ * Bounded: when over its entries or characters, the oldest answer of the
+ * largest scope goes; the tag table is reset with the whole cache when it
+ * outgrows its limit.
  */
 
 export interface CacheLimits {
@@ -26,26 +29,28 @@ export interface CacheLimits {
   maxTags: number
 }
 
-/** The version of one tag: the clock value of its last bump. */
-interface Cell { v: number }
+type Scope = Map<string, string>
 
-/** An answer and the version cells of its tags (the first two inline: one memory read less on a hit). */
-interface Entry {
-  answer: string
-  at: number
-  c0: Cell
-  c1: Cell
-  rest: Cell[] | null
+/** One tag: the clock value of its last bump, and the answers computed from it. */
+interface Cell { v: number, refs: Array<[Scope, string]> }
+
+/** Answers a cell remembers before it forgets those no longer cached (evicted). */
+const CELL_COMPACT = 64
+
+/** A flat copy of a string built by concatenation (cheaper to hash and compare as a map key). */
+function flat (s: string): string {
+  const f = Buffer.from(s, 'utf8').toString('utf8')
+  return f === s ? f : s // a lone surrogate would not survive the round trip: keep the original
 }
 
-const NONE: Cell = { v: -1 }
-
 export class AnswerCache {
-  private readonly entries = new Map<string, Entry>()
-  private readonly versions = new Map<string, Cell>()
+  /** op → family → body → answer */
+  private readonly scopes = new Map<string, Map<string, Scope>>()
+  private readonly cells = new Map<string, Cell>()
   private clock = 0
   /** entries computed before the last clear() may have missed bumps: refused */
   private clearedAt = 0
+  private count = 0
   private chars = 0
   hits = 0
   misses = 0
@@ -58,72 +63,94 @@ export class AnswerCache {
     return this.clock
   }
 
-  get (key: string): string | undefined {
-    const e = this.entries.get(key)
-    if (e !== undefined) {
-      if (fresh(e)) { this.hits++; return e.answer }
-      this.drop(key, e)
-    }
-    this.misses++
-    return undefined
+  get (op: string, family: string, body: string): string | undefined {
+    const answer = this.scopes.get(op)?.get(family)?.get(body)
+    if (answer !== undefined) this.hits++
+    else this.misses++
+    return answer
   }
 
-  /** Whether a fresh entry is held for this key (not counted as a hit or a miss). */
-  has (key: string): boolean {
-    const e = this.entries.get(key)
-    return e !== undefined && fresh(e)
+  /** Whether an answer is held (not counted as a hit or a miss). */
+  has (op: string, family: string, body: string): boolean {
+    return this.scopes.get(op)?.get(family)?.has(body) === true
   }
 
   /** Keep an answer computed from `tags`, whose computation started at clock `at`. */
-  set (key: string, answer: string, tags: readonly string[], at: number): void {
-    if (answer.length > this.limits.maxAnswer) return
-    if (at < this.clearedAt) return
-    const cells = tags.map((t) => this.cell(t))
-    const e: Entry = { answer, at, c0: cells[0] ?? NONE, c1: cells[1] ?? NONE, rest: cells.length > 2 ? cells.slice(2) : null }
-    if (!fresh(e)) return
-    const old = this.entries.get(key)
-    if (old !== undefined) this.drop(key, old)
-    this.entries.set(key, e)
+  set (op: string, family: string, body: string, answer: string, tags: readonly string[], at: number): void {
+    if (answer.length > this.limits.maxAnswer || at < this.clearedAt) return
+    const cells: Cell[] = []
+    for (const t of tags) {
+      const c = this.cell(t)
+      if (c.v > at) return // changed while the answer was computed
+      cells.push(c)
+    }
+    const scope = this.scope(op, family)
+    this.drop(scope, body)
+    const key = flat(body)
+    for (const c of cells) {
+      if (c.refs.length >= CELL_COMPACT) c.refs = c.refs.filter(([s, k]) => s.has(k))
+      c.refs.push([scope, key])
+    }
+    scope.set(key, answer)
+    this.count++
     this.chars += answer.length + key.length
-    while (this.entries.size > this.limits.maxEntries || this.chars > this.limits.maxChars) {
-      const first = this.entries.entries().next()
-      if (first.done === true) break
-      this.drop(first.value[0], first.value[1])
+    while (this.count > this.limits.maxEntries || this.chars > this.limits.maxChars) {
+      if (!this.evictOne()) break
       this.evictions++
     }
   }
 
-  /** Invalidate every entry computed from one of these tags. */
+  /** Invalidate every answer computed from one of these tags. */
   bump (...tags: string[]): void {
-    for (const t of tags) this.cell(t).v = ++this.clock
-    if (this.versions.size > this.limits.maxTags) this.clear()
+    for (const t of tags) {
+      const c = this.cell(t)
+      c.v = ++this.clock
+      for (const [scope, key] of c.refs) this.drop(scope, key)
+      c.refs = []
+    }
+    if (this.cells.size > this.limits.maxTags) this.clear()
   }
 
   clear (): void {
-    this.entries.clear()
-    this.versions.clear()
+    this.scopes.clear()
+    this.cells.clear()
+    this.count = 0
     this.chars = 0
     this.clearedAt = ++this.clock
   }
 
-  get size (): number { return this.entries.size }
+  get size (): number { return this.count }
   get totalChars (): number { return this.chars }
 
+  private scope (op: string, family: string): Scope {
+    let byFamily = this.scopes.get(op)
+    if (byFamily === undefined) this.scopes.set(flat(op), byFamily = new Map())
+    let scope = byFamily.get(family)
+    if (scope === undefined) byFamily.set(flat(family), scope = new Map())
+    return scope
+  }
+
   private cell (tag: string): Cell {
-    let c = this.versions.get(tag)
-    if (c === undefined) this.versions.set(tag, c = { v: 0 })
+    let c = this.cells.get(tag)
+    if (c === undefined) this.cells.set(tag, c = { v: 0, refs: [] })
     return c
   }
 
-  private drop (key: string, e: Entry): void {
-    this.entries.delete(key)
-    this.chars -= e.answer.length + key.length
+  private drop (scope: Scope, key: string): void {
+    const answer = scope.get(key)
+    if (answer === undefined) return
+    scope.delete(key)
+    this.count--
+    this.chars -= answer.length + key.length
   }
-}
 
-function fresh (e: Entry): boolean {
-  if (e.c0.v > e.at || e.c1.v > e.at) return false
-  const rest = e.rest
-  if (rest !== null) for (let i = 0; i < rest.length; i++) if (rest[i]!.v > e.at) return false
-  return true
+  /** Drop the oldest answer of the largest scope. */
+  private evictOne (): boolean {
+    let largest: Scope | undefined
+    for (const byFamily of this.scopes.values()) for (const s of byFamily.values()) if (largest === undefined || s.size > largest.size) largest = s
+    const first = largest?.keys().next()
+    if (largest === undefined || first === undefined || first.done === true) return false
+    this.drop(largest, first.value)
+    return true
+  }
 }

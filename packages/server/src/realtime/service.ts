@@ -107,8 +107,8 @@ export class RealtimeService {
       now,
       keysOf,
       prefill: (family, id, row, tags) => {
-        const key = family + '\u0001single\u0001id=' + encodeComponent(id)
-        if (!this.cache.has(key)) this.cache.set(key, encodeSingle(row), [...tags], this.cache.now())
+        const body = 'id=' + encodeComponent(id)
+        if (!this.cache.has('single', family, body)) this.cache.set('single', family, body, encodeSingle(row), [...tags], this.cache.now())
       }
     }
     this.handlers = {
@@ -157,10 +157,9 @@ export class RealtimeService {
   handle (rawFamily: string, op: string, query: string, body: string): string | Promise<string> {
     if (op === 'single' || op === 'multi') {
       this.counters.request(op)
-      const key = rawFamily + '\u0001' + op + '\u0001' + body
-      const hit = this.cache.get(key)
+      const hit = this.cache.get(op, rawFamily, body)
       if (hit !== undefined) return hit
-      return this.lookup(rawFamily, op, body, key)
+      return this.lookup(rawFamily, op, body)
     }
     if (WRITES.has(op)) {
       this.counters.request(op as RealtimeOp)
@@ -190,8 +189,7 @@ export class RealtimeService {
       this.counters.problem('bad_request', { file: file?.slice(0, 80) }, 'A static request without a valid file name')
       return ANSWER_NONE
     }
-    const key = 'static\u0001' + file
-    const hit = this.cache.get(key)
+    const hit = this.cache.get('static', '', file)
     if (hit !== undefined) return hit
     const at = this.cache.now()
     const answer = staticAnswer(this.store.getSync('config', file))
@@ -199,7 +197,7 @@ export class RealtimeService {
       this.counters.problem('unknown_config', { file }, 'Asterisk asked for a config file that is not stored: it loads it empty (federator conf import)')
       return ANSWER_NONE
     }
-    this.cache.set(key, answer, ['cf:' + file], at)
+    this.cache.set('static', '', file, answer, ['cf:' + file], at)
     return answer
   }
 
@@ -226,7 +224,7 @@ export class RealtimeService {
     return { family, handler: this.handlers[kind] }
   }
 
-  private lookup (rawFamily: string, op: 'single' | 'multi', body: string, key: string): string | Promise<string> {
+  private lookup (rawFamily: string, op: 'single' | 'multi', body: string): string | Promise<string> {
     try {
       const f = this.familyOf(rawFamily, op)
       if (f === undefined) return ANSWER_NONE
@@ -242,7 +240,7 @@ export class RealtimeService {
         const answer = op === 'single'
           ? encodeSingle(found.length > 1 ? sortRows(found, req.key, numeric(req.key))[0] : found[0])
           : encodeMulti(sortRows(found, req.key, numeric(req.key)), req.key)
-        if (plan.kind !== 'range') this.cache.set(key, answer, tags, at)
+        if (plan.kind !== 'range') this.cache.set(op, rawFamily, body, answer, tags, at)
         return answer
       }
       const rows = handler.candidates(family, req, plan, tags)
