@@ -30,7 +30,7 @@ declare module 'corestore' {
   import type Hypercore from 'hypercore'
   import { EventEmitter } from 'node:events'
   class Corestore extends EventEmitter {
-    constructor (storage: string, opts?: Record<string, unknown>)
+    constructor (storage: string | object, opts?: Record<string, unknown>)
     readonly primaryKey: Buffer
     ready (): Promise<void>
     close (): Promise<void>
@@ -48,4 +48,11 @@ declare module 'autocannon' {
   interface Result { '2xx': number, non2xx: number, errors: number, timeouts: number, requests: Histogram & { total: number }, latency: Histogram, throughput: Histogram }
   function autocannon (opts: Record<string, unknown>): Promise<Result>
   export = autocannon
+}
+
+declare module 'hypercore-storage' {
+  class CoreStorage {
+    constructor (dir: string, opts?: { writeBufferSize?: number, [k: string]: unknown })
+  }
+  export = CoreStorage
 }

@@ -50,6 +50,9 @@ export function statusMetrics (s: ClusterStatus): Metric[] {
     { name: 'federator_peers_firewalled_total', help: 'Revoked peers refused at connect', type: 'counter', samples: [{ value: net?.counters.firewalled ?? 0 }] },
     { name: 'federator_soft_items', help: 'Soft-state items (registrations, node health) by kind', type: 'gauge', samples: Object.entries(net?.soft?.kinds ?? {}).map(([kind, n]) => ({ labels: { kind }, value: n })) },
     { name: 'process_resident_memory_bytes', help: 'Resident memory', type: 'gauge', samples: [{ value: mem.rss }] },
+    { name: 'nodejs_heap_used_bytes', help: 'V8 heap in use', type: 'gauge', samples: [{ value: mem.heapUsed }] },
+    { name: 'nodejs_heap_total_bytes', help: 'V8 heap reserved', type: 'gauge', samples: [{ value: mem.heapTotal }] },
+    { name: 'nodejs_external_memory_bytes', help: 'Memory of C++ objects bound to JavaScript (buffers, native modules)', type: 'gauge', samples: [{ value: mem.external }] },
     { name: 'federator_uptime_seconds', help: 'Seconds since the node started', type: 'gauge', samples: [{ value: s.node.uptime }] }
   ]
 }
