@@ -53,7 +53,6 @@ export const worse = (a: Failure | undefined, b: Failure): Failure =>
 
 export class Alternatives {
   readonly list: DialAlternative[] = []
-  readonly #seen = new Set<string>()
   readonly #max: number
   failure: Failure | undefined = undefined
 
@@ -63,8 +62,9 @@ export class Alternatives {
 
   /** Adds an alternative unless it repeats an earlier dial string or the list is full. */
   add (alt: DialAlternative): boolean {
-    if (this.full || this.#seen.has(alt.dial)) return false
-    this.#seen.add(alt.dial)
+    if (this.full) return false
+    // a scan: the list is short (maxAlternatives ≤ 32), cheaper than hashing every new dial string
+    for (let i = 0; i < this.list.length; i++) if (this.list[i]!.dial === alt.dial) return false
     this.list.push(alt)
     return true
   }

@@ -17,7 +17,7 @@
  * answered (BUSY, then CONGESTION, then UNAVAILABLE, then NOTFOUND).
  */
 import { Alternatives, type DecisionCtx, type Failure } from './context.js'
-import { parseHop } from './dialstring.js'
+import { isDialSafe, parseHop } from './dialstring.js'
 import { lcrAlternatives, providerAlternatives, trunkAlternatives } from './lcr.js'
 import { rewrite } from './normalize.js'
 import { stripDashes } from './pattern.js'
@@ -90,7 +90,7 @@ function decide (snap: RoutingSnapshot, req: RouteRequest, now: number, why: str
     }
     const matched: Matched = { kind: 'hop', id: req.exten }
     if (hop.kind === 'trunk') {
-      trunkAlternatives(ctx, out, hop.trunk, hop.number)
+      trunkAlternatives(ctx, out, hop.trunk, hop.number, isDialSafe(hop.number))
     } else if (hop.kind === 'user') {
       const u = snap.user(hop.user)
       if (u === undefined) out.fail(MISSING)
@@ -136,13 +136,13 @@ function decide (snap: RoutingSnapshot, req: RouteRequest, now: number, why: str
       }
       case 'trunk':
         if (n === '') out.fail({ status: 'NOTFOUND', reason: 'no-provider' })
-        else trunkAlternatives(ctx, out, t.trunk, n, { route: r.id })
+        else trunkAlternatives(ctx, out, t.trunk, n, isDialSafe(n), undefined, undefined, r.id)
         break
       case 'provider': {
         const p = snap.provider(t.provider)
         if (p === undefined) { ctx.trace?.push(`provider ${t.provider}: no such provider`); out.fail(MISSING); break }
-        const rate = snap.providerRates(n).find((x) => x.provider === p.id)
-        providerAlternatives(ctx, out, p, n, rate?.cost, r.id)
+        const rate = snap.lcrOffers(n).find((o) => o.provider.id === p.id)
+        providerAlternatives(ctx, out, p, n, isDialSafe(n), rate?.cost, r.id)
         break
       }
       case 'lcr':

@@ -17,22 +17,28 @@
  * Failures: no provider covering the number (or a missing record) is
  * NOTFOUND; anything that exists but cannot carry the call now is CONGESTION.
  */
-import { hopEndpoint, stateOf, type Alternatives, type DecisionCtx } from './context.js'
-import { endpointDial, hopExten, trunkDial } from './dialstring.js'
+import type { Alternatives, DecisionCtx } from './context.js'
+import { isDialSafe } from './dialstring.js'
 import { rewrite } from './normalize.js'
-import type { DialLeg, ProviderView, RoutingNode } from './types.js'
+import { trunkPlan } from './plans.js'
+import type { DialLeg, ProviderView } from './types.js'
 
-interface LegInfo { provider?: string | undefined, cost?: number | undefined, route?: string | undefined }
-
-function addTrunkLeg (ctx: DecisionCtx, out: Alternatives, dial: string, trunk: string, number: string, info: LegInfo, via: string | undefined): void {
+function addTrunkLeg (ctx: DecisionCtx, out: Alternatives, dial: string, trunk: string, number: string,
+  provider: string | undefined, cost: number | undefined, route: string | undefined, via: string | undefined): void {
   // fixed object shapes (absent fields undefined): this is the hot path of external calls
-  const leg: DialLeg = { dial, user: undefined, device: undefined, trunk, provider: info.provider, number, cost: info.cost, via }
-  const added = out.add({ dial, timeout: ctx.snap.settings.trunkTimeout, kind: 'trunk', legs: [leg], route: info.route })
+  const leg: DialLeg = { dial, user: undefined, device: undefined, trunk, provider, number, cost, via }
+  const added = out.add({ dial, timeout: ctx.snap.settings.trunkTimeout, kind: 'trunk', legs: [leg], route })
   if (added) ctx.trace?.push(`alternative ${out.list.length}: ${dial}`)
 }
 
-export function trunkAlternatives (ctx: DecisionCtx, out: Alternatives, trunkId: string, number: string, info: LegInfo = {}): void {
-  const t = ctx.snap.trunk(trunkId)
+/**
+ * `number` out on trunk `trunkId`, directly or through the nodes that can use
+ * it. `numberSafe` is `isDialSafe(number)`, worked out once by the caller.
+ */
+export function trunkAlternatives (ctx: DecisionCtx, out: Alternatives, trunkId: string, number: string, numberSafe: boolean,
+  provider?: string, cost?: number, route?: string): void {
+  const plan = trunkPlan(ctx, trunkId)
+  const t = plan.trunk
   if (t === undefined) {
     ctx.trace?.push(`trunk ${trunkId}: no such trunk`)
     out.fail({ status: 'NOTFOUND', reason: 'target-missing' })
@@ -43,20 +49,23 @@ export function trunkAlternatives (ctx: DecisionCtx, out: Alternatives, trunkId:
     out.fail({ status: 'CONGESTION', reason: 'trunks-unavailable' })
     return
   }
-  const used = ctx.snap.channelsInUse(t.id)
-  if (t.maxChannels > 0 && used !== undefined && used >= t.maxChannels) {
-    ctx.trace?.push(`trunk ${t.id}: at its channel limit (${used}/${t.maxChannels})`)
-    out.fail({ status: 'CONGESTION', reason: 'trunks-unavailable' })
-    return
+  if (t.maxChannels > 0) {
+    const used = ctx.snap.channelsInUse(t.id)
+    if (used !== undefined && used >= t.maxChannels) {
+      ctx.trace?.push(`trunk ${t.id}: at its channel limit (${used}/${t.maxChannels})`)
+      out.fail({ status: 'CONGESTION', reason: 'trunks-unavailable' })
+      return
+    }
   }
-  if (t.nodes.length === 0 || t.nodes.includes(ctx.here.id) || t.nodes.includes(ctx.here.name)) {
-    const dial = trunkDial(ctx.tech, t.id, number)
-    if (dial === undefined) {
+  if (plan.direct) {
+    if (!plan.safe || !numberSafe) {
       ctx.trace?.push(`trunk ${t.id}: number ${number} cannot be dialled`)
       out.fail({ status: 'NOTFOUND', reason: 'no-provider' })
       return
     }
-    addTrunkLeg(ctx, out, dial, t.id, number, info, undefined)
+    // = trunkDial(tech, t.id, number), its pieces checked above
+    const dial = ctx.tech === 'PJSIP' ? 'PJSIP/' + number + '@' + t.id : 'SIP/' + t.id + '/' + number
+    addTrunkLeg(ctx, out, dial, t.id, number, provider, cost, route, undefined)
     return
   }
   if (ctx.inbound) {
@@ -64,39 +73,32 @@ export function trunkAlternatives (ctx: DecisionCtx, out: Alternatives, trunkId:
     out.fail({ status: 'CONGESTION', reason: 'trunks-unavailable' })
     return
   }
-  const seen = new Set<string>()
-  const via: RoutingNode[] = []
-  for (const ref of t.nodes) {
-    const n = ctx.snap.node(ref)
-    if (n === undefined || seen.has(n.id)) continue
-    seen.add(n.id)
-    if (hopEndpoint(ctx, n) === undefined) { ctx.trace?.push(`trunk ${t.id}: node ${n.name} is ${n.state === 'dead' ? 'dead' : 'not reachable'}`); continue }
-    via.push(n)
-  }
-  via.sort((a, b) => {
-    const ra = stateOf(ctx, a) === 'alive' ? 0 : 1
-    const rb = stateOf(ctx, b) === 'alive' ? 0 : 1
-    return ra !== rb ? ra - rb : a.name < b.name ? -1 : a.name > b.name ? 1 : 0
-  })
-  if (via.length === 0) {
+  if (ctx.trace !== undefined) for (const line of plan.skipped) ctx.trace.push(line)
+  if (plan.via.length === 0) {
     ctx.trace?.push(`trunk ${t.id}: usable only from ${t.nodes.join(', ')}, none reachable`)
     out.fail({ status: 'CONGESTION', reason: 'nodes-down' })
     return
   }
-  for (const n of via) {
-    const dial = endpointDial(ctx.tech, hopEndpoint(ctx, n)!, hopExten({ kind: 'trunk', trunk: t.id, number }))
-    if (dial !== undefined) addTrunkLeg(ctx, out, dial, t.id, number, info, n.name)
+  // = endpointDial(tech, endpoint, hopExten({ kind: 'trunk', trunk: t.id, number })): endpoints are dial-safe by
+  // construction, the hop extension is when its pieces are (an unsafe one drops every leg, as it always did)
+  if (!plan.hopSafe || !(numberSafe || number === '')) return
+  for (const v of plan.via) {
+    const dial = ctx.tech === 'PJSIP' ? 'PJSIP/t~' + t.id + '~' + number + '@' + v.endpoint : 'SIP/' + v.endpoint + '/t~' + t.id + '~' + number
+    addTrunkLeg(ctx, out, dial, t.id, number, provider, cost, route, v.node.name)
   }
 }
 
-/** A provider's trunks in order, with its number rewriting. */
-export function providerAlternatives (ctx: DecisionCtx, out: Alternatives, p: ProviderView, number: string, cost?: number, route?: string): void {
+/**
+ * A provider's trunks in order, with its number rewriting. `numberSafe` is
+ * `isDialSafe(number)` (reused when the provider does not rewrite).
+ */
+export function providerAlternatives (ctx: DecisionCtx, out: Alternatives, p: ProviderView, number: string, numberSafe: boolean, cost?: number, route?: string): void {
   if (!p.enabled) {
     ctx.trace?.push(`provider ${p.id}: disabled`)
     out.fail({ status: 'CONGESTION', reason: 'trunks-unavailable' })
     return
   }
-  const sent = rewrite(number, p.strip, p.prepend)
+  const sent = p.strip === 0 && p.prepend === '' ? number : rewrite(number, p.strip, p.prepend)
   if (sent === '') {
     ctx.trace?.push(`provider ${p.id}: rewriting leaves no number`)
     out.fail({ status: 'NOTFOUND', reason: 'no-provider' })
@@ -104,30 +106,32 @@ export function providerAlternatives (ctx: DecisionCtx, out: Alternatives, p: Pr
   }
   ctx.trace?.push(`provider ${p.id}${cost !== undefined ? ` (cost ${cost})` : ''}: sends ${sent}`)
   if (p.trunks.length === 0) out.fail({ status: 'CONGESTION', reason: 'trunks-unavailable' })
+  const safe = sent === number ? numberSafe : isDialSafe(sent)
   for (const trunk of p.trunks) {
     if (out.full) return
-    trunkAlternatives(ctx, out, trunk, sent, { provider: p.id, cost, route })
+    trunkAlternatives(ctx, out, trunk, sent, safe, p.id, cost, route)
   }
 }
 
 /** Least-cost routing over all providers, or over `only`. */
 export function lcrAlternatives (ctx: DecisionCtx, out: Alternatives, number: string, only?: readonly string[], route?: string): void {
-  const allowed = only === undefined ? undefined : new Set(only)
-  const offers: Array<{ p: ProviderView, cost: number, prefix: string }> = []
-  for (const r of ctx.snap.providerRates(number)) {
-    if (allowed !== undefined && !allowed.has(r.provider)) continue
-    const p = ctx.snap.provider(r.provider)
-    if (p !== undefined) offers.push({ p, cost: r.cost, prefix: r.prefix })
-  }
-  if (offers.length === 0) {
+  // every provider's longest prefix, already in LCR order (memoised by the snapshot)
+  const offers = ctx.snap.lcrOffers(number)
+  let any = false
+  for (const o of offers) if (only === undefined || only.includes(o.provider.id)) { any = true; break }
+  if (!any) {
     ctx.trace?.push(`lcr: no provider has a prefix for ${number}`)
     out.fail({ status: 'NOTFOUND', reason: 'no-provider' })
     return
   }
-  offers.sort((a, b) => a.cost - b.cost || a.p.priority - b.p.priority || (a.p.id < b.p.id ? -1 : a.p.id > b.p.id ? 1 : 0))
-  ctx.trace?.push(`lcr: ${offers.map((o) => `${o.p.id} ${JSON.stringify(o.prefix)}=${o.cost}`).join(', ')}`)
+  if (ctx.trace !== undefined) {
+    const shown = offers.filter((o) => only === undefined || only.includes(o.provider.id))
+    ctx.trace.push(`lcr: ${shown.map((o) => `${o.provider.id} ${JSON.stringify(o.prefix)}=${o.cost}`).join(', ')}`)
+  }
+  const safe = isDialSafe(number)
   for (const o of offers) {
     if (out.full) return
-    providerAlternatives(ctx, out, o.p, number, o.cost, route)
+    if (only !== undefined && !only.includes(o.provider.id)) continue
+    providerAlternatives(ctx, out, o.provider, number, safe, o.cost, route)
   }
 }

@@ -14,7 +14,7 @@ import { PrefixIndex } from './prefix-index.js'
 import { RouteIndex, type RouteIndexOptions } from './route-index.js'
 import { routingSettings } from './settings.js'
 import {
-  type DeviceView, type ProviderRate, type ProviderView, type RouteMatch, type RoutingContact, type RoutingNode,
+  type DeviceView, type LcrOffer, type ProviderRate, type ProviderView, type RouteMatch, type RoutingContact, type RoutingNode,
   type RoutingSettings, type RoutingSnapshot, type TrunkView, type UserView
 } from './types.js'
 
@@ -70,6 +70,7 @@ export class MemorySnapshot implements RoutingSnapshot {
   readonly #channels = new Map<string, number>()
   readonly #busy = new Set<string>()
   readonly #invalid = new Map<string, string>()
+  #version = 0
 
   constructor (input: SnapshotInput) {
     this.#selfId = input.self
@@ -98,7 +99,7 @@ export class MemorySnapshot implements RoutingSnapshot {
 
   /** Adds or replaces a record from its fields. */
   put (type: RoutingRecordType, id: string, fields: Raw): void {
-    this.remove(type, id)
+    this.remove(type, id) // bumps the version
     const f = typeof fields === 'object' && fields !== null ? fields : {}
     switch (type) {
       case 'user': {
@@ -150,6 +151,7 @@ export class MemorySnapshot implements RoutingSnapshot {
   }
 
   remove (type: RoutingRecordType, id: string): void {
+    this.#version++
     this.#invalid.delete(type + '/' + id)
     switch (type) {
       case 'user': {
@@ -181,6 +183,7 @@ export class MemorySnapshot implements RoutingSnapshot {
   }
 
   setNode (n: NodeInput): void {
+    this.#version++
     const old = this.#nodes.get(n.id)
     if (old !== undefined && this.#nodeByName.get(old.name) === old.id) this.#nodeByName.delete(old.name)
     const node: RoutingNode = Object.freeze({ ...n, self: n.id === this.#selfId })
@@ -190,6 +193,7 @@ export class MemorySnapshot implements RoutingSnapshot {
   }
 
   removeNode (id: string): void {
+    this.#version++
     const old = this.#nodes.get(id)
     if (old === undefined) return
     this.#nodes.delete(id)
@@ -240,6 +244,8 @@ export class MemorySnapshot implements RoutingSnapshot {
 
   // ---- RoutingSnapshot -----------------------------------------------------
 
+  get version (): number { return this.#version }
+
   self (): RoutingNode {
     return this.#nodes.get(this.#selfId) ?? { id: this.#selfId, name: this.#selfId.slice(0, 16), state: 'alive', self: true }
   }
@@ -266,6 +272,7 @@ export class MemorySnapshot implements RoutingSnapshot {
   provider (id: string): ProviderView | undefined { return this.#providers.get(id) }
   matchRoutes (exten: string, context: string | undefined): readonly RouteMatch[] { return this.#routes.match(exten, context) }
   providerRates (number: string): readonly ProviderRate[] { return this.#prefixes.rates(number) }
+  lcrOffers (number: string): readonly LcrOffer[] { return this.#prefixes.offers(number) }
   channelsInUse (trunkId: string): number | undefined { return this.#channels.get(trunkId) }
   deviceBusy (deviceId: string): boolean { return this.#busy.has(deviceId) }
 }

@@ -103,6 +103,13 @@ export interface ProviderRate {
   readonly cost: number
 }
 
+/** A provider's rate for the numbers under `prefix`, with the provider itself (least-cost routing). */
+export interface LcrOffer {
+  readonly provider: ProviderView
+  readonly prefix: string
+  readonly cost: number
+}
+
 export interface RoutingSettings {
   /** driver used when neither the request nor the node says (default PJSIP) */
   readonly tech: Tech
@@ -136,6 +143,12 @@ export const DEFAULT_ROUTING_SETTINGS: RoutingSettings = Object.freeze({
 /** Everything the decision reads. All lookups are O(1) or O(length of the number). */
 export interface RoutingSnapshot {
   readonly settings: RoutingSettings
+  /**
+   * Changes whenever a record (user, device, trunk, provider, route) or a node
+   * changes — not with registrations, channel counts or busy flags. The
+   * decision memoises what it derives from records and nodes under it (plans.ts).
+   */
+  readonly version: number
   /** the answering node */
   self (): RoutingNode
   /** by id or by name */
@@ -154,6 +167,8 @@ export interface RoutingSnapshot {
   matchRoutes (exten: string, context: string | undefined): readonly RouteMatch[]
   /** longest matching prefix of every provider that has one, in no particular order */
   providerRates (number: string): readonly ProviderRate[]
+  /** the same rates with their providers, in LCR order: cost, then priority (lower first), then id */
+  lcrOffers (number: string): readonly LcrOffer[]
   /** channels in use on a trunk across the cluster, when known */
   channelsInUse (trunkId: string): number | undefined
   /** true when the device reported itself busy (unknown: false) */
