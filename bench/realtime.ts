@@ -154,6 +154,17 @@ function cpuMs (pid: number): number {
   return (Number(f[11]) + Number(f[12])) * 10 // utime + stime in clock ticks of 10 ms
 }
 
+/** Wait until a server is idle (its start-up work — LevelDB compaction after the bulk load — done): < 5 % CPU over 1 s, at most 60 s. */
+async function settle (pid: number): Promise<number> {
+  const t0 = performance.now()
+  for (let i = 0; i < 60; i++) {
+    const c0 = cpuMs(pid)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    if (cpuMs(pid) - c0 < 50) break
+  }
+  return (performance.now() - t0) / 1000
+}
+
 interface LoadResult { rps: number, p50: number, p99: number, total: number, non2xx: number, errors: number }
 
 async function runLoad (url: string, file: string, seconds: number): Promise<LoadResult> {
@@ -191,6 +202,7 @@ async function orchestrate (): Promise<void> {
     if (v.length === 0) throw new Error(`${req.path}: empty answer`)
   }
   const bare = await startServer('bare', [JSON.stringify({ ps_endpoints: samples.endpoints.length, ps_auths: samples.auths.length, ps_contacts: samples.contacts.length, ps_endpoint_id_ips: samples.identify.length })])
+  process.stdout.write(`servers idle after ${fmt(await settle(rt.proc.pid!) + await settle(bare.proc.pid!), 1)} s\n`)
 
   const scenarios = [
     { name: 'bare Fastify, endpoint-sized line', server: bare, file: files.endpoints, base: 0 },
