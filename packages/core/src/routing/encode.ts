@@ -28,21 +28,54 @@ export const dialKey = (i: number): string => i === 1 ? 'dial' : `dial${i}`
 /** Hash key of the i-th alternative's timeout: `timeout`, `timeout2`, … */
 export const timeoutKey = (i: number): string => i === 1 ? 'timeout' : `timeout${i}`
 
+/** `&dial=`, `&dial2=`, … and `&timeout=`, …, made once (maxAlternatives is at most 32). */
+const DIAL_KEYS = Array.from({ length: 33 }, (_, i) => `&${dialKey(i)}=`)
+const TIMEOUT_KEYS = Array.from({ length: 33 }, (_, i) => `&${timeoutKey(i)}=`)
+
 const UNSAFE = /[^A-Za-z0-9 ._~+*#@/&:=;-]/g
 const SAFE = /^[A-Za-z0-9 ._~+*#@/&:=;-]*$/
+
+/**
+ * Per ASCII code: `''` when encodeURIComponent keeps the character and it is
+ * SAFE, its escape when it is SAFE but encoded (space + # @ / & : = ;),
+ * undefined when it is not SAFE.
+ */
+const ESCAPE: Array<string | undefined> = Array.from({ length: 128 }, (_, c) => {
+  const ch = String.fromCharCode(c)
+  if (!SAFE.test(ch)) return undefined
+  const enc = encodeURIComponent(ch)
+  return enc === ch ? '' : enc
+})
+
 /** A value that survives func_curl, HASH() and Dial() argument parsing unchanged (other characters become `_`). */
-export const hashValue = (v: string): string => encodeURIComponent(SAFE.test(v) ? v : v.replace(UNSAFE, '_'))
+export function hashValue (v: string): string {
+  // = encodeURIComponent(v) for SAFE values, without a regex or a runtime call: dial strings are SAFE by construction
+  let out = ''
+  let from = 0
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i)
+    const esc = c < 128 ? ESCAPE[c] : undefined
+    if (esc === '') continue
+    if (esc === undefined) return encodeURIComponent(v.replace(UNSAFE, '_'))
+    out += v.slice(from, i) + esc
+    from = i + 1
+  }
+  return from === 0 ? v : out + v.slice(from)
+}
 
 export function encodeHashcompat (d: RouteDecision): string {
   let s = 'status=' + d.status
   if (d.status === 'OK') {
-    for (let i = 0; i < d.alternatives.length; i++) {
-      const a = d.alternatives[i]!
-      s += `&${dialKey(i + 1)}=${hashValue(a.dial)}&${timeoutKey(i + 1)}=${a.timeout}`
+    const alts = d.alternatives
+    for (let i = 0; i < alts.length; i++) {
+      const a = alts[i]!
+      const n = i + 1
+      s += (n < DIAL_KEYS.length ? DIAL_KEYS[n]! : `&${dialKey(n)}=`) + hashValue(a.dial) +
+        (n < TIMEOUT_KEYS.length ? TIMEOUT_KEYS[n]! : `&${timeoutKey(n)}=`) + String(a.timeout)
     }
-    s += `&count=${d.alternatives.length}&reason=${hashValue(d.reason)}`
+    s += '&count=' + String(alts.length) + '&reason=' + hashValue(d.reason)
   } else {
-    s += `&count=0&reason=${hashValue(d.reason)}&cause=${FAIL_CAUSE[d.status]}`
+    s += '&count=0&reason=' + hashValue(d.reason) + '&cause=' + String(FAIL_CAUSE[d.status])
   }
   return s
 }

@@ -35,13 +35,23 @@ export const DEFAULT_EXPAND_BUDGET = 100
 interface Entry {
   readonly view: RouteView
   /** plain route: its digits (dashes removed) */
-  readonly literal?: string
+  readonly literal: string | undefined
   /** pattern route: its tokens; plain route: `literal` + `.` */
   readonly tokens: readonly PatternToken[]
   /** scoped to a context (ranks first for that context) */
   readonly scoped: boolean
   /** the lists the entry was stored in */
   readonly lists: Entry[][]
+  /** its match, not exact and exact (`match()` answers these shared objects) */
+  readonly matches: readonly [RouteMatch, RouteMatch]
+  /** `[matches[0]]` and `[matches[1]]`: the answer when it is the only best match */
+  readonly alone: readonly [readonly RouteMatch[], readonly RouteMatch[]]
+}
+
+function makeEntry (view: RouteView, tokens: readonly PatternToken[], scoped: boolean, literal?: string): Entry {
+  const m0: RouteMatch = Object.freeze({ route: view, exact: false, scoped, tier: 0 })
+  const m1: RouteMatch = Object.freeze({ route: view, exact: true, scoped, tier: 0 })
+  return { view, tokens, scoped, lists: [], literal, matches: [m0, m1], alone: [Object.freeze([m0]), Object.freeze([m1])] }
 }
 
 /**
@@ -50,16 +60,28 @@ interface Entry {
  * lookup can stop in a list at the first entry that cannot beat what it has.
  */
 class TrieNode {
-  children: Map<number, TrieNode> | undefined = undefined
+  /** children by digit (one array read per character), by any other character code */
+  digits: Array<TrieNode | undefined> | undefined = undefined
+  others: Map<number, TrieNode> | undefined = undefined
   /** plain routes whose digits end here */
   plain: Entry[] | undefined = undefined
   generic: Entry[] | undefined = undefined
   scoped: Map<string, Entry[]> | undefined = undefined
 
+  constructor (readonly parent: TrieNode | undefined, readonly depth: number) {}
+
+  get (c: number): TrieNode | undefined {
+    const d = c - 0x30
+    return d >= 0 && d <= 9 ? this.digits?.[d] : this.others?.get(c)
+  }
+
   child (c: number): TrieNode {
-    this.children ??= new Map()
-    let n = this.children.get(c)
-    if (n === undefined) { n = new TrieNode(); this.children.set(c, n) }
+    let n = this.get(c)
+    if (n !== undefined) return n
+    n = new TrieNode(this, this.depth + 1)
+    const d = c - 0x30
+    if (d >= 0 && d <= 9) (this.digits ??= new Array<TrieNode | undefined>(10).fill(undefined))[d] = n
+    else (this.others ??= new Map()).set(c, n)
     return n
   }
 
@@ -116,8 +138,12 @@ function vsBest (b: Best, scoped: boolean, exact: boolean, tokens: readonly Patt
 }
 
 function offer (b: Best, e: Entry, scoped: boolean, exact: boolean, vs: number): void {
-  if (vs < 0) { b.list = [e]; b.scoped = scoped; b.exact = exact } else if (vs === 0) b.list.push(e)
+  if (vs < 0) { b.list.length = 0; b.list.push(e); b.scoped = scoped; b.exact = exact } else if (vs === 0) b.list.push(e)
 }
+
+/** The best tier of the lookup under way (`match()` runs to completion without calling out: one is enough). */
+const scratch: Best = { list: [], scoped: false, exact: false }
+const NO_MATCH: readonly RouteMatch[] = Object.freeze([])
 
 /** Scans one sorted pattern list, stopping at the first entry that cannot reach the best tier. */
 function scan (b: Best, list: Entry[] | undefined, scoped: boolean, data: string): void {
@@ -138,7 +164,7 @@ export interface RouteIndexOptions {
 }
 
 export class RouteIndex {
-  readonly #root = new TrieNode()
+  readonly #root = new TrieNode(undefined, 0)
   readonly #byId = new Map<string, Entry>()
   readonly #invalid = new Map<string, string>()
   readonly #budget: number
@@ -162,12 +188,12 @@ export class RouteIndex {
     if (view.pattern.startsWith('_')) {
       const r = parsePatternBody(view.pattern.slice(1))
       if (!r.ok) { this.#invalid.set(view.id, r.error); return }
-      entry = { view, tokens: r.tokens, scoped, lists: [] }
+      entry = makeEntry(view, r.tokens, scoped)
       if (view.enabled) this.#placePattern(entry)
     } else {
       const literal = stripDashes(view.pattern)
       if (!SAFE_NUMBER.test(literal)) { this.#invalid.set(view.id, 'a plain pattern must be a number'); return }
-      entry = { view, literal, tokens: prefixTokens(literal), scoped, lists: [] }
+      entry = makeEntry(view, prefixTokens(literal), scoped, literal)
       if (view.enabled) {
         let n = this.#root
         for (let i = 0; i < literal.length; i++) n = n.child(literal.charCodeAt(i))
@@ -216,7 +242,7 @@ export class RouteIndex {
     for (let i = 0; n !== undefined; i++) {
       path.push(n)
       if (i >= data.length) break
-      n = n.children?.get(data.charCodeAt(i))
+      n = n.get(data.charCodeAt(i))
     }
     return path
   }
@@ -232,14 +258,19 @@ export class RouteIndex {
    * same list — so a lookup touches few entries however many routes share a
    * prefix.
    */
-  match (exten: string, context: string | undefined): RouteMatch[] {
+  match (exten: string, context: string | undefined): readonly RouteMatch[] {
     const data = stripDashes(exten)
-    const path = this.#path(data)
-    const best: Best = { list: [], scoped: false, exact: false }
-    for (let d = path.length - 1; d >= 0; d--) {
-      const n = path[d]!
+    let end = this.#root
+    for (let i = 0; i < data.length; i++) {
+      const next = end.get(data.charCodeAt(i))
+      if (next === undefined) break
+      end = next
+    }
+    const best = scratch
+    best.list.length = 0
+    for (let n: TrieNode | undefined = end; n !== undefined; n = n.parent) {
       if (n.plain !== undefined) {
-        const exact = d === data.length
+        const exact = n.depth === data.length
         for (const e of n.plain) {
           if (e.scoped && e.view.context !== context) continue
           offer(best, e, e.scoped, exact, vsBest(best, e.scoped, exact, e.tokens))
@@ -249,8 +280,10 @@ export class RouteIndex {
       scan(best, n.generic, false, data)
     }
     const list = best.list
-    if (list.length > 1) list.sort(byPriorityThenId)
-    return list.map((e) => ({ route: e.view, exact: best.exact, scoped: best.scoped, tier: 0 }))
+    const k = best.exact ? 1 : 0
+    const out = list.length === 0 ? NO_MATCH : list.length === 1 ? list[0]!.alone[k] : list.slice().sort(byPriorityThenId).map((e) => e.matches[k])
+    list.length = 0
+    return out
   }
 
   /** Every enabled route matching `exten` for `context`, best first, with tiers (slower; for traces and tests). */
