@@ -17,7 +17,7 @@
  * answered (BUSY, then CONGESTION, then UNAVAILABLE, then NOTFOUND).
  */
 import { Alternatives, type DecisionCtx, type Failure } from './context.js'
-import { isDialSafe, parseHop } from './dialstring.js'
+import { HOP_SEPARATOR, isDialSafe, parseHop } from './dialstring.js'
 import { lcrAlternatives, providerAlternatives, trunkAlternatives } from './lcr.js'
 import { rewrite } from './normalize.js'
 import { stripDashes } from './pattern.js'
@@ -38,8 +38,11 @@ interface Frame {
   readonly exten: string
   readonly node: string | undefined
   readonly context: string | undefined
-  readonly why: string[]
+  readonly why: readonly string[]
 }
+
+/** The `why` of untraced decisions: shared, empty, frozen. */
+const NO_WHY: readonly string[] = Object.freeze([])
 
 // Results are built with every key present (undefined when absent): one object shape, cheap to make.
 function failWith (f: Frame, failure: Failure, matched?: Matched): RouteFail {
@@ -68,39 +71,41 @@ function take (out: Alternatives, r: Reached, route?: string): void {
 
 const MISSING: Failure = { status: 'NOTFOUND', reason: 'target-missing' }
 
-function decide (snap: RoutingSnapshot, req: RouteRequest, now: number, why: string[] | undefined): RouteDecision {
-  const frame: Frame = { exten: req.exten, node: undefined, context: req.context, why: why ?? [] }
+/** `checked`: the exten already passed `isValidExten` (routeFromParams), so a plain number needs no second look. */
+function decide (snap: RoutingSnapshot, req: RouteRequest, now: number, why: string[] | undefined, checked: boolean): RouteDecision {
   const here = req.node === undefined ? snap.self() : snap.node(req.node)
   if (here === undefined) {
     why?.push(`unknown node ${req.node ?? ''}`)
-    return failWith(frame, { status: 'INVALID', reason: 'unknown-node' })
+    return failWith({ exten: req.exten, node: undefined, context: req.context, why: why ?? NO_WHY }, { status: 'INVALID', reason: 'unknown-node' })
   }
-  const f: Frame = { ...frame, node: here.name }
+  const f: Frame = { exten: req.exten, node: here.name, context: req.context, why: why ?? NO_WHY }
   const inbound = req.context !== undefined && req.context === snap.settings.inboundContext
   const ctx: DecisionCtx = { snap, here, tech: req.tech ?? here.tech ?? snap.settings.tech, now, inbound, trace: why }
   ctx.trace?.push(`node ${here.name}, ${ctx.tech}${req.from !== undefined ? `, from ${req.from}` : ''}${inbound ? ', call from another node: local registrations and trunks only' : ''}`)
   const out = new Alternatives(snap.settings.maxAlternatives)
 
-  const hop = parseHop(req.exten)
-  if (hop === undefined || !isValidExten(req.exten)) return failWith(f, { status: 'INVALID', reason: 'invalid-exten' })
-  if (hop.kind !== 'exten') {
-    if (!inbound) {
-      ctx.trace?.push(`${req.exten} is a hand-over extension, accepted only in context ${snap.settings.inboundContext}`)
-      return failWith(f, { status: 'INVALID', reason: 'invalid-exten' })
+  if (!checked || req.exten.includes(HOP_SEPARATOR)) {
+    const hop = parseHop(req.exten)
+    if (hop === undefined || !isValidExten(req.exten)) return failWith(f, { status: 'INVALID', reason: 'invalid-exten' })
+    if (hop.kind !== 'exten') {
+      if (!inbound) {
+        ctx.trace?.push(`${req.exten} is a hand-over extension, accepted only in context ${snap.settings.inboundContext}`)
+        return failWith(f, { status: 'INVALID', reason: 'invalid-exten' })
+      }
+      const matched: Matched = { kind: 'hop', id: req.exten }
+      if (hop.kind === 'trunk') {
+        trunkAlternatives(ctx, out, hop.trunk, hop.number, isDialSafe(hop.number))
+      } else if (hop.kind === 'user') {
+        const u = snap.user(hop.user)
+        if (u === undefined) out.fail(MISSING)
+        else take(out, reachUser(ctx, u))
+      } else {
+        const d = snap.device(hop.device)
+        if (d === undefined) out.fail(MISSING)
+        else take(out, reachDevices(ctx, [d]))
+      }
+      return finish(f, out, 'hop', matched, MISSING)
     }
-    const matched: Matched = { kind: 'hop', id: req.exten }
-    if (hop.kind === 'trunk') {
-      trunkAlternatives(ctx, out, hop.trunk, hop.number, isDialSafe(hop.number))
-    } else if (hop.kind === 'user') {
-      const u = snap.user(hop.user)
-      if (u === undefined) out.fail(MISSING)
-      else take(out, reachUser(ctx, u))
-    } else {
-      const d = snap.device(hop.device)
-      if (d === undefined) out.fail(MISSING)
-      else take(out, reachDevices(ctx, [d]))
-    }
-    return finish(f, out, 'hop', matched, MISSING)
   }
 
   const number = stripDashes(req.exten)
@@ -155,13 +160,17 @@ function decide (snap: RoutingSnapshot, req: RouteRequest, now: number, why: str
 
 /** Decides how to route `request`; bad input and internal faults become a status, never an exception. */
 export function decideRoute (snap: RoutingSnapshot, request: RouteRequest, opts: DecideOptions): RouteDecision {
+  return decideSafely(snap, request, opts, false)
+}
+
+function decideSafely (snap: RoutingSnapshot, request: RouteRequest, opts: DecideOptions, checked: boolean): RouteDecision {
   const why = opts.trace === true ? [] as string[] : undefined
   try {
     if (typeof request !== 'object' || request === null || typeof request.exten !== 'string') {
       why?.push('no exten')
       return { status: 'INVALID', reason: 'invalid-exten', exten: '', why: why ?? [] }
     }
-    return decide(snap, request, typeof opts.now === 'number' ? opts.now : Number.NaN, why)
+    return decide(snap, request, typeof opts.now === 'number' ? opts.now : Number.NaN, why, checked)
   } catch (err) {
     why?.push(`internal error: ${err instanceof Error ? err.message : String(err)}`)
     return { status: 'ERROR', reason: 'internal', exten: typeof request?.exten === 'string' ? request.exten : '', why: why ?? [] }
@@ -174,7 +183,7 @@ export function routeFromParams (snap: RoutingSnapshot, params: unknown, opts: D
   if (!parsed.ok) {
     return { status: 'INVALID', reason: parsed.reason, exten: parsed.exten, why: opts.trace === true ? [parsed.message] : [] }
   }
-  const d = decideRoute(snap, parsed.request, opts)
+  const d = decideSafely(snap, parsed.request, opts, true)
   if (parsed.ignored.length > 0 && opts.trace === true) (d.why as string[]).unshift(`ignored parameters: ${parsed.ignored.join(', ')}`)
   return d
 }

@@ -58,7 +58,12 @@ export class MemorySnapshot implements RoutingSnapshot {
   readonly #nodes = new Map<string, RoutingNode>()
   readonly #nodeByName = new Map<string, string>()
   readonly #users = new Map<string, UserView>()
+  /** extension → ids of the users that have it, sorted (the first one gets the calls) */
   readonly #ext = new Map<string, string[]>()
+  /** extension → that first user: one map read per call */
+  readonly #userByExt = new Map<string, UserView>()
+  /** no extension is longer (an upper bound: longer numbers skip the map) */
+  #extMaxLen = 0
   readonly #devices = new Map<string, DeviceView>()
   readonly #devicesByUser = new Map<string, DeviceView[]>()
   readonly #contacts = new Map<string, RoutingContact[]>()
@@ -111,6 +116,8 @@ export class MemorySnapshot implements RoutingSnapshot {
           list.push(id)
           list.sort()
           this.#ext.set(e, list)
+          this.#userByExt.set(e, this.#users.get(list[0]!)!)
+          if (e.length > this.#extMaxLen) this.#extMaxLen = e.length
         }
         return
       }
@@ -160,8 +167,13 @@ export class MemorySnapshot implements RoutingSnapshot {
         this.#users.delete(id)
         for (const e of u.extensions) {
           const list = this.#ext.get(e)?.filter((x) => x !== id)
-          if (list === undefined || list.length === 0) this.#ext.delete(e)
-          else this.#ext.set(e, list)
+          if (list === undefined || list.length === 0) {
+            this.#ext.delete(e)
+            this.#userByExt.delete(e)
+          } else {
+            this.#ext.set(e, list)
+            this.#userByExt.set(e, this.#users.get(list[0]!)!)
+          }
         }
         return
       }
@@ -260,8 +272,7 @@ export class MemorySnapshot implements RoutingSnapshot {
   nodes (): Iterable<RoutingNode> { return this.#nodes.values() }
 
   userByExtension (exten: string): UserView | undefined {
-    const ids = this.#ext.get(exten)
-    return ids === undefined ? undefined : this.#users.get(ids[0]!)
+    return exten.length > this.#extMaxLen ? undefined : this.#userByExt.get(exten)
   }
 
   user (id: string): UserView | undefined { return this.#users.get(id) }
