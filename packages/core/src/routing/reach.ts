@@ -56,7 +56,7 @@ function liveOn (ctx: DecisionCtx, all: readonly DeviceView[], node: RoutingNode
   let n = 0
   for (const d of all) {
     if (!d.enabled || ctx.snap.deviceBusy(d.id)) continue
-    if (ctx.snap.contactsOf(d.id).some((c) => c.node === node.id && c.expires > ctx.now)) n++
+    for (const c of ctx.snap.contactsOf(d.id)) if (c.node === node.id && c.expires > ctx.now) { n++; break }
   }
   return n
 }
@@ -69,11 +69,15 @@ export interface Reached { alternative?: DialAlternative, failure?: Failure }
  */
 export function reachDevices (ctx: DecisionCtx, devices: readonly DeviceView[], user?: UserView, exten?: string): Reached {
   const placed: Placement[] = []
-  const miss = { disabled: 0, busy: 0, unregistered: 0, dead: 0 }
+  let disabled = 0
+  let busy = 0
+  let dead = 0
   for (const d of devices) {
     const r = locate(ctx, d)
     if (typeof r === 'string') {
-      miss[r]++
+      if (r === 'disabled') disabled++
+      else if (r === 'busy') busy++
+      else if (r === 'dead') dead++
       ctx.trace?.push(`device ${d.id}: ${r === 'dead' ? 'registered only on unreachable nodes' : r === 'unregistered' ? 'no live registration' : r}`)
       continue
     }
@@ -81,43 +85,50 @@ export function reachDevices (ctx: DecisionCtx, devices: readonly DeviceView[], 
     ctx.trace?.push(`device ${d.id}: registered on ${r.node.id === ctx.here.id ? 'this node' : `node ${r.node.name} (${r.node.state})`}`)
   }
   if (placed.length === 0) {
-    if (devices.length === miss.disabled) return { failure: { status: 'UNAVAILABLE', reason: 'no-device' } }
-    if (miss.busy > 0) return { failure: { status: 'BUSY', reason: 'all-busy' } }
-    if (miss.dead > 0) return { failure: { status: 'UNAVAILABLE', reason: 'nodes-down' } }
-    return { failure: { status: 'UNAVAILABLE', reason: 'not-registered' } }
+    if (devices.length === disabled) return NO_DEVICE
+    if (busy > 0) return ALL_BUSY
+    if (dead > 0) return NODES_DOWN
+    return NOT_REGISTERED
   }
 
   const legs: DialLeg[] = []
-  const remote = new Map<string, Placement[]>()
+  let remote: Map<string, Placement[]> | undefined
   for (const p of placed) {
     if (p.node.id === ctx.here.id) {
       const dial = localDial(ctx.tech, p.device.id)
       if (dial !== undefined) legs.push({ dial, device: p.device.id })
     } else {
-      const list = remote.get(p.node.id)
+      const list = (remote ??= new Map()).get(p.node.id)
       if (list === undefined) remote.set(p.node.id, [p])
       else list.push(p)
     }
   }
-  const userExten = user === undefined ? undefined : exten !== undefined && user.extensions.includes(exten) ? exten : user.extensions[0]
-  for (const list of remote.values()) {
-    const node = list[0]!.node
-    const endpoint = hopEndpoint(ctx, node)!
-    if (user !== undefined && liveOn(ctx, devices, node) === list.length) {
-      const hop = hopExten(userExten !== undefined ? { kind: 'exten', exten: userExten } : { kind: 'user', user: user.id })
-      const dial = endpointDial(ctx.tech, endpoint, hop)
-      if (dial !== undefined) { legs.push({ dial, user: user.id, via: node.name }); continue }
-    }
-    for (const p of list) {
-      const dial = endpointDial(ctx.tech, endpoint, hopExten({ kind: 'device', device: p.device.id }))
-      if (dial !== undefined) legs.push({ dial, device: p.device.id, via: node.name })
+  if (remote !== undefined) {
+    const userExten = user === undefined ? undefined : exten !== undefined && user.extensions.includes(exten) ? exten : user.extensions[0]
+    for (const list of remote.values()) {
+      const node = list[0]!.node
+      const endpoint = hopEndpoint(ctx, node)!
+      if (user !== undefined && liveOn(ctx, devices, node) === list.length) {
+        const hop = userExten !== undefined ? userExten : hopExten({ kind: 'user', user: user.id })
+        const dial = endpointDial(ctx.tech, endpoint, hop)
+        if (dial !== undefined) { legs.push({ dial, user: user.id, via: node.name }); continue }
+      }
+      for (const p of list) {
+        const dial = endpointDial(ctx.tech, endpoint, hopExten({ kind: 'device', device: p.device.id }))
+        if (dial !== undefined) legs.push({ dial, device: p.device.id, via: node.name })
+      }
     }
   }
-  if (legs.length === 0) return { failure: { status: 'UNAVAILABLE', reason: 'not-registered' } }
-  return {
-    alternative: { dial: legs.map((l) => l.dial).join('&'), timeout: ctx.snap.settings.ringTimeout, kind: 'endpoint', legs }
-  }
+  if (legs.length === 0) return NOT_REGISTERED
+  const dial = legs.length === 1 ? legs[0]!.dial : legs.map((l) => l.dial).join('&')
+  return { alternative: { dial, timeout: ctx.snap.settings.ringTimeout, kind: 'endpoint', legs } }
 }
+
+const failed = (status: Failure['status'], reason: Failure['reason']): Reached => Object.freeze({ failure: Object.freeze({ status, reason }) })
+const NO_DEVICE = failed('UNAVAILABLE', 'no-device')
+const ALL_BUSY = failed('BUSY', 'all-busy')
+const NODES_DOWN = failed('UNAVAILABLE', 'nodes-down')
+const NOT_REGISTERED = failed('UNAVAILABLE', 'not-registered')
 
 export function reachUser (ctx: DecisionCtx, user: UserView, exten?: string): Reached {
   const devices = ctx.snap.devicesOfUser(user.id)
