@@ -41,6 +41,13 @@ function rng (seed: number): (n: number) => number {
   let s = seed >>> 0
   return (n) => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s % n }
 }
+/** 0 … n-1 in random order (Fisher–Yates). */
+function shuffled (n: number, r: (n: number) => number): number[] {
+  const a = Array.from({ length: n }, (_, i) => i)
+  for (let i = n - 1; i > 0; i--) { const j = r(i + 1); [a[i], a[j]] = [a[j]!, a[i]!] }
+  return a
+}
+
 /** Every 5th device is registered (a contact of this node). */
 const registered = (k: number): number => (k * 5) % DEVICES
 
@@ -114,18 +121,21 @@ async function serveRealtime (): Promise<void> {
 
 // ---- role: load ------------------------------------------------------------------------------
 
+/** `seconds` > 0: run that long; < 0: send each request of the file once. */
 async function load (url: string, file: string, seconds: number): Promise<void> {
   const { default: autocannon } = await import('autocannon')
   const reqs = JSON.parse(readFileSync(file, 'utf8')) as Req[]
   let i = 0
+  const t0 = performance.now()
   const res = await autocannon({
     url,
     connections: CONNECTIONS,
     pipelining: 1,
-    duration: seconds,
+    ...(seconds > 0 ? { duration: seconds } : { amount: reqs.length }),
     requests: [{ method: 'POST', headers: FORM, setupRequest: (req: Record<string, unknown>) => { const r = reqs[i++ % reqs.length]!; return { ...req, path: r.path, body: r.body } } }]
   })
-  process.stdout.write(JSON.stringify({ rps: res['2xx'] / seconds, non2xx: res.non2xx, errors: res.errors, p50: res.latency.p50, p99: res.latency.p99, total: res['2xx'], bytes: res.throughput.average }) + '\n')
+  const elapsed = seconds > 0 ? seconds : (performance.now() - t0) / 1000
+  process.stdout.write(JSON.stringify({ rps: res['2xx'] / elapsed, non2xx: res.non2xx, errors: res.errors, p50: res.latency.p50, p99: res.latency.p99, total: res['2xx'], bytes: res.throughput.average }) + '\n')
 }
 
 // ---- role: orchestrator ----------------------------------------------------------------------
@@ -188,7 +198,9 @@ async function orchestrate (): Promise<void> {
     endpoints: Array.from({ length: DEVICES }, () => ({ path: '/realtime/ps_endpoints/single', body: `id=d${r(DEVICES)}` })),
     auths: Array.from({ length: DEVICES }, () => ({ path: '/realtime/ps_auths/single', body: `id=d${r(DEVICES)}` })),
     contacts: Array.from({ length: CONTACTS }, () => ({ path: '/realtime/ps_contacts/multi', body: `id%20LIKE=d${registered(r(CONTACTS))}%3B%40%25` })),
-    identify: [{ path: '/realtime/ps_endpoint_id_ips/multi', body: 'id%20LIKE=%25' }]
+    identify: [{ path: '/realtime/ps_endpoint_id_ips/multi', body: 'id%20LIKE=%25' }],
+    // every device once, in random order: the cold lookups that fill the answer cache
+    fill: shuffled(DEVICES, r).map((i) => ({ path: '/realtime/ps_endpoints/single', body: `id=d${i}` }))
   }
   const files = Object.fromEntries(Object.entries(reqs).map(([k, v]) => { const f = join(dir, k + '.json'); writeFileSync(f, JSON.stringify(v)); return [k, f] })) as Record<keyof typeof reqs, string>
 
@@ -226,6 +238,12 @@ async function orchestrate (): Promise<void> {
     process.stdout.write(`  round ${round + 1} ${label}: ${fmt(x.rps)} req/s, p50 ${x.p50} ms, p99 ${x.p99} ms, ${fmt(us, 1)} µs CPU/req\n`)
     return { rps: x.rps, us }
   }
+  // cold: every device looked up once (its endpoint, auth and AOR answers computed and cached)
+  const f0 = cpuMs(rt.proc.pid!)
+  const fill = await runLoad(rt.url, files.fill, -1)
+  const fillUs = (cpuMs(rt.proc.pid!) - f0) * 1000 / fill.total
+  if (fill.non2xx > 0 || fill.errors > 0) throw new Error(`cache fill: ${fill.non2xx} non-2xx, ${fill.errors} errors`)
+  process.stdout.write(`  cold lookups (every device once, ps_endpoints/single): ${fmt(fill.rps)} req/s, p50 ${fill.p50} ms, p99 ${fill.p99} ms, ${fmt(fillUs, 1)} µs CPU/req\n`)
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, p] of pairs.entries()) {
       const b = await measure(bare, p.file, `bare Fastify, ${p.bareName}`, res[i]!.bare, round)
@@ -243,6 +261,7 @@ async function orchestrate (): Promise<void> {
   }
   process.stdout.write('\n' + table(['scenario (medians)', 'req/s', 'ratio to bare', 'CPU ratio', 'p50 ms', 'p99 ms', 'server µs/req'], rows) + '\n')
   process.stdout.write('ratio to bare: req/s over the bare run just before; CPU ratio: bare server CPU per request over the realtime node\'s\n')
+  process.stdout.write(`cold lookups (cache fill, every device once): ${fmt(fill.rps)} req/s, p99 ${fill.p99} ms, ${fmt(fillUs, 1)} µs CPU/req\n`)
   process.stdout.write(`answer cache: ${fmt(stats.hits)} hits, ${fmt(stats.misses)} misses (${fmt(100 * stats.hits / (stats.hits + stats.misses), 1)} % hits), ${fmt(stats.entries)} entries; realtime node RSS ${fmt(stats.rssMb)} MB\n`)
   const singles = [0, 1].map((i) => res[i]!.rt)
   const worst = Math.min(...singles.map((o) => median(o.ratio)))
