@@ -5,8 +5,10 @@
  * Every route is stored in a character trie under the *expansions of its
  * leading positions*: literal characters are one edge each; a set (`X`, `N`,
  * `[1-5]`) adds one edge per member as long as the number of expanded paths
- * stays within `expandBudget`; the first `.`/`!`, the end of the pattern or an
- * exhausted budget stops the walk and the route is stored at every node
+ * stays within `expandBudget` and a literal character follows it (expanding
+ * the `X` of `_0044X.` would only copy the route into ten children); the
+ * first `.`/`!`, the end of the pattern, a set with no literal after it or
+ * an exhausted budget stops the walk and the route is stored at every node
  * reached. A plain route (no `_`) is stored at the node of its digits. Looking
  * a number up walks the trie along its characters and collects the routes
  * stored on the path — a small candidate set — which are then matched
@@ -97,6 +99,16 @@ class TrieNode {
 }
 
 interface Candidate { entry: Entry, exact: boolean, scoped: boolean }
+
+/** Is there a literal character (a one-member set) at or after position `from`, before any `.`/`!`? */
+function literalFollows (tokens: readonly PatternToken[], from: number): boolean {
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i]!
+    if (t.kind !== 'set') return false
+    if (t.score >> 8 === 1) return true
+  }
+  return false
+}
 
 const byPriorityThenId = (a: Entry, b: Entry): number =>
   a.view.priority !== b.view.priority ? (a.view.priority < b.view.priority ? -1 : 1) : a.view.id < b.view.id ? -1 : a.view.id > b.view.id ? 1 : 0
@@ -224,9 +236,14 @@ export class RouteIndex {
 
   #placePattern (e: Entry): void {
     let frontier: TrieNode[] = [this.#root]
-    for (const t of e.tokens) {
+    const tokens = e.tokens
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!
       if (t.kind !== 'set') break
       const chars = tokenChars(t)
+      // a set is worth expanding only on the way to a literal character (`_X1.`): after it the routes
+      // sharing a node part; a trailing one (`_0044X.`) would only copy the route into every child
+      if (chars.length > 1 && !literalFollows(tokens, i + 1)) break
       if (frontier.length * chars.length > this.#budget) break
       const next: TrieNode[] = []
       for (const n of frontier) for (const c of chars) next.push(n.child(c))
