@@ -60,3 +60,10 @@ t.test('property: what Asterisk reads back equals the decision, and Dial() gets 
       })
     }), { numRuns: RUNS })
 })
+
+t.test('property: hashValue equals encodeURIComponent of the value with unsafe characters replaced', async () => {
+  const SAFE = /^[A-Za-z0-9 ._~+*#@/&:=;-]*$/
+  const reference = (v: string): string => encodeURIComponent(SAFE.test(v) ? v : v.replace(/[^A-Za-z0-9 ._~+*#@/&:=;-]/g, '_'))
+  const chars = fc.constantFrom(...'aZ09 ._~+*#@/&:=;-,()[]"\\%?!\'\n\té€'.split(''), '\ud83d', '\ude00')
+  fc.assert(fc.property(fc.oneof(fc.string(), fc.array(chars, { maxLength: 30 }).map((a) => a.join(''))), (v) => hashValue(v) === reference(v)), { numRuns: RUNS })
+})
