@@ -139,22 +139,28 @@ function insertSorted (list: Entry[], e: Entry, cmp: (a: Entry, b: Entry) => num
 }
 
 /** The best tier found so far: its entries share `scoped` and `exact`. */
-interface Best { list: Entry[], scoped: boolean, exact: boolean }
+interface Best {
+  /** `list[0..n)` are the entries of the best tier (the array is reused: entries past `n` are stale, a few at most) */
+  readonly list: Entry[]
+  n: number
+  scoped: boolean
+  exact: boolean
+}
 
 /** Specificity of a candidate against the best tier: < 0 better, 0 equal, > 0 worse. */
 function vsBest (b: Best, scoped: boolean, exact: boolean, tokens: readonly PatternToken[]): number {
-  if (b.list.length === 0) return -1
+  if (b.n === 0) return -1
   if (scoped !== b.scoped) return scoped ? -1 : 1
   if (exact !== b.exact) return exact ? -1 : 1
   return exact ? 0 : compareTokens(tokens, b.list[0]!.tokens)
 }
 
 function offer (b: Best, e: Entry, scoped: boolean, exact: boolean, vs: number): void {
-  if (vs < 0) { b.list.length = 0; b.list.push(e); b.scoped = scoped; b.exact = exact } else if (vs === 0) b.list.push(e)
+  if (vs < 0) { b.list[0] = e; b.n = 1; b.scoped = scoped; b.exact = exact } else if (vs === 0) b.list[b.n++] = e
 }
 
 /** The best tier of the lookup under way (`match()` runs to completion without calling out: one is enough). */
-const scratch: Best = { list: [], scoped: false, exact: false }
+const scratch: Best = { list: [], n: 0, scoped: false, exact: false }
 const NO_MATCH: readonly RouteMatch[] = Object.freeze([])
 
 /** Scans one sorted pattern list, stopping at the first entry that cannot reach the best tier. */
@@ -284,7 +290,7 @@ export class RouteIndex {
       end = next
     }
     const best = scratch
-    best.list.length = 0
+    best.n = 0
     for (let n: TrieNode | undefined = end; n !== undefined; n = n.parent) {
       if (n.plain !== undefined) {
         const exact = n.depth === data.length
@@ -296,10 +302,11 @@ export class RouteIndex {
       if (context !== undefined && n.scoped !== undefined) scan(best, n.scoped.get(context), true, data)
       scan(best, n.generic, false, data)
     }
-    const list = best.list
     const k = best.exact ? 1 : 0
-    const out = list.length === 0 ? NO_MATCH : list.length === 1 ? list[0]!.alone[k] : list.slice().sort(byPriorityThenId).map((e) => e.matches[k])
-    list.length = 0
+    let out: readonly RouteMatch[]
+    if (best.n === 0) out = NO_MATCH
+    else if (best.n === 1) out = best.list[0]!.alone[k]
+    else out = best.list.slice(0, best.n).sort(byPriorityThenId).map((e) => e.matches[k])
     return out
   }
 
