@@ -31,13 +31,20 @@ export interface CacheLimits {
 
 type Scope = Map<string, string>
 
-/** One tag: the clock value of its last bump, and the answers computed from it. */
-interface Cell { v: number, refs: Array<[Scope, string]> }
+/** One tag: the clock value of its last bump, and the answers computed from it (scope, key, scope, key…: no pair objects). */
+interface Cell { v: number, refs: Array<Scope | string> }
 
 /** Answers a cell remembers before it forgets those no longer cached (evicted). */
 const CELL_COMPACT = 64
 
 /** A flat copy of a string built by concatenation (cheaper to hash and compare as a map key). */
+/** The refs whose answers are still cached. */
+function compact (refs: Array<Scope | string>): Array<Scope | string> {
+  const out: Array<Scope | string> = []
+  for (let i = 0; i < refs.length; i += 2) if ((refs[i] as Scope).has(refs[i + 1] as string)) out.push(refs[i]!, refs[i + 1]!)
+  return out
+}
+
 function flat (s: string): string {
   const f = Buffer.from(s, 'utf8').toString('utf8')
   return f === s ? f : s // a lone surrogate would not survive the round trip: keep the original
@@ -88,8 +95,8 @@ export class AnswerCache {
     this.drop(scope, body)
     const key = flat(body)
     for (const c of cells) {
-      if (c.refs.length >= CELL_COMPACT) c.refs = c.refs.filter(([s, k]) => s.has(k))
-      c.refs.push([scope, key])
+      if (c.refs.length >= 2 * CELL_COMPACT) c.refs = compact(c.refs)
+      c.refs.push(scope, key)
     }
     scope.set(key, answer)
     this.count++
@@ -105,7 +112,8 @@ export class AnswerCache {
     for (const t of tags) {
       const c = this.cell(t)
       c.v = ++this.clock
-      for (const [scope, key] of c.refs) this.drop(scope, key)
+      const refs = c.refs
+      for (let i = 0; i < refs.length; i += 2) this.drop(refs[i] as Scope, refs[i + 1] as string)
       c.refs = []
     }
     if (this.cells.size > this.limits.maxTags) this.clear()
