@@ -267,7 +267,7 @@ export class Store extends EventEmitter {
   private async prepare (ops: Array<WriteOp | FedError>): Promise<Array<FedError | { result: WriteResult, committed: Promise<void> }>> {
     const keys = ops.filter((o): o is WriteOp => !(o instanceof Error)).map((o) => o.type + SEP + o.id)
     const missing = [...new Set(keys)].filter((k) => !this.pending.has(k))
-    const states = await this.view.getStates(missing.map((k) => k.split(SEP) as [string, string]))
+    const states = this.view.getStates(missing.map((k) => k.split(SEP) as [string, string]))
     const loaded = new Map(missing.map((k, i) => [k, states[i]]))
     return ops.map((op) => {
       if (op instanceof Error) return op
@@ -326,7 +326,7 @@ export class Store extends EventEmitter {
 
   async get (type: string, id: string): Promise<Fields | undefined> {
     if (this.swapping !== null) await this.swapping
-    return await this.view.get(type, id)
+    return this.view.get(type, id)
   }
 
   /** Synchronous read (hot paths); undefined while a rebuilt view is being swapped in. */
