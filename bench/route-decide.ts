@@ -87,9 +87,14 @@ async function measure (snap: MemorySnapshot, list: Array<Record<string, string>
 
 const med = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]! }
 
+global.gc?.()
+const heap0 = process.memoryUsage().heapUsed
 const t0 = performance.now()
 const snap = build()
-process.stdout.write(`snapshot built in ${Math.round(performance.now() - t0)} ms (${snap.routeCount} routes, ${snap.invalid().size} unusable)\n`)
+const buildMs = performance.now() - t0
+global.gc?.()
+process.stdout.write(`snapshot built in ${Math.round(buildMs)} ms, ${Math.round((process.memoryUsage().heapUsed - heap0) / 1048576)} MB of heap` +
+  `${global.gc === undefined ? ' (more without --expose-gc)' : ''} (${snap.routeCount} routes, ${snap.invalid().size} unusable)\n`)
 const { ext, num } = params()
 process.stdout.write(`e.g. ${num[0]!.exten} → ${encodeHashcompat(routeFromParams(snap, num[0]!, { now: NOW }))}\n`)
 const only = process.env.BENCH_ONLY // ext | num
@@ -101,6 +106,24 @@ for (const [name, list] of [['user extensions', ext], ['external numbers', num]]
     for (let i = 0; i < ROUNDS; i++) rounds.push(await measure(snap, list, encode))
     const us = med(rounds.map((x) => x.us))
     const gc = med(rounds.map((x) => x.gcUs))
-    process.stdout.write(`${name.padEnd(17)} ${encode ? 'decide+encode' : 'decide       '}: ${us.toFixed(2)} µs CPU/call (GC ${gc.toFixed(2)} µs), ${rounds[0]!.bytes.toFixed(0)} ${encode ? 'bytes' : ''}\n`)
+    process.stdout.write(`${name.padEnd(17)} ${encode ? 'decide+encode' : 'decide       '}: ${us.toFixed(2)} µs CPU/call (GC ${gc.toFixed(2)} µs)${encode ? `, ${rounds[0]!.bytes.toFixed(0)} bytes` : ''}\n`)
   }
+}
+
+/** CPU µs per call of `fn(i)` over `n` calls. */
+function cpuUs (n: number, fn: (i: number) => unknown): number {
+  const c0 = process.cpuUsage()
+  for (let i = 0; i < n; i++) fn(i)
+  const c = process.cpuUsage(c0)
+  return (c.user + c.system) / n
+}
+if (only === undefined) {
+  const numbers = num.map((p) => p.exten!)
+  const rewritten = numbers.map((n) => n.slice(2))
+  cpuUs(100_000, (i) => snap.matchRoutes(numbers[i % numbers.length]!, 'from-internal'))
+  const match = cpuUs(CALLS, (i) => snap.matchRoutes(numbers[i % numbers.length]!, 'from-internal'))
+  cpuUs(100_000, (i) => snap.lcrOffers(rewritten[i % rewritten.length]!))
+  const offers = cpuUs(CALLS, (i) => snap.lcrOffers(rewritten[i % rewritten.length]!))
+  const update = cpuUs(20_000, (i) => { const k = (i * 7919) % ROUTES; snap.put('route', `r${k}`, { pattern: `_00${routeCode(k)}X.`, strip: 2, target: { kind: 'lcr' } }) })
+  process.stdout.write(`route lookup ${match.toFixed(2)} µs, LCR offers lookup ${offers.toFixed(2)} µs, route update ${update.toFixed(1)} µs (CPU per call)\n`)
 }
