@@ -46,14 +46,15 @@ interface Entry {
   readonly lists: Entry[][]
   /** its match, not exact and exact (`match()` answers these shared objects) */
   readonly matches: readonly [RouteMatch, RouteMatch]
-  /** `[matches[0]]` and `[matches[1]]`: the answer when it is the only best match */
-  readonly alone: readonly [readonly RouteMatch[], readonly RouteMatch[]]
+  /** `[matches[0]]` and `[matches[1]]`: the answer when it is the only best match (one load away) */
+  readonly alone0: readonly RouteMatch[]
+  readonly alone1: readonly RouteMatch[]
 }
 
 function makeEntry (view: RouteView, tokens: readonly PatternToken[], scoped: boolean, literal?: string): Entry {
   const m0: RouteMatch = Object.freeze({ route: view, exact: false, scoped, tier: 0 })
   const m1: RouteMatch = Object.freeze({ route: view, exact: true, scoped, tier: 0 })
-  return { view, tokens, scoped, lists: [], literal, matches: [m0, m1], alone: [Object.freeze([m0]), Object.freeze([m1])] }
+  return { view, tokens, scoped, lists: [], literal, matches: [m0, m1], alone0: Object.freeze([m0]), alone1: Object.freeze([m1]) }
 }
 
 /**
@@ -62,8 +63,18 @@ function makeEntry (view: RouteView, tokens: readonly PatternToken[], scoped: bo
  * lookup can stop in a list at the first entry that cannot beat what it has.
  */
 class TrieNode {
-  /** children by digit (one array read per character), by any other character code */
-  digits: Array<TrieNode | undefined> | undefined = undefined
+  /** children by digit, as fields: the walk reads the node it is at, not an array beside it */
+  c0: TrieNode | undefined = undefined
+  c1: TrieNode | undefined = undefined
+  c2: TrieNode | undefined = undefined
+  c3: TrieNode | undefined = undefined
+  c4: TrieNode | undefined = undefined
+  c5: TrieNode | undefined = undefined
+  c6: TrieNode | undefined = undefined
+  c7: TrieNode | undefined = undefined
+  c8: TrieNode | undefined = undefined
+  c9: TrieNode | undefined = undefined
+  /** children by any other character code */
   others: Map<number, TrieNode> | undefined = undefined
   /** plain routes whose digits end here */
   plain: Entry[] | undefined = undefined
@@ -73,17 +84,38 @@ class TrieNode {
   constructor (readonly parent: TrieNode | undefined, readonly depth: number) {}
 
   get (c: number): TrieNode | undefined {
-    const d = c - 0x30
-    return d >= 0 && d <= 9 ? this.digits?.[d] : this.others?.get(c)
+    switch (c) {
+      case 0x30: return this.c0
+      case 0x31: return this.c1
+      case 0x32: return this.c2
+      case 0x33: return this.c3
+      case 0x34: return this.c4
+      case 0x35: return this.c5
+      case 0x36: return this.c6
+      case 0x37: return this.c7
+      case 0x38: return this.c8
+      case 0x39: return this.c9
+      default: return this.others?.get(c)
+    }
   }
 
   child (c: number): TrieNode {
     let n = this.get(c)
     if (n !== undefined) return n
     n = new TrieNode(this, this.depth + 1)
-    const d = c - 0x30
-    if (d >= 0 && d <= 9) (this.digits ??= new Array<TrieNode | undefined>(10).fill(undefined))[d] = n
-    else (this.others ??= new Map()).set(c, n)
+    switch (c) {
+      case 0x30: this.c0 = n; break
+      case 0x31: this.c1 = n; break
+      case 0x32: this.c2 = n; break
+      case 0x33: this.c3 = n; break
+      case 0x34: this.c4 = n; break
+      case 0x35: this.c5 = n; break
+      case 0x36: this.c6 = n; break
+      case 0x37: this.c7 = n; break
+      case 0x38: this.c8 = n; break
+      case 0x39: this.c9 = n; break
+      default: (this.others ??= new Map()).set(c, n)
+    }
     return n
   }
 
@@ -138,29 +170,30 @@ function insertSorted (list: Entry[], e: Entry, cmp: (a: Entry, b: Entry) => num
   list.splice(lo, 0, e)
 }
 
-/** The best tier found so far: its entries share `scoped` and `exact`. */
+/**
+ * The best tier found so far: its entries share `scoped` and `exact`. One per
+ * lookup: a young object, so recording a match costs no old-space write barrier.
+ */
 interface Best {
-  /** `list[0..n)` are the entries of the best tier (the array is reused: entries past `n` are stale, a few at most) */
-  readonly list: Entry[]
-  n: number
+  first: Entry | undefined
+  /** further entries of the same tier (rare: routes that differ only in priority) */
+  more: Entry[] | undefined
   scoped: boolean
   exact: boolean
 }
 
 /** Specificity of a candidate against the best tier: < 0 better, 0 equal, > 0 worse. */
 function vsBest (b: Best, scoped: boolean, exact: boolean, tokens: readonly PatternToken[]): number {
-  if (b.n === 0) return -1
+  if (b.first === undefined) return -1
   if (scoped !== b.scoped) return scoped ? -1 : 1
   if (exact !== b.exact) return exact ? -1 : 1
-  return exact ? 0 : compareTokens(tokens, b.list[0]!.tokens)
+  return exact ? 0 : compareTokens(tokens, b.first.tokens)
 }
 
 function offer (b: Best, e: Entry, scoped: boolean, exact: boolean, vs: number): void {
-  if (vs < 0) { b.list[0] = e; b.n = 1; b.scoped = scoped; b.exact = exact } else if (vs === 0) b.list[b.n++] = e
+  if (vs < 0) { b.first = e; b.more = undefined; b.scoped = scoped; b.exact = exact } else if (vs === 0) (b.more ??= []).push(e)
 }
 
-/** The best tier of the lookup under way (`match()` runs to completion without calling out: one is enough). */
-const scratch: Best = { list: [], n: 0, scoped: false, exact: false }
 const NO_MATCH: readonly RouteMatch[] = Object.freeze([])
 
 /** Scans one sorted pattern list, stopping at the first entry that cannot reach the best tier. */
@@ -289,8 +322,7 @@ export class RouteIndex {
       if (next === undefined) break
       end = next
     }
-    const best = scratch
-    best.n = 0
+    const best: Best = { first: undefined, more: undefined, scoped: false, exact: false }
     for (let n: TrieNode | undefined = end; n !== undefined; n = n.parent) {
       if (n.plain !== undefined) {
         const exact = n.depth === data.length
@@ -302,11 +334,10 @@ export class RouteIndex {
       if (context !== undefined && n.scoped !== undefined) scan(best, n.scoped.get(context), true, data)
       scan(best, n.generic, false, data)
     }
+    const first = best.first
+    if (first === undefined) return NO_MATCH
     const k = best.exact ? 1 : 0
-    let out: readonly RouteMatch[]
-    if (best.n === 0) out = NO_MATCH
-    else if (best.n === 1) out = best.list[0]!.alone[k]
-    else out = best.list.slice(0, best.n).sort(byPriorityThenId).map((e) => e.matches[k])
+    const out = best.more === undefined ? (k === 1 ? first.alone1 : first.alone0) : [first, ...best.more].sort(byPriorityThenId).map((e) => e.matches[k])
     return out
   }
 
