@@ -22,14 +22,14 @@ import CoreStorage from 'hypercore-storage'
 import type Hypercore from 'hypercore'
 import pino, { type Logger } from 'pino'
 import {
-  FedError, HlcClock, applyEntry, assertId, assertType, contextFor, isAlive, isWriterKey, validatePatch, validateRecord,
-  visibleFields, writerTag, type Entry, type Fields, type Hlc, type IndexName, type NewEntry, type RecordState,
-  type WriterKey, type WriterTag
+  FedError, HlcClock, applyEntry, isAlive, isWriterKey, visibleFields, writerTag,
+  type Entry, type Fields, type Hlc, type IndexName, type NewEntry, type RecordState, type WriterKey, type WriterTag
 } from '@federator/core'
 import { Batcher, type BatcherOptions, type Flushed } from './batcher.js'
 import { Follower, READ_CHUNK_BLOCKS } from './follower.js'
 import { View, ViewOpenError, type ApplyItem } from './view.js'
 import { SEP } from './keys.js'
+import { checkOp, entryFor, toFedError } from './write-ops.js'
 import type { Change, ConflictRecord, StoredRecord, WriteOp, WriteResult, WriterInfo } from './types.js'
 
 export interface StoreOptions {
@@ -276,7 +276,8 @@ export class Store extends EventEmitter {
       const state = p !== undefined ? p.state : loaded.get(key)
       let entry: NewEntry
       try {
-        entry = this.entryFor(op, state)
+        entry = entryFor(op, state, this.writerTag)
+        entry.hlc = this.clock.tick()
       } catch (err) {
         return toFedError(err)
       }
@@ -289,37 +290,6 @@ export class Store extends EventEmitter {
       if (alive) Object.defineProperty(result, 'fields', { enumerable: true, get: () => visibleFields(next) })
       return { result, committed }
     })
-  }
-
-  private entryFor (op: WriteOp, state: RecordState | undefined): NewEntry {
-    const alive = isAlive(state)
-    const base = { type: op.type, id: op.id, hlc: 0 as Hlc, ctx: contextFor(state, this.writerTag) }
-    let entry: NewEntry
-    switch (op.op) {
-      case 'create':
-        if (alive) throw new FedError('FED_ERR_EXISTS', `${op.type} ${op.id} already exists`)
-        entry = { ...base, op: 'put', set: op.fields as Fields }
-        break
-      case 'replace': {
-        if (!alive) { entry = { ...base, op: 'put', set: op.fields as Fields }; break }
-        const current = visibleFields(state) ?? {}
-        const unset = Object.keys(current).filter((k) => !(k in op.fields))
-        entry = { ...base, op: 'patch', set: op.fields as Fields, unset }
-        break
-      }
-      case 'patch':
-        if (!alive) throw new FedError('FED_ERR_NOT_FOUND', `${op.type} ${op.id} not found`)
-        entry = { ...base, op: 'patch', set: op.set as Fields, unset: op.unset ?? [] }
-        break
-      case 'delete':
-        if (!alive) throw new FedError('FED_ERR_NOT_FOUND', `${op.type} ${op.id} not found`)
-        entry = { ...base, op: 'del' }
-        break
-    }
-    if (entry.ctx === undefined) delete entry.ctx
-    if (entry.unset?.length === 0) delete entry.unset
-    entry.hlc = this.clock.tick()
-    return entry
   }
 
   // ---- reads ----
@@ -455,29 +425,6 @@ export class Store extends EventEmitter {
     await this.corestore?.close()
     this.log.info('store closed')
   }
-}
-
-function checkOp (op: WriteOp): WriteOp {
-  assertType(op.type)
-  assertId(op.type, op.id)
-  switch (op.op) {
-    case 'create':
-    case 'replace':
-      return { ...op, fields: validateRecord(op.type, op.fields) }
-    case 'patch': {
-      const { set, unset } = validatePatch(op.type, op.set, op.unset ?? [])
-      return { ...op, set, unset }
-    }
-    case 'delete':
-      return op
-    default:
-      throw new FedError('FED_ERR_VALIDATION', `unknown operation ${String((op as { op: unknown }).op)}`)
-  }
-}
-
-function toFedError (err: unknown): FedError {
-  if (err instanceof FedError) return err
-  return new FedError('FED_ERR_INTERNAL', (err as Error)?.message ?? String(err))
 }
 
 export type { Entry }

@@ -1,0 +1,67 @@
+/**
+ * Turning admin writes into log entries: validation against the record
+ * schemas (before anything is queued), and the entry each operation becomes
+ * given the record's current state — `create` and a `replace` of a missing
+ * record are puts, a `replace` of a live record is a patch that also unsets
+ * the fields not given, `delete` is a tombstone. The caller stamps the HLC.
+ */
+import {
+  FedError, assertId, assertType, contextFor, isAlive, validatePatch, validateRecord, visibleFields,
+  type Fields, type Hlc, type NewEntry, type RecordState, type WriterTag
+} from '@federator/core'
+import type { WriteOp } from './types.js'
+
+/** Validate an operation; throws FedError (unknown type, bad id, schema). */
+export function checkOp (op: WriteOp): WriteOp {
+  assertType(op.type)
+  assertId(op.type, op.id)
+  switch (op.op) {
+    case 'create':
+    case 'replace':
+      return { ...op, fields: validateRecord(op.type, op.fields) }
+    case 'patch': {
+      const { set, unset } = validatePatch(op.type, op.set, op.unset ?? [])
+      return { ...op, set, unset }
+    }
+    case 'delete':
+      return op
+    default:
+      throw new FedError('FED_ERR_VALIDATION', `unknown operation ${String((op as { op: unknown }).op)}`)
+  }
+}
+
+/** The entry for a checked operation on a record in `state`; throws FED_ERR_EXISTS / FED_ERR_NOT_FOUND. */
+export function entryFor (op: WriteOp, state: RecordState | undefined, self: WriterTag): NewEntry {
+  const alive = isAlive(state)
+  const base = { type: op.type, id: op.id, hlc: 0 as Hlc, ctx: contextFor(state, self) }
+  let entry: NewEntry
+  switch (op.op) {
+    case 'create':
+      if (alive) throw new FedError('FED_ERR_EXISTS', `${op.type} ${op.id} already exists`)
+      entry = { ...base, op: 'put', set: op.fields as Fields }
+      break
+    case 'replace': {
+      if (!alive) { entry = { ...base, op: 'put', set: op.fields as Fields }; break }
+      const current = visibleFields(state) ?? {}
+      const unset = Object.keys(current).filter((k) => !(k in op.fields))
+      entry = { ...base, op: 'patch', set: op.fields as Fields, unset }
+      break
+    }
+    case 'patch':
+      if (!alive) throw new FedError('FED_ERR_NOT_FOUND', `${op.type} ${op.id} not found`)
+      entry = { ...base, op: 'patch', set: op.set as Fields, unset: op.unset ?? [] }
+      break
+    case 'delete':
+      if (!alive) throw new FedError('FED_ERR_NOT_FOUND', `${op.type} ${op.id} not found`)
+      entry = { ...base, op: 'del' }
+      break
+  }
+  if (entry.ctx === undefined) delete entry.ctx
+  if (entry.unset?.length === 0) delete entry.unset
+  return entry
+}
+
+export function toFedError (err: unknown): FedError {
+  if (err instanceof FedError) return err
+  return new FedError('FED_ERR_INTERNAL', (err as Error)?.message ?? String(err))
+}
