@@ -20,11 +20,11 @@
  * BENCH_CONTACTS (default 20000).
  * Run: npm run bench:realtime   (roles inside: `bench/realtime.ts server <mode> [sizes]` and `bench/realtime.ts load <url> <file> <s>`)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { fmt, median, rssMb, table, tempDir } from './lib.js'
+import { cpuMs, fmt, median, rssMb, startBenchServer, table, tempDir, type BenchServer } from './lib.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2)
@@ -145,25 +145,11 @@ const pinned = (core: number, args: string[]): [string, string[]] =>
   hasTaskset ? ['taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args]
 const nodeArgs = ['--expose-gc', '--max-old-space-size=2048', '--import=tsx', '--conditions=fed-source', SELF]
 
-interface Server { proc: ChildProcess, url: string, stats: Record<string, number> }
-
-async function startServer (mode: 'bare' | 'realtime', extra: string[] = []): Promise<Server> {
+async function startServer (mode: 'bare' | 'realtime', extra: string[] = []): Promise<BenchServer> {
   const [cmd, args] = pinned(0, [...nodeArgs, 'server', mode, ...extra])
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
-  process.on('exit', () => { proc.kill('SIGKILL') })
-  let out = ''
-  const line = await new Promise<string>((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); const m = /READY .*\n/.exec(out); if (m !== null) resolve(m[0]) })
-    proc.on('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)))
-  })
-  const [, url, stats] = /READY (\S+) (.*)/.exec(line)!
-  return { proc, url: url!, stats: JSON.parse(stats!) as Record<string, number> }
+  return await startBenchServer(cmd, args, mode)
 }
 
-function cpuMs (pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(f[11]) + Number(f[12])) * 10 // utime + stime in clock ticks of 10 ms
-}
 
 /** Wait until a server is idle (its start-up work — LevelDB compaction after the bulk load — done): < 5 % CPU over 1 s, at most 60 s. */
 async function settle (pid: number): Promise<number> {
@@ -227,7 +213,7 @@ async function orchestrate (): Promise<void> {
   interface Series { rps: number[], p50: number[], p99: number[], us: number[], ratio: number[], cpuRatio: number[] }
   const series = (): Series => ({ rps: [], p50: [], p99: [], us: [], ratio: [], cpuRatio: [] })
   const res = pairs.map(() => ({ bare: series(), rt: series() }))
-  const measure = async (server: Server, file: string, label: string, o: Series, round: number): Promise<{ rps: number, us: number }> => {
+  const measure = async (server: BenchServer, file: string, label: string, o: Series, round: number): Promise<{ rps: number, us: number }> => {
     if (WARMUP > 0) await runLoad(server.url, file, WARMUP)
     const c0 = cpuMs(server.proc.pid!)
     const x = await runLoad(server.url, file, SECONDS)

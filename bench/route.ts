@@ -18,12 +18,12 @@
  * Run: npm run bench:route (builds first: the servers load the packages' dist/, like `federator start`).
  * Roles inside: `bench/route.ts server <bare|route>` and `bench/route.ts load <url> <file> <seconds>`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PerformanceObserver } from 'node:perf_hooks'
-import { fmt, median, rssMb, table, tempDir } from './lib.js'
+import { cpuMs, fmt, median, rssMb, startBenchServer, table, tempDir, type BenchServer } from './lib.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2)
@@ -154,24 +154,12 @@ const pinned = (core: number, args: string[]): [string, string[]] =>
 const serverArgs = ['--expose-gc', '--max-old-space-size=2048', '--import=tsx', SELF]
 const loadArgs = ['--import=tsx', SELF]
 
-async function startServer (mode: 'bare' | 'route'): Promise<{ proc: ChildProcess, url: string, stats: Record<string, number> }> {
+async function startServer (mode: 'bare' | 'route'): Promise<BenchServer> {
   const flags = mode === 'route' ? (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '') : []
   const [cmd, args] = pinned(0, [...flags, ...serverArgs, 'server', mode])
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
-  process.on('exit', () => { proc.kill('SIGKILL') })
-  let out = ''
-  const line = await new Promise<string>((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); const m = /READY .*\n/.exec(out); if (m !== null) resolve(m[0]) })
-    proc.on('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)))
-  })
-  const [, url, stats] = /READY (\S+) (.*)/.exec(line)!
-  return { proc, url: url!, stats: JSON.parse(stats!) as Record<string, number> }
+  return await startBenchServer(cmd, args, mode)
 }
 
-function cpuMs (pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(f[11]) + Number(f[12])) * 10 // utime + stime in clock ticks of 10 ms
-}
 
 async function runLoad (url: string, file: string, seconds: number): Promise<{ rps: number, p50: number, p99: number, total: number, non2xx: number, errors: number }> {
   const [cmd, args] = pinned(1, [...loadArgs, 'load', url, file, String(seconds)])

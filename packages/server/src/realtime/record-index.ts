@@ -13,21 +13,9 @@
 import {
   obj, str, trunkSipPeer, userMailbox, voicemailUniqueId, type Fields, type ViewOptions
 } from '@federator/core'
+import { addTo, removeFrom } from './multimap.js'
 
 export interface RecordChange { type: string, id: string, before?: Fields, after?: Fields }
-
-function addTo (m: Map<string, Set<string>>, k: string, v: string): void {
-  let s = m.get(k)
-  if (s === undefined) m.set(k, s = new Set())
-  s.add(v)
-}
-
-function removeFrom (m: Map<string, Set<string>>, k: string, v: string): void {
-  const s = m.get(k)
-  if (s === undefined) return
-  s.delete(v)
-  if (s.size === 0) m.delete(k)
-}
 
 export class TrunkTable {
   readonly trunks = new Map<string, Fields>()

@@ -17,6 +17,7 @@
  * nobody sweeps the table.
  */
 import type { PjsipContact, SipRegistration } from '@federator/core'
+import { addTo, removeFrom } from './multimap.js'
 
 export const CONTACT_KIND = 'contact'
 export const SIPREG_KIND = 'sipreg'
@@ -59,19 +60,6 @@ function isContact (v: unknown): v is PjsipContact {
 function isSipReg (v: unknown): v is SipRegistration {
   const r = v as SipRegistration | null
   return r !== null && typeof r === 'object' && typeof r.name === 'string' && typeof r.ipaddr === 'string' && typeof r.port === 'number' && typeof r.regseconds === 'number'
-}
-
-function addTo (m: Map<string, Set<string>>, k: string, v: string): void {
-  let s = m.get(k)
-  if (s === undefined) m.set(k, s = new Set())
-  s.add(v)
-}
-
-function removeFrom (m: Map<string, Set<string>>, k: string, v: string): void {
-  const s = m.get(k)
-  if (s === undefined) return
-  s.delete(v)
-  if (s.size === 0) m.delete(k)
 }
 
 export class RegistrationBook {
