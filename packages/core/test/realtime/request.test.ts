@@ -110,9 +110,11 @@ t.test('property: whatever Asterisk encodes decodes to the value, or to a flagge
     if (parsed.length !== sent.length) return false
     return sent.every(([n, v], i) => {
       const p = parsed[i]!
+      // names are cut like values: a long one arrives as a prefix (never half a character)
+      const nameOk = astUriEncode(n, 100000).length <= limit - 3 ? p.name === n : n.startsWith(p.name) && p.name.length > 0
       const whole = astUriEncode(v, 100000).length <= limit - 3
-      if (whole) return p.value === v && !p.truncated && p.name === n
-      return v.startsWith(p.value) && (p.truncated || p.value === v)
+      if (whole) return nameOk && p.value === v && !p.truncated
+      return nameOk && v.startsWith(p.value) && (p.truncated || p.value === v)
     })
   }), runs)
   t.pass()
