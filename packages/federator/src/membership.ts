@@ -4,7 +4,7 @@
  * kept up to date from the store's change events. It answers "is this swarm
  * key revoked?" for the network's firewall and names writers for status.
  */
-import type { Fields } from '@federator/core'
+import { revocationOf, type Fields, type Revocation } from '@federator/core'
 import type { Change, Store } from '@federator/store'
 
 export interface Member {
@@ -13,7 +13,7 @@ export interface Member {
   swarmKey?: string
   sipAddress?: string
   version?: string
-  revoked?: { length: number, at?: string, reason?: string }
+  revoked?: Revocation
 }
 
 function toMember (writer: string, f: Fields): Member {
@@ -22,8 +22,8 @@ function toMember (writer: string, f: Fields): Member {
   if (typeof f.swarmKey === 'string') m.swarmKey = f.swarmKey
   if (typeof f.sipAddress === 'string') m.sipAddress = f.sipAddress
   if (typeof f.version === 'string') m.version = f.version
-  const r = f.revoked as Member['revoked'] | undefined
-  if (r !== undefined && typeof r === 'object' && typeof r.length === 'number') m.revoked = r
+  const r = revocationOf(f)
+  if (r !== undefined) m.revoked = r
   return m
 }
 

@@ -11,7 +11,7 @@
  */
 import { ClassicLevel } from 'classic-level'
 import {
-  applyEntry, conflictsOf, indexEntries, recordDigest, visibleFields, xorInto,
+  applyEntry, conflictsOf, indexEntries, recordDigest, revokedLength, visibleFields, xorInto,
   type Entry, type Fields, type IndexName, type RecordState, type WriterKey
 } from '@federator/core'
 import type { Logger } from 'pino'
@@ -105,8 +105,8 @@ export class View {
       for await (const [k, v] of this.db.iterator(range('m!count!'))) this.counts.set(k.slice(8), unpack<number>(v))
       for await (const [k, v] of this.db.iterator(range('w!'))) this.checkpoints.set(k.slice(2) as WriterKey, unpack<Checkpoint>(v))
       for await (const [k, v] of this.db.iterator(range(recordKey('node', '')))) {
-        const revoked = unpack<Fields>(v).revoked as { length?: number } | undefined
-        if (typeof revoked?.length === 'number') this.revoked.set(k.slice(recordKey('node', '').length) as WriterKey, revoked.length)
+        const cut = revokedLength(unpack<Fields>(v))
+        if (cut !== undefined) this.revoked.set(k.slice(recordKey('node', '').length) as WriterKey, cut)
       }
     } catch (err) {
       throw new ViewOpenError('the view cannot be read: ' + (err as Error).message, 'corrupt')
@@ -301,11 +301,6 @@ export class View {
 }
 
 const EMPTY = new Uint8Array(0)
-
-function revokedLength (f: Fields | undefined): number | undefined {
-  const r = f?.revoked as { length?: unknown } | undefined
-  return typeof r?.length === 'number' ? r.length : undefined
-}
 
 function sameFields (a: Fields | undefined, b: Fields | undefined): boolean {
   if (a === undefined || b === undefined) return a === b

@@ -15,7 +15,7 @@
  * `owners` maps soft-state owners (swarm keys; this node's soft-state key)
  * to node ids, so registrations published by a node land on that node.
  */
-import type { NodeInput, Tech } from '@federator/core'
+import { revocationOf, type NodeInput, type Tech } from '@federator/core'
 import type { LiveNode } from './sources.js'
 
 export interface NodeRecordInfo {
@@ -50,7 +50,7 @@ const str = (v: unknown): string | undefined => typeof v === 'string' && v !== '
 /** A `node` record's fields as routing uses them (undefined: not a usable record). */
 export function nodeRecordInfo (id: string, fields: Record<string, unknown> | undefined): NodeRecordInfo | undefined {
   if (fields === undefined || !WRITER.test(id)) return undefined
-  const info: NodeRecordInfo = { id, revoked: fields.revoked !== undefined && fields.revoked !== null }
+  const info: NodeRecordInfo = { id, revoked: revocationOf(fields) !== undefined }
   const name = str(fields.name)
   const swarmKey = str(fields.swarmKey)
   const sipAddress = str(fields.sipAddress)
