@@ -22,14 +22,14 @@ import CoreStorage from 'hypercore-storage'
 import type Hypercore from 'hypercore'
 import pino, { type Logger } from 'pino'
 import {
-  FedError, HlcClock, applyEntry, isAlive, isWriterKey, visibleFields, writerTag,
-  type Entry, type Fields, type Hlc, type IndexName, type NewEntry, type RecordState, type WriterKey, type WriterTag
+  FedError, HlcClock, applyEntry, isAlive, isWriterKey, revocationOf, visibleFields, writerTag,
+  type Entry, type Revocation, type Fields, type Hlc, type IndexName, type NewEntry, type RecordState, type WriterKey, type WriterTag
 } from '@federator/core'
 import { Batcher, type BatcherOptions, type Flushed } from './batcher.js'
 import { Follower, READ_CHUNK_BLOCKS } from './follower.js'
 import { View, ViewOpenError, type ApplyItem } from './view.js'
 import { SEP } from './keys.js'
-import { checkOp, entryFor, toFedError } from './write-ops.js'
+import { checkOp, entryFor, revokedError, toFedError } from './write-ops.js'
 import type { Change, ConflictRecord, StoredRecord, WriteOp, WriteResult, WriterInfo } from './types.js'
 
 export interface StoreOptions {
@@ -253,6 +253,8 @@ export class Store extends EventEmitter {
   async writeMany (ops: WriteOp[]): Promise<Array<WriteResult | FedError>> {
     await this.ready()
     if (this.closing !== null) throw new FedError('FED_ERR_CLOSED')
+    const refused = this.revokedError()
+    if (refused !== undefined) throw refused
     const checked = ops.map((op) => { try { return checkOp(op) } catch (err) { return err as FedError } })
     const prepared = await this.run(() => this.prepare(checked))
     // entries committed together share one promise: wait for each distinct one once
@@ -265,6 +267,8 @@ export class Store extends EventEmitter {
   }
 
   private async prepare (ops: Array<WriteOp | FedError>): Promise<Array<FedError | { result: WriteResult, committed: Promise<void> }>> {
+    const refused = this.revokedError() // a revocation applied while these writes waited in the queue
+    if (refused !== undefined) return ops.map(() => refused)
     const keys = ops.filter((o): o is WriteOp => !(o instanceof Error)).map((o) => o.type + SEP + o.id)
     const missing = [...new Set(keys)].filter((k) => !this.pending.has(k))
     const states = this.view.getStates(missing.map((k) => k.split(SEP) as [string, string]))
@@ -290,6 +294,22 @@ export class Store extends EventEmitter {
       if (alive) Object.defineProperty(result, 'fields', { enumerable: true, get: () => visibleFields(next) })
       return { result, committed }
     })
+  }
+
+  /**
+   * This node's own revocation, once its `node` record says so (written by
+   * another node, replicated here): from then on every write is refused with
+   * FED_ERR_REVOKED, since its log entries past the cut are ignored everywhere,
+   * here too.
+   */
+  revocation (): Revocation | undefined {
+    if (this.view === undefined || !this.view.revoked.has(this.writerKey)) return undefined
+    return revocationOf(this.swapping === null ? this.view.getSync('node', this.writerKey) : undefined) ?? { length: this.view.revoked.get(this.writerKey)!, at: '' }
+  }
+
+  private revokedError (): FedError | undefined {
+    const r = this.revocation()
+    return r === undefined ? undefined : revokedError(r)
   }
 
   // ---- reads ----

@@ -7,7 +7,7 @@
  */
 import {
   FedError, assertId, assertType, contextFor, isAlive, validatePatch, validateRecord, visibleFields,
-  type Fields, type Hlc, type NewEntry, type RecordState, type WriterTag
+  type Fields, type Hlc, type NewEntry, type RecordState, type Revocation, type WriterTag
 } from '@federator/core'
 import type { WriteOp } from './types.js'
 
@@ -64,4 +64,11 @@ export function entryFor (op: WriteOp, state: RecordState | undefined, self: Wri
 export function toFedError (err: unknown): FedError {
   if (err instanceof FedError) return err
   return new FedError('FED_ERR_INTERNAL', (err as Error)?.message ?? String(err))
+}
+
+/** The refusal of every write once this node's own record says it is revoked. */
+export function revokedError (r: Revocation): FedError {
+  return new FedError('FED_ERR_REVOKED', `This node was revoked${r.at !== '' ? ' at ' + r.at : ''}${r.reason !== undefined ? ' (' + r.reason + ')' : ''}: ` +
+    `it refuses writes; its log entries from position ${r.length} on are ignored everywhere. Set up a new node with a fresh data directory.`,
+  { length: r.length, ...(r.at !== '' ? { at: r.at } : {}), ...(r.reason !== undefined ? { reason: r.reason } : {}) })
 }
