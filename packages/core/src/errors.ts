@@ -22,6 +22,8 @@ export const ERRORS = {
   FED_ERR_NOT_READY: 'The node is not ready',
   FED_ERR_CONFIG: 'Invalid configuration',
   FED_ERR_JOIN_STRING: 'Invalid cluster join string',
+  FED_ERR_CLUSTER_MISMATCH: 'The data directory belongs to another cluster than the one given',
+  FED_ERR_CLUSTER_MISSING: 'The data directory was in a cluster but no cluster is recorded or given',
   FED_ERR_PEER_ADDRESS: 'Invalid peer address (expected <public key>@<host>:<port> or <host>:<port>)',
   FED_ERR_IMPORT_LINE: 'An import line could not be imported',
   FED_ERR_BAD_REQUEST: 'The request is malformed',
