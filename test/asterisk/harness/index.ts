@@ -1,0 +1,33 @@
+/**
+ * The real-Asterisk test harness: find (or unpack) Asterisk, run isolated instances configured from
+ * `examples/asterisk/`, and minimal SIP phones. `asteriskOrSkip(t)` is how a test file starts: when no
+ * Asterisk can be found it says so in one line, and fails under CI (`CI=true`) or skips elsewhere.
+ */
+import type { Test } from 'tap'
+import { AsteriskInstance, type InstanceOptions } from './instance.js'
+import { locateAsterisk, type AsteriskInstall } from './locate.js'
+
+export { AsteriskInstance, freeLoopbackAddress, type InstanceOptions } from './instance.js'
+export { TestPhone, header, parseSip, digestAuthorization, type SipMessage, type AnswerMode } from './phone.js'
+export { locateAsterisk, asteriskVersion, REPO, type AsteriskInstall } from './locate.js'
+export { instanceConfig, rewriteExample, EXAMPLES, NOLOAD, type Stack } from './config.js'
+
+let found: AsteriskInstall | { missing: string } | undefined
+
+/** The Asterisk install, or null after failing (CI) or skipping (elsewhere) the test with one line. */
+export function asteriskOrSkip (t: Test): AsteriskInstall | null {
+  found ??= locateAsterisk()
+  if ('missing' in found) {
+    if (process.env.CI === 'true') t.fail(found.missing)
+    else t.plan(0, found.missing)
+    return null
+  }
+  return found
+}
+
+/** Start an Asterisk instance with teardown registered on `t`. */
+export async function startAsterisk (t: Test, install: AsteriskInstall, opts: InstanceOptions): Promise<AsteriskInstance> {
+  const a = new AsteriskInstance(install, opts)
+  await a.start(t)
+  return a
+}
