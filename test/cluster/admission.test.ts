@@ -4,7 +4,9 @@
  * gets a record, and the cluster node counts the rejection in
  * /api/v1/cluster and /metrics. A node revoked with `federator revoke <name>`
  * (the CLI, against another node's API) is dropped and refused at connect;
- * what it writes afterwards appears nowhere, what it wrote before stays.
+ * it knows it (not ready, writes refused with FED_ERR_REVOKED, an error
+ * logged); nothing it could write afterwards appears anywhere, what it wrote
+ * before stays.
  */
 import t from 'tap'
 import { runCli } from '../helpers/node-process.js'
@@ -54,10 +56,23 @@ t.test('a node revoked with `federator revoke`: dropped, refused at connect, its
   for (const n of [n0, n1]) {
     await waitFor(`${n.name} has no connection to n2`, async () => await n.status(), (s) => !s.peers.some((p) => p.swarmKey === s2.node.swarmKey && p.state === 'admitted'), 30_000)
   }
-  // n2 keeps working on its own (autonomy) …
-  await n2.put('users', 'after-revoke', { name: 'Written by n2 after its revocation', extensions: ['9001'] })
-  await n2.patch('users', 'before-revoke', { name: 'Changed by n2 after its revocation' })
-  // … and keeps trying to reach the cluster: refused at connect
+  // n2 knows it: not ready (with the reason), writes refused with FED_ERR_REVOKED, an error in its log
+  const ready = await waitFor('n2 reports not ready', async () => await fetch(n2.url + '/readyz'), (r) => r.status === 503, 30_000)
+  const body = await ready.json() as { code: string, message: string }
+  t.equal(body.code, 'FED_ERR_NOT_READY')
+  t.match(body.message, /revoked \(test\)/, '/readyz says why')
+  for (const [what, res] of [
+    ['create', await n2.api('/api/v1/users/after-revoke', { method: 'PUT', body: JSON.stringify({ name: 'Written by n2 after its revocation', extensions: ['9001'] }) })],
+    ['patch', await n2.api('/api/v1/users/before-revoke', { method: 'PATCH', body: JSON.stringify({ name: 'Changed by n2 after its revocation' }) })]
+  ] as const) {
+    t.equal(res.status, 403, `n2 refuses a ${what}`)
+    t.equal((await res.json() as { code: string }).code, 'FED_ERR_REVOKED')
+  }
+  const rt = await fetch(n2.url + '/realtime/voicemail/update?mailbox=9000', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'password=1234' })
+  t.equal(await rt.text(), '-1\n', 'a realtime write answers -1')
+  t.match(await (await fetch(n2.url + '/metrics')).text(), /federator_realtime_refused_total\{reason="revoked"\} 1/, 'counted under "revoked"')
+  await waitFor('n2 logs the revocation as an error', async () => n2.stderr, (s) => /"level":50[^\n]*this node was revoked/.test(s), 10_000)
+  // n2 keeps trying to reach the cluster: refused at connect
   const fw = await waitFor('n2 refused at connect', async () => await Promise.all([n0.status(), n1.status()]), (ss) => ss.some((s) => s.network.enabled && s.network.counters.firewalled > 0), 60_000, 200)
   t.pass('refused at connect: ' + fw.map((s) => `${s.node.name} ${s.network.enabled ? s.network.counters.firewalled : 0}`).join(', '))
   const metrics = await (await fetch(n0.url + '/metrics')).text()

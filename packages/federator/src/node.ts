@@ -109,7 +109,8 @@ export class FederatorNode {
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host
     this.url = `http://${host}:${port}`
     routeUrl = defaultRouteUrl(config.http.host, port)
-    await this.registerSelf()
+    this.watchRevocation()
+    if (this.store.revocation() === undefined) await this.registerSelf()
     this.log.info({ url: this.url, name: config.name, writer: this.store.writerKey, swarm: this.network?.address ?? null }, 'node ready')
   }
 
@@ -152,6 +153,19 @@ export class FederatorNode {
     })
     await this.network.ready()
     this.soft = this.network.soft!
+  }
+
+  /** Log an error when this node is (or becomes) revoked: it refuses writes from then on (FED_ERR_REVOKED) and is not ready. */
+  private watchRevocation (): void {
+    let said = false
+    const check = (): void => {
+      const r = this.store.revocation()
+      if (r === undefined || said) return
+      said = true
+      this.log.error({ code: 'FED_ERR_REVOKED', revoked: r, writer: this.store.writerKey }, 'this node was revoked: it refuses writes and reports not ready; set up a new node with a fresh data directory')
+    }
+    this.store.on('changes', (changes) => { if (changes.some((c) => c.type === 'node' && c.id === this.store.writerKey)) check() })
+    check()
   }
 
   /** Write (or refresh) this node's own membership record. */

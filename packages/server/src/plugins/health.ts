@@ -1,6 +1,7 @@
 /**
  * `/healthz`: the process answers. `/readyz`: the store has opened, can read
- * its view and is not closing, the app is not closing, and every extra
+ * its view and is not closing, the app is not closing, this node is not
+ * revoked (a revoked node refuses writes: FED_ERR_REVOKED), and every extra
  * condition of the composition root (`ready` callback) holds; otherwise 503
  * FED_ERR_NOT_READY with the reason. Both are open (no token): probes.
  */
@@ -34,6 +35,8 @@ export function healthPlugin (o: HealthOptions): FastifyPluginAsync {
     } catch (err) {
       return `the store cannot read its view: ${(err as Error).message}`
     }
+    const revoked = store.revocation()
+    if (revoked !== undefined) return `this node was revoked${revoked.reason !== undefined ? ' (' + revoked.reason + ')' : ''}: it refuses writes; set up a new node with a fresh data directory`
     if (o.ready !== undefined) {
       const r = await o.ready()
       if (r === false) return 'not ready'

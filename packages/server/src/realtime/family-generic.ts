@@ -82,7 +82,8 @@ async function commit (ctx: LookupContext, family: string, ops: WriteOp[], rows:
   const failed = results.filter((r): r is FedError => r instanceof Error)
   if (failed.length > 0) {
     const exists = failed.some((f) => f.code === 'FED_ERR_EXISTS')
-    if (failed.length === results.length) throw new WriteRefused(exists ? 'exists' : 'write_failed', `${family}: ${failed[0]!.message}`)
+    const revoked = failed.some((f) => f.code === 'FED_ERR_REVOKED')
+    if (failed.length === results.length) throw new WriteRefused(revoked ? 'revoked' : exists ? 'exists' : 'write_failed', `${family}: ${failed[0]!.message}`)
   }
   return rows
 }

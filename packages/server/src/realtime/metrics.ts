@@ -15,7 +15,7 @@ import type { RequestProblem } from '@federator/core'
 export type RealtimeProblem = RequestProblem
   | 'bad_family' | 'unknown_family' | 'bad_operation' | 'body_too_large' | 'bad_request'
   | 'read_only' | 'unknown_table' | 'invalid_row' | 'exists' | 'write_failed' | 'soft_state_refused'
-  | 'unknown_config' | 'unauthorized' | 'forbidden' | 'internal'
+  | 'unknown_config' | 'unauthorized' | 'forbidden' | 'revoked' | 'internal'
 
 export type RealtimeOp = 'single' | 'multi' | 'update' | 'store' | 'destroy' | 'require' | 'static'
 export const REALTIME_OPS: readonly RealtimeOp[] = ['single', 'multi', 'update', 'store', 'destroy', 'require', 'static']

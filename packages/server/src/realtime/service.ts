@@ -203,7 +203,7 @@ export class RealtimeService {
 
   /** Count and log a refused request; its answer. */
   refuse (err: unknown, family: string, op: string, reason?: RealtimeProblem): string {
-    const why: RealtimeProblem = reason ?? (err instanceof WriteRefused ? err.reason : requestProblem(err) ?? (isFedError(err) ? 'bad_request' : 'internal'))
+    const why: RealtimeProblem = reason ?? (err instanceof WriteRefused ? err.reason : requestProblem(err) ?? (isFedError(err) ? (err.code === 'FED_ERR_REVOKED' ? 'revoked' : 'bad_request') : 'internal'))
     if (why === 'internal') this.log.error({ err, family, op }, 'realtime request failed')
     this.counters.problem(why, { family: family.slice(0, 80), op }, (err as Error)?.message ?? String(err))
     return WRITES.has(op) ? ANSWER_FAILED : ANSWER_NONE
@@ -253,6 +253,8 @@ export class RealtimeService {
 
   private async write (rawFamily: string, op: 'update' | 'store' | 'destroy', query: string, body: string): Promise<string> {
     try {
+      const revoked = this.store.revocation()
+      if (revoked !== undefined) throw new WriteRefused('revoked', `This node was revoked (its log entries from position ${revoked.length} on are ignored everywhere): it refuses writes`)
       const f = this.familyOf(rawFamily, op)
       if (f === undefined) return ANSWER_FAILED
       const { family, handler } = f
