@@ -6,8 +6,13 @@
  * a node is `alive` while fewer than `suspectAfterMissed` of its heartbeats
  * are missing, `suspect` until `deadAfterMissed` are missing, then `dead`
  * (it is forgotten `forgetDeadAfterMs` later). The period used is the one the
- * sender states in its heartbeat, so nodes with different settings agree. A
- * node that shuts down cleanly removes its item: peers mark it dead at once.
+ * sender states in its heartbeat, so nodes with different settings agree.
+ *
+ * A node that shuts down cleanly says so. With `restartGraceMs` > 0 it
+ * publishes a last heartbeat `restarting: <grace ms>` (TTL: the grace): peers
+ * hold it `suspect` — still reachable for routing, its registrations kept —
+ * until it heartbeats again (alive) or the grace runs out (dead). With 0 it
+ * removes its item: peers mark it dead at once (`left`).
  */
 import { EventEmitter } from 'node:events'
 import os from 'node:os'
@@ -28,6 +33,8 @@ export interface HealthInfo {
   uptime?: number
   /** the sender's heartbeat period, ms */
   interval?: number
+  /** set on the last heartbeat of a clean stop: the sender means to be back within this many ms */
+  restarting?: number
   /** 16-hex prefixes of the swarm keys of the sender's admitted connections */
   peers?: string[]
   [field: string]: unknown
@@ -41,6 +48,8 @@ export interface NodeStatus {
   lastSeenAgoMs: number
   /** true when the node announced its shutdown */
   left: boolean
+  /** true when the node stopped cleanly and announced it would be back (it is suspect meanwhile) */
+  restarting: boolean
   info: HealthInfo
 }
 
@@ -61,13 +70,23 @@ export interface HealthOptions {
   suspectAfterMissed: number
   deadAfterMissed: number
   forgetDeadAfterMs: number
+  /** announce a restart on stop(): peers hold us suspect this long (0: announce leaving, dead at once) */
+  restartGraceMs?: number
   now?: () => number
 }
 
-interface Peer { lastSeen: number, info: HealthInfo, state: NodeState, left: boolean }
+interface Peer { lastSeen: number, info: HealthInfo, state: NodeState, left: boolean, restartUntil: number | null }
 
 const MIN_INTERVAL = 50
 const MAX_INTERVAL = 600_000
+/** longest restart grace honoured from a peer's announcement */
+const MAX_RESTART_GRACE = 24 * 3600_000
+
+/** The restart grace a heartbeat announces (ms), or null. */
+function restartGrace (info: HealthInfo): number | null {
+  const r = info.restarting
+  return typeof r === 'number' && Number.isFinite(r) && r > 0 ? Math.min(r, MAX_RESTART_GRACE) : null
+}
 
 export class NodeHealth extends EventEmitter {
   private readonly peers = new Map<string, Peer>()
@@ -85,16 +104,20 @@ export class NodeHealth extends EventEmitter {
       return
     }
     const info = (c.value !== null && typeof c.value === 'object' ? c.value : {}) as HealthInfo
+    const grace = restartGrace(info)
+    const restartUntil = grace === null ? null : now + grace
+    const state: NodeState = grace === null ? 'alive' : 'suspect'
     if (p === undefined) {
-      const fresh: Peer = { lastSeen: now, info, state: 'alive', left: false }
+      const fresh: Peer = { lastSeen: now, info, state, left: false, restartUntil }
       this.peers.set(c.owner, fresh)
-      this.emit('state', { swarmKey: c.owner, name: info.name, from: null, to: 'alive' } satisfies StateTransition)
+      this.emit('state', { swarmKey: c.owner, name: info.name, from: null, to: state } satisfies StateTransition)
       return
     }
     p.lastSeen = now
     p.info = info
     p.left = false
-    this.transition(c.owner, p, 'alive')
+    p.restartUntil = restartUntil
+    this.transition(c.owner, p, state)
   }
 
   constructor (private readonly soft: SoftState, private readonly opts: HealthOptions) {
@@ -113,7 +136,7 @@ export class NodeHealth extends EventEmitter {
     this.checkTimer.unref()
   }
 
-  /** Stops heartbeats and tells peers we are leaving (removes our item). */
+  /** Stops heartbeats and tells peers we are restarting (a last heartbeat) or leaving (removes our item). */
   stop (): void {
     if (!this.started) return
     this.started = false
@@ -121,7 +144,9 @@ export class NodeHealth extends EventEmitter {
     if (this.checkTimer !== null) clearInterval(this.checkTimer)
     this.publishTimer = this.checkTimer = null
     this.soft.off('change', this.onchange)
-    this.soft.remove(HEALTH_KIND, HEALTH_KEY)
+    const grace = this.opts.restartGraceMs ?? 0
+    if (grace > 0) this.soft.publish(HEALTH_KIND, HEALTH_KEY, { ...this.heartbeat(), restarting: grace }, grace)
+    else this.soft.remove(HEALTH_KIND, HEALTH_KEY)
   }
 
   private heartbeat (): HealthInfo {
@@ -153,7 +178,8 @@ export class NodeHealth extends EventEmitter {
         continue
       }
       if (p.left) continue
-      this.transition(key, p, nodeState(elapsed, this.intervalOf(p), this.opts.suspectAfterMissed, this.opts.deadAfterMissed))
+      if (p.restartUntil !== null) this.transition(key, p, now < p.restartUntil ? 'suspect' : 'dead')
+      else this.transition(key, p, nodeState(elapsed, this.intervalOf(p), this.opts.suspectAfterMissed, this.opts.deadAfterMissed))
     }
   }
 
@@ -166,9 +192,9 @@ export class NodeHealth extends EventEmitter {
 
   nodes (): NodeStatus[] {
     const now = this.now()
-    const out: NodeStatus[] = [{ swarmKey: this.soft.owner, state: 'alive', self: true, lastSeenAgoMs: 0, left: false, info: this.heartbeat() }]
+    const out: NodeStatus[] = [{ swarmKey: this.soft.owner, state: 'alive', self: true, lastSeenAgoMs: 0, left: false, restarting: false, info: this.heartbeat() }]
     for (const [key, p] of this.peers) {
-      out.push({ swarmKey: key, state: p.state, self: false, lastSeenAgoMs: now - p.lastSeen, left: p.left, info: p.info })
+      out.push({ swarmKey: key, state: p.state, self: false, lastSeenAgoMs: now - p.lastSeen, left: p.left, restarting: p.restartUntil !== null && p.state !== 'dead', info: p.info })
     }
     return out
   }

@@ -41,6 +41,11 @@ export interface NetworkOptions {
   join: JoinInfo | string | null
   /** the swarm identity; default: derived from the corestore (`createKeyPair('federator-swarm')`) */
   keyPair?: KeyPair
+  /**
+   * the soft-state table to use (its owner must be `keyPair`'s public key): one the caller built and
+   * filled already, e.g. with this node's items kept on disk (soft-persist.ts); default: a new empty one
+   */
+  soft?: SoftState
   /** address the DHT socket binds: '0.0.0.0' for every interface, '127.0.0.1' in tests */
   host: string
   /** UDP port (default 49737; 0 = any free port) */
@@ -128,7 +133,8 @@ export class Network extends EventEmitter {
       this.log.warn({ wanted: this.opts.port, port: a.port }, 'DHT port taken: listening on another one (static peers naming the old port will not reach us)')
     }
 
-    const soft = this.softState = new SoftState({
+    if (this.opts.soft !== undefined && this.opts.soft.owner !== kp.publicKey.toString('hex')) throw new Error('the soft-state table given belongs to another key pair')
+    const soft = this.softState = this.opts.soft ?? new SoftState({
       keyPair: kp,
       maxItems: t.softMaxItems,
       maxItemBytes: t.softMaxItemBytes,
@@ -144,7 +150,8 @@ export class Network extends EventEmitter {
       heartbeatMs: t.heartbeatMs,
       suspectAfterMissed: t.suspectAfterMissed,
       deadAfterMissed: t.deadAfterMissed,
-      forgetDeadAfterMs: t.forgetDeadAfterMs
+      forgetDeadAfterMs: t.forgetDeadAfterMs,
+      restartGraceMs: t.restartGraceMs
     })
     this.health.on('state', (s) => {
       this.log.info(s, 'node state')
@@ -332,7 +339,7 @@ export class Network extends EventEmitter {
     for (const t of this.timers) clearInterval(t)
     if (this.revocationCheck !== null) clearTimeout(this.revocationCheck)
     this.opts.logs.off('applied', this.onapplied)
-    this.health?.stop() // publishes our removal: peers mark us dead at once
+    this.health?.stop() // announces our restart (or our removal: peers mark us dead at once)
     this.gossip?.flushNow()
     this.announcer?.close()
     const grace = this.opts.closeGraceMs ?? 500

@@ -11,6 +11,15 @@
  * with the connection it came from, for relaying. `remove` publishes a
  * tombstone that lives as long as the removed item would have, so a stale
  * copy still circulating cannot bring it back.
+ *
+ * Across restarts (soft-persist.ts): `restore` puts back this node's own items
+ * kept on disk, bodies and signatures as they were published (same seq, so
+ * peers see duplicates), and `observeSeq` makes the next seq higher than any
+ * the previous run used. When a peer hands us one of our own items newer than
+ * what we hold (the previous run published it and we lost it: the last moment
+ * before a SIGKILL, or a run that kept nothing), a kind we keep across
+ * restarts (`keepsKind`) adopts it — it is the latest thing we said — and any
+ * other kind is superseded by a fresh version of what we hold now.
  */
 import { EventEmitter } from 'node:events'
 import type { KeyPair } from './types.js'
@@ -43,7 +52,11 @@ export interface SoftStateOptions {
   maxItemBytes: number
   maxTtlMs: number
   isRevoked?: (ownerHex: string) => boolean
+  /** kinds this node keeps across restarts: its own newer items coming back from peers are adopted */
+  keepsKind?: (kind: string) => boolean
 }
+
+export type RestoreResult = 'restored' | 'expired' | 'malformed' | 'foreign' | 'older'
 
 export type OfferResult = 'new' | 'duplicate' | 'stale' | 'expired' | 'malformed' | 'bad-signature' | 'revoked' | 'full'
 
@@ -64,6 +77,33 @@ export class SoftState extends EventEmitter {
   }
 
   get size (): number { return this.items.size }
+
+  /** the highest seq this node has used (or seen of its own) */
+  get seq (): number { return this.lastSeq }
+
+  /** The next local item gets a seq above `seq` (one a previous run used). */
+  observeSeq (seq: number): void {
+    if (Number.isSafeInteger(seq) && seq > this.lastSeq) this.lastSeq = seq
+  }
+
+  /**
+   * Puts back one of this node's own items as a previous run published it (`bornAt`: its
+   * publication time on the wall clock). No event fires: call it before anything follows
+   * the table. The signature is not checked (our own data directory wrote it).
+   */
+  restore (body: Uint8Array, signature: Uint8Array, bornAt: number): RestoreResult {
+    const d = decodeBody(body, this.opts.maxItemBytes)
+    if (d === null || !(Number.isFinite(bornAt))) return 'malformed'
+    if (d.owner !== this.owner) return 'foreign'
+    this.observeSeq(d.seq)
+    const ttlMs = Math.min(d.ttlMs, this.opts.maxTtlMs)
+    if (bornAt + ttlMs <= this.now()) return 'expired'
+    const key = slot(d.owner, d.kind, d.key)
+    const cur = this.items.get(key)
+    if (cur !== undefined && cur.seq >= d.seq) return 'older'
+    this.put(key, { ...d, ttlMs, body, signature, bornAt, expiresAt: bornAt + ttlMs, local: true })
+    return 'restored'
+  }
 
   /** Publishes (or replaces) this node's value for (kind, key). */
   publish (kind: string, key: string, value: unknown, ttlMs: number): SoftItem {
@@ -108,31 +148,41 @@ export class SoftState extends EventEmitter {
     if (this.opts.isRevoked?.(d.owner) === true) return 'revoked'
     if (cur === undefined && this.items.size >= this.opts.maxItems) return 'full'
     if (!verifyBody(body, signature, d.owner)) return 'bad-signature'
-    if (d.owner === this.owner) return this.echo(d)
+    if (d.owner === this.owner) return this.echo(d, body, signature, age, ttlMs, source)
     const now = this.now()
     this.store({ ...d, ttlMs, body, signature, bornAt: now - age, expiresAt: now - age + ttlMs, local: false }, source)
     return 'new'
   }
 
   /**
-   * Our own item, newer than what we hold: a previous run of this node published it
-   * (with a clock ahead of ours now). Supersede it with the current value, or a removal.
+   * Our own item, newer than what we hold: a previous run of this node published it.
+   * A kind we keep across restarts adopts it (the latest thing we said, lost here);
+   * any other kind is superseded with the current value, or a removal.
    */
-  private echo (d: DecodedItem): OfferResult {
+  private echo (d: DecodedItem, body: Uint8Array, signature: Uint8Array, age: number, ttlMs: number, source: unknown): OfferResult {
     this.lastSeq = Math.max(this.lastSeq, d.seq)
+    if (this.opts.keepsKind?.(d.kind) === true) {
+      const now = this.now()
+      this.store({ ...d, ttlMs, body, signature, bornAt: now - age, expiresAt: now - age + ttlMs, local: true }, source)
+      return 'new'
+    }
     const cur = this.items.get(slot(d.owner, d.kind, d.key))
     if (cur !== undefined && !cur.removed) this.local(d.kind, d.key, cur.value, false, Math.max(1, cur.expiresAt - this.now()))
     else this.local(d.kind, d.key, undefined, true, Math.min(d.ttlMs, this.opts.maxTtlMs))
     return 'stale'
   }
 
-  private store (item: SoftItem, source: unknown): void {
-    const key = slot(item.owner, item.kind, item.key)
+  private put (key: string, item: SoftItem): SoftItem | undefined {
     const prev = this.items.get(key)
     this.items.set(key, item)
     let kindMap = this.byKind.get(item.kind)
     if (kindMap === undefined) this.byKind.set(item.kind, kindMap = new Map())
     kindMap.set(key, item)
+    return prev
+  }
+
+  private store (item: SoftItem, source: unknown): void {
+    const prev = this.put(slot(item.owner, item.kind, item.key), item)
     this.emit('item', item, source)
     if (item.removed && (prev === undefined || prev.removed)) return
     this.emit('change', {

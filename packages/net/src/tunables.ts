@@ -26,6 +26,11 @@ export interface Tunables {
   softSweepMs: number
   /** longest TTL accepted on a soft-state item */
   softMaxTtlMs: number
+  /**
+   * this node's own soft state (registrations) is written to disk at most this long after it changes
+   * (and on a clean stop): a node killed with SIGKILL loses at most this much
+   */
+  softPersistMs: number
   /** node health heartbeat period */
   heartbeatMs: number
   /** a node is suspect after this many missed heartbeats */
@@ -34,6 +39,11 @@ export interface Tunables {
   deadAfterMissed: number
   /** dead nodes are forgotten after this long without a heartbeat */
   forgetDeadAfterMs: number
+  /**
+   * a node that stops cleanly announces it is restarting: peers keep it `suspect` (calls still routed
+   * to its registrations) for this long, then dead unless it is back; 0: a clean stop is dead at once
+   */
+  restartGraceMs: number
   /** delays of the extra DHT discovery refreshes after joining the topic */
   refreshBackoffMs: number[]
   /**
@@ -65,10 +75,12 @@ const DEFAULTS: Tunables = {
   softMaxItems: 200_000,
   softSweepMs: 1000,
   softMaxTtlMs: 24 * 3600_000,
+  softPersistMs: 1000,
   heartbeatMs: 2000,
   suspectAfterMissed: 2,
   deadAfterMissed: 5,
   forgetDeadAfterMs: 3600_000,
+  restartGraceMs: 60_000,
   refreshBackoffMs: [1000, 2000, 4000, 8000, 16000, 32000],
   rediscoverMs: 30_000,
   reconnectBackoffMs: [1000, 5000, 15000, 60000],

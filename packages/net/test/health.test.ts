@@ -61,3 +61,38 @@ t.test('heartbeats drive the states; a clean leave is dead at once', async (t) =
   now.t += 10_001; hb.check()
   t.equal(hb.stateOf(c.owner), undefined, 'forgotten')
 })
+
+t.test('a clean stop with a restart grace: suspect (restarting) until it is back, dead when the grace runs out', async (t) => {
+  const now = { t: 2_000_000 }
+  const mk = (): SoftState => new SoftState({ keyPair: hcrypto.keyPair(), now: () => now.t, maxItems: 100, maxItemBytes: 4096, maxTtlMs: 60_000 })
+  const a = mk()
+  const b = mk()
+  a.on('item', (it) => b.offer(toWire(it, now.t), null))
+  const opts = { heartbeatMs: 1000, suspectAfterMissed: 2, deadAfterMissed: 4, forgetDeadAfterMs: 60_000, now: () => now.t }
+  const hb = new NodeHealth(b, { ...opts, info: () => ({ name: 'b' }) })
+  const seen: StateTransition[] = []
+  hb.on('state', (s: StateTransition) => seen.push(s))
+  hb.start()
+  t.teardown(() => hb.stop())
+
+  const ha = new NodeHealth(a, { ...opts, restartGraceMs: 10_000, info: () => ({ name: 'a', sipAddress: '10.0.0.1:5060' }) })
+  ha.start()
+  t.equal(hb.stateOf(a.owner), 'alive')
+  ha.stop() // announces a restart
+  t.equal(hb.stateOf(a.owner), 'suspect', 'restarting: suspect at once, not dead')
+  t.match(hb.nodes().find((n) => n.swarmKey === a.owner), { restarting: true, left: false, info: { name: 'a', sipAddress: '10.0.0.1:5060', restarting: 10_000 } })
+  now.t += 9_999; hb.check()
+  t.equal(hb.stateOf(a.owner), 'suspect', 'held suspect through the grace, heartbeats or not')
+  // the restarted node heartbeats again
+  const ha2 = new NodeHealth(a, { ...opts, restartGraceMs: 10_000, info: () => ({ name: 'a' }) })
+  ha2.start()
+  t.equal(hb.stateOf(a.owner), 'alive', 'back: alive')
+  t.equal(hb.nodes().find((n) => n.swarmKey === a.owner)?.restarting, false)
+  now.t += 2000; hb.check()
+  t.equal(hb.stateOf(a.owner), 'suspect', 'the normal failure detector again (2 missed)')
+  ha2.stop()
+  now.t += 10_000; hb.check()
+  t.equal(hb.stateOf(a.owner), 'dead', 'not back within the grace: dead')
+  t.equal(hb.nodes().find((n) => n.swarmKey === a.owner)?.restarting, false)
+  t.same(seen.filter((s) => s.swarmKey === a.owner).map((s) => s.to), ['alive', 'suspect', 'alive', 'suspect', 'dead'])
+})

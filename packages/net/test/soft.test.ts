@@ -2,7 +2,8 @@
  * Soft state over real connections: relayed along a line A–B–C (A and C never
  * connect), removed, expired, and handed whole to a node that connects later.
  * Node health: a node paused with SIGSTOP goes suspect then dead, comes back
- * alive on SIGCONT, and is dead at once when it shuts down cleanly.
+ * alive on SIGCONT; a clean shutdown is seen at once as a restart (suspect,
+ * still routed to) and is dead when the restart grace runs out.
  */
 import t from 'tap'
 import { formatJoinString, newClusterSecret, type SoftChange, type StateTransition } from '../src/index.js'
@@ -46,9 +47,9 @@ t.test('soft state is relayed across a line, removed, expired, and sent whole to
   t.equal(s.peers[0]?.name, 'c', 'peers are named from their heartbeats')
 })
 
-t.test('failure detection: a paused node goes suspect then dead, revives, and a clean stop is dead at once', async (t) => {
+t.test('failure detection: a paused node goes suspect then dead, revives; a clean stop is a restart until its grace runs out', async (t) => {
   const join = formatJoinString(newClusterSecret())
-  const tunables = { ...FAST, heartbeatMs: 200, suspectAfterMissed: 2, deadAfterMissed: 4 }
+  const tunables = { ...FAST, heartbeatMs: 200, suspectAfterMissed: 2, deadAfterMissed: 4, restartGraceMs: 1500 }
   const a = await makeNode(t, { join, health: { name: 'a' }, tunables })
   const seen: StateTransition[] = []
   a.net.on('node-state', (s: StateTransition) => seen.push(s))
@@ -66,8 +67,10 @@ t.test('failure detection: a paused node goes suspect then dead, revives, and a 
   t.equal(seen[0]?.name, 'x')
 
   await child.stop()
-  t.equal(stateOfX(), 'dead', 'a clean shutdown is seen at once (before the stop resolved)')
-  t.ok(a.net.nodes().find(n => n.swarmKey === child.swarmKey)?.left)
+  t.equal(stateOfX(), 'suspect', 'a clean shutdown is seen at once (before the stop resolved): restarting, suspect')
+  t.match(a.net.nodes().find(n => n.swarmKey === child.swarmKey), { restarting: true, left: false })
+  await waitFor('x dead once its restart grace ran out', () => stateOfX() === 'dead')
+  t.equal(seen.filter(s => s.swarmKey === child.swarmKey).map(s => s.to).slice(-2).join(' → '), 'suspect → dead')
 })
 
 t.test('full mesh: items are not relayed where their owner sends them itself; a broken link is bridged', async (t) => {
