@@ -2,6 +2,7 @@
 export * from './percent.js'
 export * from './request.js'
 export * from './update.js'
+export * from './update2-split.js'
 export * from './answer.js'
 export * from './static.js'
 export * from './conf.js'

@@ -9,18 +9,12 @@
  * recognised by the leading `&` of the query. Asterisk ≤ 11 sent a correct
  * `k1=v1&k2=v2` query, recognised by its several pairs.
  *
- * Splitting run-together pairs: names and values are percent-encoded, so a
- * raw `=` only ever separates a name from its value. Cutting the text at each
- * `=` leaves the first name, the last value, and between them pieces that are
- * "value of pair i" + "name of pair i+1". The name is a suffix of the piece
- * that is a column of the family (encoded). Every way to cut is tried; a cut
- * is kept when the names of one list are distinct, no value ends inside a
- * `%XX`, and values of numeric columns are numbers. One survivor: done.
- * Several: the one with the longest names wins and the request is flagged
- * `ambiguous` (a value that ends in a column name, e.g. `fullname` after a
- * value ending in `full`); the plugin refuses ambiguous writes. No survivor,
- * or run-together pairs without known columns: refused. Lookup names with an
- * operator can only be split when they come first (no stock module sends any).
+ * Splitting run-together pairs (update2-split.ts): names and values are
+ * percent-encoded, so a raw `=` only ever separates a name from its value;
+ * the names between are found among the family's columns, in time linear in
+ * the request. A split that is not unique is flagged `ambiguous` (the plugin
+ * refuses ambiguous writes); none is refused. Lookup names with an operator
+ * can only be split when they come first (no stock module sends any).
  * app_voicemail's password change, `update?&context=<ctx>mailbox=<box>` with
  * body `&password=<pw>`, always splits uniquely.
  *
@@ -29,12 +23,12 @@
  * body (REALTIME-HTTP.md §1.1). A raw `,` cannot occur in an encoded query,
  * so with an empty body the text after the first `,` is taken as the body.
  */
-import { decodeComponent, encodeComponent } from './percent.js'
+import { decodeComponent } from './percent.js'
 import {
-  ENCODED_LIMIT, ENCODED_LIMIT_SHORT, mayBeCut, parsePairs, requestError, splitOperator, toCriterion,
+  ENCODED_LIMIT, ENCODED_LIMIT_SHORT, mayBeCut, parsePairs, requestError, toCriterion,
   type Assignment, type Criterion, type RawPair
 } from './request.js'
-import type { ColumnClass } from './schema.js'
+import { splitRunTogether, type SplitColumns } from './update2-split.js'
 
 export interface UpdateRequest {
   op: 'update'
@@ -49,58 +43,7 @@ export interface UpdateRequest {
 }
 
 /** The columns of the family, for splitting run-together update2 pairs. */
-export interface UpdateColumns { readonly columns: Readonly<Record<string, ColumnClass>> }
-
-/** Most alternative splits examined before giving up on a pathological request. */
-export const MAX_UPDATE2_SPLITS = 64
-
-const NUMBER = /^-?[0-9]*(\.[0-9]*)?$/
-const CUT_ESCAPE = /%[0-9A-Fa-f]?$/
-
-interface Split { pairs: Array<[string, string]>, score: number }
-
-function splitRunTogether (text: string, table: UpdateColumns | undefined): { pairs: Array<[string, string]>, ambiguous: boolean } {
-  const parts = text.split('=')
-  if (parts.length === 1) return { pairs: [[parts[0]!, '']], ambiguous: false }
-  if (parts.length === 2) return { pairs: [[parts[0]!, parts[1]!]], ambiguous: false }
-  if (table === undefined) {
-    throw requestError('update2_unknown_columns', `Cannot split run-together update2 pairs without the family's columns: ${JSON.stringify(text.slice(0, 200))}`)
-  }
-  const names = Object.keys(table.columns).map((c) => [c, encodeComponent(c)] as const)
-  const numeric = (encodedName: string): boolean => {
-    let column: string
-    try { column = splitOperator(decodeComponent(encodedName)).column } catch { return false }
-    return Object.hasOwn(table.columns, column) && table.columns[column] === 'n'
-  }
-  const valueFits = (name: string, value: string): boolean =>
-    !CUT_ESCAPE.test(value) && (!numeric(name) || NUMBER.test(value))
-  const found: Split[] = []
-  const walk = (i: number, pairs: Array<[string, string]>, nextName: string, used: Set<string>, score: number): void => {
-    if (found.length >= MAX_UPDATE2_SPLITS) return
-    const piece = parts[i]!
-    if (i === parts.length - 1) {
-      if (valueFits(nextName, piece)) found.push({ pairs: [...pairs, [nextName, piece]], score })
-      return
-    }
-    for (const [column, enc] of names) {
-      if (used.has(column) || piece.length < enc.length || !piece.endsWith(enc)) continue
-      const value = piece.slice(0, piece.length - enc.length)
-      if (!valueFits(nextName, value)) continue
-      used.add(column)
-      walk(i + 1, [...pairs, [nextName, value]], enc, used, score + enc.length)
-      used.delete(column)
-    }
-  }
-  let first: string
-  try { first = splitOperator(decodeComponent(parts[0]!)).column } catch { first = parts[0]! }
-  walk(1, [], parts[0]!, new Set([first]), 0)
-  if (found.length === 0) {
-    throw requestError('update2_unknown_columns', `Cannot split run-together update2 pairs into known columns: ${JSON.stringify(text.slice(0, 200))}`)
-  }
-  let best = found[0]!
-  for (const s of found) if (s.score > best.score) best = s
-  return { pairs: best.pairs, ambiguous: found.length > 1 }
-}
+export type UpdateColumns = SplitColumns
 
 function decodePairs (pairs: Array<[string, string]>, limit: number): RawPair[] {
   const out: RawPair[] = []
