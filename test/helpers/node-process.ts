@@ -34,6 +34,8 @@ export class NodeProcess {
   stderr = ''
   /** a command to run the node under, e.g. ['ip', 'netns', 'exec', 'ns1'] (it must exec the node: same PID) */
   prefix: string[] = []
+  /** the CLI script to run (another build, e.g. the previous release for upgrade tests) */
+  cli = CLI
 
   constructor (readonly dataDir: string, readonly args: string[] = [], readonly env: NodeJS.ProcessEnv = {}) {}
 
@@ -41,7 +43,7 @@ export class NodeProcess {
   async start (t?: Test): Promise<string> {
     this.stdout = ''
     const cmd = [...this.prefix, process.execPath]
-    const p = spawn(cmd[0]!, [...cmd.slice(1), CLI, 'start', '--data', this.dataDir, '--http', '127.0.0.1:0', '--log-level', 'warn', ...this.args], {
+    const p = spawn(cmd[0]!, [...cmd.slice(1), this.cli, 'start', '--data', this.dataDir, '--http', '127.0.0.1:0', '--log-level', 'warn', ...this.args], {
       env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe']
     })
     this.proc = p
