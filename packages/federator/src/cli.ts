@@ -72,15 +72,19 @@ common(program.command('start'))
   .option('--swarm-port <port>', 'UDP port for peer connections (env FEDERATOR_SWARM_PORT)')
   .option('--swarm-host <address>', 'address peers reach this node at (env FEDERATOR_SWARM_HOST)')
   .option('--sip-address <host[:port]>', 'where this node\'s Asterisk takes inter-node calls (env FEDERATOR_SIP_ADDRESS)')
+  .option('--standalone', 'run alone (no peer networking) even though this data directory was in a cluster')
   .action(async (opts: Record<string, unknown>) => {
     const config = configFrom(opts)
-    if (config.join === undefined) {
-      const { readClusterFile } = await import('./commands/init.js')
-      const recorded = await readClusterFile(config.data)
-      if (recorded !== undefined) config.join = recorded
+    const standalone = opts.standalone === true
+    if (standalone && config.join !== undefined) throw new FedError('FED_ERR_CONFIG', '--standalone and a join string (--join, FEDERATOR_JOIN or the config file) exclude each other')
+    if (!standalone) {
+      // the join string given is recorded (and must name the recorded cluster); without one, the recorded one
+      const { clusterForStart } = await import('./cluster-record.js')
+      const joinString = await clusterForStart(config.data, config.join)
+      if (joinString !== undefined) config.join = joinString
     }
     const logger = createLogger(config.logLevel)
-    const node = new FederatorNode({ config, logger })
+    const node = new FederatorNode({ config, logger, standalone })
     let stopping = false
     const stop = (signal: string): void => {
       if (stopping) { logger.warn({ signal }, 'second signal: exiting now'); process.exit(1) }

@@ -3,22 +3,19 @@
  * admin token — and make it the first node of a new cluster: a cluster secret
  * is created and kept in <data>/cluster (mode 0600), and its join string is
  * printed for the other nodes (`federator start --join <string>`). With
- * `--join <string>` it records an existing cluster instead. `start` uses the
- * recorded cluster when no --join is given.
+ * `--join <string>` it records an existing cluster instead (`start --join`
+ * records it too). `start` uses the recorded cluster when no --join is given;
+ * a join string for another cluster than the recorded one is refused
+ * (cluster-record.ts).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir } from 'node:fs/promises'
 import { Store } from '@federator/store'
 import { formatJoinString, newClusterSecret, parseJoinString, parseHostPort, parseStaticPeer } from '@federator/net'
 import { adminToken } from '../token.js'
 import type { Config } from '../config.js'
+import { clusterForStart, readClusterFile, writeClusterFile } from '../cluster-record.js'
 
-export const CLUSTER_FILE = 'cluster'
-
-export async function readClusterFile (dataDir: string): Promise<string | undefined> {
-  const text = await readFile(join(dataDir, CLUSTER_FILE), 'utf8').catch(() => undefined)
-  return text?.trim() || undefined
-}
+export { CLUSTER_FILE, readClusterFile } from '../cluster-record.js'
 
 export async function initDataDir (config: Config, opts: { hints?: string[], noCluster?: boolean } = {}): Promise<void> {
   await mkdir(config.data, { recursive: true })
@@ -30,7 +27,8 @@ export async function initDataDir (config: Config, opts: { hints?: string[], noC
   const out: string[] = [`data directory ${config.data} ready`, `node writer key ${writer}`]
   if (t.generated) out.push(`Admin token (shown once, kept in ${config.data}/admin-token): ${t.token}`)
   if (opts.noCluster !== true) {
-    let joinString = config.join ?? await readClusterFile(config.data)
+    // a join string given must name the recorded cluster, if any (FED_ERR_CLUSTER_MISMATCH)
+    let joinString = config.join !== undefined ? await clusterForStart(config.data, config.join) : await readClusterFile(config.data)
     let created = false
     if (joinString === undefined) {
       const hints = opts.hints ?? []
@@ -40,7 +38,7 @@ export async function initDataDir (config: Config, opts: { hints?: string[], noC
       created = true
     }
     const info = parseJoinString(joinString)
-    await writeFile(join(config.data, CLUSTER_FILE), joinString + '\n', { mode: 0o600 })
+    if (created) await writeClusterFile(config.data, joinString)
     out.push(created ? `new cluster ${info.cluster.id}` : `cluster ${info.cluster.id}`,
       'join string (give it to the other nodes: federator start --join <string>; keep it secret):', joinString)
   }

@@ -19,7 +19,7 @@ export async function printStatus (t: Target, opts: { json: boolean }): Promise<
   const nodes = (s.nodes as Array<Record<string, unknown>> | undefined) ?? []
   if (nodes.length > 0) {
     out.push('', table(['node', 'state', 'sip address', 'version', 'load', 'uptime s'],
-      nodes.map((n) => [n.name, n.state, n.sipAddress ?? '', n.version ?? '', n.load ?? '', n.uptime ?? ''])))
+      nodes.map((n) => [n.name, n.restarting === true ? `${String(n.state)} (restarting)` : n.state, n.sipAddress ?? '', n.version ?? '', n.load ?? '', n.uptime ?? ''])))
   }
   const peers = (s.peers as Array<Record<string, unknown>> | undefined) ?? []
   if (peers.length > 0) {

@@ -23,6 +23,8 @@ export interface ClusterStatus {
   }>
   nodes: Array<{
     name: string | null, writer: string | null, swarmKey: string | null, state: string, self: boolean,
+    /** it stopped cleanly and said it would be back: suspect (still routed to) meanwhile */
+    restarting: boolean,
     lastSeenAgoMs: number | null, sipAddress: string | null, version: string | null, load: number | null,
     uptime: number | null, revoked: boolean
   }>
@@ -71,6 +73,7 @@ export async function clusterStatus (s: StatusSources): Promise<ClusterStatus> {
       swarmKey: n.swarmKey,
       state: n.state,
       self: n.self,
+      restarting: n.restarting === true,
       lastSeenAgoMs: n.lastSeenAgoMs,
       sipAddress: (typeof n.info.sipAddress === 'string' ? n.info.sipAddress : m?.sipAddress) ?? null,
       version: (typeof n.info.version === 'string' ? n.info.version : m?.version) ?? null,
@@ -85,7 +88,7 @@ export async function clusterStatus (s: StatusSources): Promise<ClusterStatus> {
     const self = m.writer === store.writerKey
     if (self && nodes.some((n) => n.self)) continue
     nodes.push({
-      name: m.name ?? null, writer: m.writer, swarmKey: m.swarmKey ?? null, state: self ? 'alive' : 'unknown', self,
+      name: m.name ?? null, writer: m.writer, swarmKey: m.swarmKey ?? null, state: self ? 'alive' : 'unknown', self, restarting: false,
       lastSeenAgoMs: self ? 0 : null, sipAddress: m.sipAddress ?? null, version: m.version ?? null,
       load: null, uptime: self ? Math.round((Date.now() - s.startedAt) / 1000) : null, revoked: m.revoked !== undefined
     })
