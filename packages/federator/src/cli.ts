@@ -16,6 +16,10 @@ import { printStatus } from './commands/status.js'
 import { registerConf } from './commands/conf.js'
 import { VERSION } from './version.js'
 
+// secrets at rest: everything this process creates (the data directory, the log's RocksDB and the view's
+// LevelDB files, exports) is readable by its user only; an existing data directory is tightened at start
+process.umask(0o077)
+
 const program = new Command()
 program
   .name('federator')
@@ -33,6 +37,7 @@ function client (cmd: Command): Command {
   return common(cmd)
     .option('--url <url>', `node URL (env FEDERATOR_URL, default http://127.0.0.1:${DEFAULT_HTTP_PORT})`)
     .option('--token <token>', 'admin token (env FEDERATOR_ADMIN_TOKEN, default: read from the data directory)')
+    .option('--token-file <file>', 'read the admin token from this file (env FEDERATOR_ADMIN_TOKEN_FILE)')
 }
 
 function configFrom (opts: Record<string, unknown>): Config {
@@ -46,6 +51,8 @@ function configFrom (opts: Record<string, unknown>): Config {
   if (opts.name !== undefined) flags.name = opts.name as string
   if (opts.logLevel !== undefined) flags.logLevel = opts.logLevel as string
   if (opts.join !== undefined) flags.join = opts.join as string
+  if (opts.joinFile !== undefined) flags.joinFile = opts.joinFile as string
+  if (opts.tokenFile !== undefined) flags.adminTokenFile = opts.tokenFile as string
   if (opts.lan !== undefined) flags.lan = opts.lan as boolean | string
   if (opts.dht !== undefined) flags.dht = opts.dht as boolean
   if (opts.bootstrap !== undefined) flags.bootstrap = opts.bootstrap as string[]
@@ -65,6 +72,7 @@ common(program.command('start'))
   .option('-n, --name <name>', 'node name (env FEDERATOR_NAME, default: host name)')
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env FEDERATOR_LOG_LEVEL)')
   .option('--join <string>', 'cluster join string from `federator init` (env FEDERATOR_JOIN)')
+  .option('--join-file <file>', 'read the join string from this file (env FEDERATOR_JOIN_FILE; keeps it out of the process list)')
   .addOption(new Option('--lan [interface]', 'find peers by LAN multicast (optionally on this interface address)'))
   .option('--dht', 'find peers through the public hyperswarm DHT')
   .option('--bootstrap <host:port,...>', 'private DHT bootstrap nodes', collect)
@@ -104,6 +112,7 @@ common(program.command('start'))
 common(program.command('init'))
   .description('prepare a data directory (identity, admin token) and create a cluster: prints its join string')
   .option('--join <string>', 'record an existing cluster instead of creating one')
+  .option('--join-file <file>', 'the same, read from this file (env FEDERATOR_JOIN_FILE)')
   .option('--hint <publicKey@host:port|host:port>', 'a peer or bootstrap address to put in the join string (repeatable)', collect)
   .option('--no-cluster', 'do not create or record a cluster')
   .action(async (opts: Record<string, unknown>) => {
@@ -174,7 +183,9 @@ client(program.command('export'))
   .option('--types <types>', 'comma-separated record types (default: all)')
   .action(async (file: string, opts: Record<string, unknown>) => {
     const config = configFrom(opts)
-    await runExport(await target(config, opts), file, { format: opts.format as string | undefined, types: opts.types as string | undefined })
+    const n = await runExport(await target(config, opts), file, { format: opts.format as string | undefined, types: opts.types as string | undefined })
+    // on stderr: stdout may be the export itself
+    process.stderr.write(`exported ${n} record${n === 1 ? '' : 's'}${file === '-' ? '' : ` to ${file} (mode 0600: it holds secrets)`}\n`)
   })
 
 registerConf(program, client, configFrom)

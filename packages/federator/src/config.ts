@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
+import { isIP } from 'node:net'
 import { FedError } from '@federator/core'
+import { parseJoinString } from '@federator/net'
 import { accessCheck, routingConfig, type RoutingConfig } from '@federator/server'
 
 /** Default HTTP port: clear of Asterisk's own (5060 SIP, 5038 AMI, 8088 HTTP). */
@@ -22,9 +24,9 @@ export interface Config {
   /** node name (default: host name) */
   name: string
   logLevel: string
-  /** admin bearer token from the environment (else generated and kept in the data dir) */
+  /** admin bearer token from the environment or adminTokenFile (else generated and kept in the data dir) */
   adminToken?: string
-  /** cluster join string (networking is off without one) */
+  /** cluster join string, checked here (networking is off without one); or read from joinFile */
   join?: string
   /** LAN multicast discovery: true, or the interface address to use */
   lan?: boolean | string
@@ -50,7 +52,13 @@ export interface Config {
   realtimeAllow?: string[]
 }
 
-export type PartialConfig = Partial<Omit<Config, 'http'>> & { http?: string | { host: string, port: number } }
+export type PartialConfig = Partial<Omit<Config, 'http'>> & {
+  http?: string | { host: string, port: number }
+  /** a file holding the join string (secrets stay out of argv and the process list) */
+  joinFile?: string
+  /** a file holding the admin token */
+  adminTokenFile?: string
+}
 
 const ENV: Record<string, keyof PartialConfig> = {
   FEDERATOR_DATA: 'data',
@@ -58,7 +66,9 @@ const ENV: Record<string, keyof PartialConfig> = {
   FEDERATOR_NAME: 'name',
   FEDERATOR_LOG_LEVEL: 'logLevel',
   FEDERATOR_ADMIN_TOKEN: 'adminToken',
+  FEDERATOR_ADMIN_TOKEN_FILE: 'adminTokenFile',
   FEDERATOR_JOIN: 'join',
+  FEDERATOR_JOIN_FILE: 'joinFile',
   FEDERATOR_LAN: 'lan',
   FEDERATOR_DHT: 'dht',
   FEDERATOR_BOOTSTRAP: 'bootstrap',
@@ -93,6 +103,46 @@ function bool (v: unknown, what: string): boolean {
   if (['1', 'true', 'yes', 'on'].includes(s)) return true
   if (['0', 'false', 'no', 'off', ''].includes(s)) return false
   throw new FedError('FED_ERR_CONFIG', `${what}: expected true or false, got ${JSON.stringify(v)}`)
+}
+
+/**
+ * A secret given directly (`key`) or as a file to read (`fileKey`): the file's
+ * content, trimmed. Both at once is an error; so is an empty or unreadable file.
+ */
+export function secret (merged: Record<string, unknown>, key: string, fileKey: string): string | undefined {
+  const direct = merged[key]
+  const file = merged[fileKey]
+  if (file === undefined) return direct === undefined ? undefined : String(direct)
+  if (direct !== undefined) throw new FedError('FED_ERR_CONFIG', `${key} and ${fileKey}: give one of them, not both`)
+  let text: string
+  try {
+    text = readFileSync(String(file), 'utf8')
+  } catch (err) {
+    throw new FedError('FED_ERR_CONFIG', `${fileKey}: cannot read ${String(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  const value = text.replace(/^\uFEFF/, '').trim()
+  if (value === '') throw new FedError('FED_ERR_CONFIG', `${fileKey}: ${String(file)} is empty`)
+  return value
+}
+
+/** True for an address only this host can reach (127.0.0.0/8, ::1, localhost). */
+export function isLoopback (host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
+  if (h === 'localhost' || h === '::1') return true
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h
+  return isIP(v4) === 4 && v4.startsWith('127.')
+}
+
+/**
+ * The warning a node logs at start when its HTTP API listens on an address
+ * other hosts can reach while the realtime API (device secrets, voicemail PINs)
+ * has neither basic auth nor an allow-list; undefined when there is nothing to say.
+ */
+export function exposureWarning (config: Config): string | undefined {
+  if (isLoopback(config.http.host)) return undefined
+  if (config.realtimeAuth !== undefined || (config.realtimeAllow?.length ?? 0) > 0) return undefined
+  return `the HTTP API listens on ${config.http.host}, reachable from other hosts, and the realtime API (device secrets, voicemail PINs) is open to any of them: ` +
+    'set realtimeAuth (FEDERATOR_REALTIME_AUTH, and res_curl.conf userpwd) and/or realtimeAllow (FEDERATOR_REALTIME_ALLOW), or listen on 127.0.0.1'
 }
 
 /** Read environment variables into a partial config. */
@@ -144,8 +194,13 @@ export function resolveConfig (...layers: PartialConfig[]): Config {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     throw new FedError('FED_ERR_CONFIG', `logLevel: one of fatal, error, warn, info, debug, trace, silent; got ${JSON.stringify(config.logLevel)}`)
   }
-  if (merged.adminToken !== undefined) config.adminToken = String(merged.adminToken)
-  if (merged.join !== undefined) config.join = String(merged.join)
+  const adminToken = secret(merged, 'adminToken', 'adminTokenFile')
+  if (adminToken !== undefined) config.adminToken = adminToken
+  const join = secret(merged, 'join', 'joinFile')
+  if (join !== undefined) {
+    parseJoinString(join) // FED_ERR_JOIN_STRING before anything touches the data directory
+    config.join = join.trim()
+  }
   if (merged.lan !== undefined) {
     const s = String(merged.lan)
     config.lan = /^\d{1,3}(\.\d{1,3}){3}$/.test(s) ? s : bool(merged.lan, 'lan')

@@ -25,6 +25,8 @@ import { VERSION } from './version.js'
 import { Membership } from './membership.js'
 import { checkNotAlone } from './cluster-record.js'
 import { clusterPlugin, metricsPlugin } from './http/plugins.js'
+import { tightenDataDir } from './data-dir.js'
+import { exposureWarning } from './config.js'
 
 export interface NodeOptions {
   config: Config
@@ -85,6 +87,8 @@ export class FederatorNode {
   private async open (): Promise<void> {
     const { config } = this
     await mkdir(config.data, { recursive: true })
+    const tightened = await tightenDataDir(config.data)
+    if (tightened > 0) this.log.warn({ data: config.data, files: tightened }, 'the data directory was readable by others: set to 0700, its files to 0600')
     this.store = new Store({ dir: config.data, logger: this.log, ...this.opts.store })
     await this.store.ready()
     if (config.join === undefined && this.opts.standalone !== true) {
@@ -130,6 +134,8 @@ export class FederatorNode {
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host
     this.url = `http://${host}:${port}`
     routeUrl = defaultRouteUrl(config.http.host, port)
+    const exposed = exposureWarning(config)
+    if (exposed !== undefined) this.log.warn({ http: this.url }, exposed)
     this.watchRevocation()
     if (this.store.revocation() === undefined) await this.registerSelf()
     this.log.info({ url: this.url, name: config.name, writer: this.store.writerKey, swarm: this.network?.address ?? null }, 'node ready')

@@ -20,6 +20,16 @@ export type RealtimeProblem = RequestProblem
 export type RealtimeOp = 'single' | 'multi' | 'update' | 'store' | 'destroy' | 'require' | 'static'
 export const REALTIME_OPS: readonly RealtimeOp[] = ['single', 'multi', 'update', 'store', 'destroy', 'require', 'static']
 
+/**
+ * Request text with every value after an `=` cut out (`secret=hunter2&name=x` →
+ * `secret=…&name=…`): refusal messages quote the raw request (an update2 that
+ * cannot be split, an unknown path), and its values may be device secrets or
+ * voicemail PINs, which never go to the log. Column names stay, for diagnosis.
+ */
+export function scrubValues (text: string): string {
+  return text.replace(/=(?:\\.|[^&\s"\\])+/g, '=…')
+}
+
 export interface Sample { labels?: Record<string, string>, value: number }
 export interface Metric { name: string, help: string, type: 'gauge' | 'counter', samples: Sample[] }
 
@@ -36,13 +46,15 @@ export class RealtimeMetrics {
     this.requests[op]++
   }
 
-  /** Count a refused request and log it (at most once per interval and reason). */
+  /** Count a refused request and log it (at most once per interval and reason; request values scrubbed: they may be secrets). */
   problem (reason: RealtimeProblem, info: Record<string, unknown>, message: string): void {
     this.problems.set(reason, (this.problems.get(reason) ?? 0) + 1)
     const now = this.now()
     const w = this.lastWarn.get(reason)
     if (w !== undefined && now - w.at < this.warnIntervalMs) { w.suppressed++; return }
-    this.log.warn({ reason, ...info, ...(w !== undefined && w.suppressed > 0 ? { suppressed: w.suppressed } : {}) }, message)
+    const safe: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(info)) safe[k] = typeof v === 'string' ? scrubValues(v) : v
+    this.log.warn({ reason, ...safe, ...(w !== undefined && w.suppressed > 0 ? { suppressed: w.suppressed } : {}) }, scrubValues(message))
     this.lastWarn.set(reason, { at: now, suppressed: 0 })
   }
 
