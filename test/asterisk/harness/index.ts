@@ -11,6 +11,7 @@ export { AsteriskInstance, freeLoopbackAddress, type InstanceOptions } from './i
 export { TestPhone, header, parseSip, digestAuthorization, type SipMessage, type AnswerMode } from './phone.js'
 export { locateAsterisk, asteriskVersion, REPO, type AsteriskInstall } from './locate.js'
 export { instanceConfig, rewriteExample, EXAMPLES, NOLOAD, type Stack } from './config.js'
+export { promptDatadir } from './prompts.js'
 
 let found: AsteriskInstall | { missing: string } | undefined
 

@@ -18,6 +18,8 @@ export interface InstanceOptions extends Omit<ConfigInput, 'dir' | 'moddir' | 'd
   name?: string
   address?: string
   sipPort?: number
+  /** astdatadir (sounds, moh, documentation): default the install's; see `promptDatadir()` */
+  datadir?: string
   /** keep the directory even when the test passed */
   keep?: boolean
 }
@@ -110,7 +112,7 @@ export class AsteriskInstance {
       dir: this.dir,
       name: this.name,
       moddir: this.install.moddir,
-      datadir: this.install.datadir,
+      datadir: this.opts.datadir ?? this.install.datadir,
       address: this.address,
       sipPort: this.sipPort
     })
