@@ -80,6 +80,12 @@ function scalarCheck (type: RecordType, field: string, schema: TSchema, raw: str
   }
 }
 
+/** The indexed filter of that name (own properties only: `?constructor=` is no filter). */
+function indexedFilter (type: RecordType, name: string): IndexedFilter | undefined {
+  const filters = INDEXED_FILTERS[type]
+  return filters !== undefined && Object.hasOwn(filters, name) ? filters[name] : undefined
+}
+
 /** The filters a type accepts (for messages and docs). */
 export function filterNames (type: RecordType): string[] {
   if (type === 'row') return ['<column>']
@@ -98,13 +104,16 @@ export function planFilters (type: RecordType, query: Record<string, unknown>): 
     const raw = query[name]
     if (typeof raw !== 'string') throw new FedError('FED_ERR_BAD_QUERY', `Filter ${name}: give it once, as a single value`)
     parts.push(name + '=' + raw)
-    const indexed = INDEXED_FILTERS[type]?.[name]
+    const indexed = indexedFilter(type, name)
     if (indexed !== undefined) {
       plan.checks.push(indexed.check(raw))
       plan.index ??= { name: indexed.index, value: raw }
     } else if (type === 'row') {
       if (!COLUMN.test(name)) throw new FedError('FED_ERR_BAD_QUERY', `Filter ${name}: not a column name`)
-      plan.checks.push((_id, f) => (f.columns as Record<string, unknown> | undefined)?.[name] === raw)
+      plan.checks.push((_id, f) => {
+        const columns = f.columns as Record<string, unknown> | undefined
+        return columns !== undefined && Object.hasOwn(columns, name) && columns[name] === raw
+      })
     } else if (Object.hasOwn(fields, name)) {
       plan.checks.push(scalarCheck(type, name, fields[name]!, raw))
     } else {

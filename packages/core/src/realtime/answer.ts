@@ -22,6 +22,20 @@ import { encodeComponent } from './percent.js'
 
 export type Row = Readonly<Record<string, string | null | undefined>>
 
+/**
+ * A column of a row read as an own property: a column named like an
+ * `Object.prototype` member (`constructor`, `__proto__`, `toString`, from a
+ * request) is NULL unless the row really has it.
+ */
+export function cell (row: Row, column: string): string | null | undefined {
+  return Object.hasOwn(row, column) ? row[column] : undefined
+}
+
+/** True for the names a plain object inherits (`constructor`, `__proto__`, …): read those with `cell`. */
+export function inheritedName (name: string): boolean {
+  return name in Object.prototype
+}
+
 /** "Not found" for single and multi. */
 export const ANSWER_NONE = ''
 /** require: "requirements satisfied". */
@@ -54,7 +68,7 @@ export function encodeLine (row: Row, emptyAs: 'space' | 'omit', first?: string)
     }
     parts.push(pair(name, value))
   }
-  if (first !== undefined) add(first, row[first])
+  if (first !== undefined) add(first, cell(row, first))
   for (const name of Object.keys(row)) if (name !== first) add(name, row[name])
   return parts.join('&')
 }
@@ -74,7 +88,7 @@ export function encodeSingle (row: Row | undefined): string {
 export function encodeMulti (rows: Iterable<Row>, key: string): string {
   let out = ''
   for (const row of rows) {
-    const k = row[key]
+    const k = cell(row, key)
     if (k === null || k === undefined || k.length === 0) continue
     out += encodeLine(row, 'omit', key) + '\n'
   }

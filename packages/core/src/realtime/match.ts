@@ -18,8 +18,9 @@
  * - A criterion Asterisk may have cut (`truncated`) is a prefix: `=` matches
  *   values that start with it, `!=` values that do not, LIKE as `<cut>%`.
  */
+import { addWork } from '../work.js'
 import { compileLike } from './like.js'
-import type { Row } from './answer.js'
+import { cell, inheritedName, type Row } from './answer.js'
 import type { Criterion } from './request.js'
 
 /** A row as matching sees it (the same shape the encoder takes): absent or null = SQL NULL. */
@@ -27,10 +28,12 @@ export type RowValues = Row
 export type NumericTest = (column: string) => boolean
 export type RowPredicate = (row: RowValues) => boolean
 
-const NUMBER = /^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$/
+/** Unambiguous (`[0-9]+` then an optional `.[0-9]*`), so a failing test never backtracks more than linearly. */
+const NUMBER = /^\s*[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*$/
 
 /** The number a text holds, or undefined (`''` is not 0). */
 export function asNumber (s: string): number | undefined {
+  addWork(1 + s.length)
   if (!NUMBER.test(s)) return undefined
   const n = Number(s)
   return Number.isFinite(n) ? n : undefined
@@ -60,8 +63,18 @@ function ordered (op: '<' | '<=' | '>' | '>=', c: number): boolean {
   }
 }
 
-/** A predicate for one criterion. */
+/**
+ * A predicate for one criterion. A column named like an Object.prototype
+ * member (`constructor !=`) is read as an own property: absent, it is NULL.
+ */
 export function compileCriterion (c: Criterion, numericColumn = false): RowPredicate {
+  const test = columnTest(c, numericColumn)
+  if (!inheritedName(c.column)) return test
+  const column = c.column
+  return (row) => Object.hasOwn(row, column) && test(row)
+}
+
+function columnTest (c: Criterion, numericColumn: boolean): RowPredicate {
   const { column, value } = c
   if (c.op === 'LIKE') {
     const like = compileLike(value, c.truncated)
@@ -115,8 +128,8 @@ export function matchRow (row: RowValues, criteria: readonly Criterion[], numeri
  */
 export function sortRows<R extends RowValues> (rows: R[], key: string, numericKey = false): R[] {
   const cmp = (a: R, b: R): number => {
-    const x = a[key]
-    const y = b[key]
+    const x = cell(a, key)
+    const y = cell(b, key)
     if (x == null || y == null) return x == null ? (y == null ? 0 : 1) : -1
     if (numericKey) {
       const nx = asNumber(x)
