@@ -3,14 +3,15 @@
  * its sockets but sends nothing) goes suspect, then dead, in the other nodes'
  * /api/v1/cluster; the others keep replicating between themselves; after
  * SIGCONT it is alive again everywhere and catches up. A clean stop
- * (SIGTERM) is seen as dead at once.
+ * (SIGTERM) is seen at once as a restart (suspect, `restarting`: calls still
+ * routed to it), and as dead once its restart grace has run out.
  */
 import t from 'tap'
 import { startCluster, waitConverged, waitFor, type ClusterNode } from '../helpers/cluster.js'
 
 // heartbeat 300 ms, suspect after 2 missed, dead after 8: the suspect phase lasts ~1.8 s, easy to observe by
 // polling even when the machine is busy
-const net = { heartbeatMs: 300, suspectAfterMissed: 2, deadAfterMissed: 8 }
+const net = { heartbeatMs: 300, suspectAfterMissed: 2, deadAfterMissed: 8, restartGraceMs: 3000 }
 
 t.test('SIGSTOP: suspect then dead on the others; SIGCONT: alive again', async (t) => {
   const cluster = await startCluster(t, { nodes: 3, net })
@@ -57,5 +58,7 @@ t.test('SIGSTOP: suspect then dead on the others; SIGCONT: alive again', async (
 
   await n2.kill('SIGTERM')
   const s = await n0.status()
-  t.equal(s.nodes.find((x) => x.name === 'n2')?.state, 'dead', 'a clean stop is seen at once (dead right after n2 exited)')
+  t.match(s.nodes.find((x) => x.name === 'n2'), { state: 'suspect', restarting: true }, 'a clean stop is seen at once as a restart (right after n2 exited)')
+  await waitFor('n2 dead on n0 once its restart grace ran out', async () => (await n0.status()).nodes.find((x) => x.name === 'n2')?.state, (st) => st === 'dead', 30_000)
+  t.match((await n0.status()).nodes.find((x) => x.name === 'n2'), { state: 'dead', restarting: false })
 })

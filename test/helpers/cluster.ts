@@ -49,7 +49,7 @@ export interface ClusterView {
   conflicts: number
   quarantined: number
   writers: Array<{ key: string, name: string | null, local: boolean, length: number, applied: number, lagEntries: number, revoked: boolean }>
-  nodes: Array<{ name: string | null, writer: string | null, swarmKey: string | null, state: string, self: boolean, revoked: boolean }>
+  nodes: Array<{ name: string | null, writer: string | null, swarmKey: string | null, state: string, self: boolean, restarting: boolean, revoked: boolean }>
   peers: Array<{ swarmKey: string, name: string | null, state: string, discovery: string, direction: string, remoteAddress: string | null, bytesRead: number, bytesWritten: number }>
   network: { enabled: false } | {
     enabled: true
