@@ -7,7 +7,7 @@
  * `username` field, else the device id), trunks `?ip=`. Rows filter on their
  * columns (`?name=support`). Anything else is FED_ERR_BAD_QUERY.
  */
-import { FedError, RECORD_FIELDS, type IndexName, type RecordType } from '@federator/core'
+import { addWork, FedError, RECORD_FIELDS, type IndexName, type RecordType } from '@federator/core'
 import type { TSchema } from 'typebox'
 
 export type Check = (id: string, fields: Record<string, unknown>) => boolean
@@ -102,6 +102,7 @@ export function planFilters (type: RecordType, query: Record<string, unknown>): 
   for (const name of Object.keys(query).sort()) {
     if (RESERVED_PARAMS.has(name)) continue
     const raw = query[name]
+    addWork(1 + name.length + (typeof raw === 'string' ? raw.length : 1))
     if (typeof raw !== 'string') throw new FedError('FED_ERR_BAD_QUERY', `Filter ${name}: give it once, as a single value`)
     parts.push(name + '=' + raw)
     const indexed = indexedFilter(type, name)

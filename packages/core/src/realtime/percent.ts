@@ -16,6 +16,7 @@
  * (request.ts) is dropped, since the cut left only part of that character.
  */
 import { FedError } from '../errors.js'
+import { addWork } from '../work.js'
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 
@@ -70,6 +71,7 @@ function badEscape (piece: string, at: number): FedError {
  * U+FFFD.
  */
 export function decodeComponent (piece: string, cut = false): string {
+  addWork(1 + piece.length)
   if (piece.indexOf('%') === -1) return piece
   if (!cut) {
     try { return decodeURIComponent(piece) } catch { /* invalid escape or not UTF-8: the slow path tells which */ }

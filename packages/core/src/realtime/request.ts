@@ -19,6 +19,7 @@
  * (match.ts). Writes keep the cut value as sent (the plugin may log it).
  */
 import { FedError } from '../errors.js'
+import { addWork } from '../work.js'
 import { decodeComponent } from './percent.js'
 
 /** Encoded bytes Asterisk keeps of each name and value (buffer of 256 / 200). */
@@ -69,6 +70,7 @@ export interface RawPair { name: string, value: string, truncated: boolean }
 /** Split a body into decoded pairs (empty pieces and pieces with an empty name dropped, as Asterisk does). */
 export function parsePairs (body: string, limit = ENCODED_LIMIT): RawPair[] {
   const out: RawPair[] = []
+  addWork(1 + body.length)
   if (body.length === 0) return out
   for (const piece of body.split('&')) {
     if (piece.length === 0) continue

@@ -8,6 +8,7 @@
  * endpoint); every value is length-capped; unknown parameters are ignored and
  * listed, so a newer dialplan can send more than this node knows.
  */
+import { addWork } from '../work.js'
 import { HOP_SEPARATOR, parseHop } from './dialstring.js'
 import type { RouteReason, RouteRequest, Tech } from './types.js'
 
@@ -63,7 +64,9 @@ export function parseRouteRequest (params: unknown): ParsedRequest {
   }
   const p = params as Record<string, unknown>
   const ignored: string[] = []
-  for (const k of Object.keys(p)) if (!KNOWN.has(k) && !TRANSPORT_PARAMS.includes(k)) ignored.push(preview(k))
+  const keys = Object.keys(p)
+  addWork(1 + keys.length)
+  for (const k of keys) if (!KNOWN.has(k) && !TRANSPORT_PARAMS.includes(k)) ignored.push(preview(k))
 
   const raw = p.exten
   if (typeof raw !== 'string' || raw === '') return failure(raw, 'invalid-exten', 'exten is required')

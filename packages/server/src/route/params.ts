@@ -13,6 +13,7 @@
  * the `Accept` header (`application/json` preferred over `text/plain` → json),
  * else hashcompat.
  */
+import { addWork } from '@federator/core'
 
 export type RouteFormat = 'hashcompat' | 'plain' | 'json'
 export const ROUTE_FORMATS: readonly RouteFormat[] = ['hashcompat', 'plain', 'json']
@@ -30,6 +31,7 @@ export type Params = Record<string, string>
 export function parseForm (text: string, into: Params, count: { n: number }): string | undefined {
   let error: string | undefined
   let start = 0
+  addWork(1 + text.length)
   while (start < text.length) {
     let end = text.indexOf('&', start)
     if (end < 0) end = text.length
