@@ -180,7 +180,7 @@ client(program.command('export'))
   .description('export records from a running node (NDJSON by default)')
   .argument('[file]', 'output file (default: stdout)', '-')
   .option('--format <format>', 'ndjson or json (default: from the file name)')
-  .option('--types <types>', 'comma-separated record types (default: all)')
+  .option('--types <types>', 'comma-separated record types (default: all but node, the cluster membership)')
   .action(async (file: string, opts: Record<string, unknown>) => {
     const config = configFrom(opts)
     const n = await runExport(await target(config, opts), file, { format: opts.format as string | undefined, types: opts.types as string | undefined })

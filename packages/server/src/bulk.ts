@@ -7,13 +7,16 @@
  * exactly the line), with a few chunks in flight so parsing overlaps
  * committing; memory stays bounded by chunk size × in-flight chunks. A line
  * that is not JSON, not a record, or fails validation is reported (line
- * number, code, message) and skipped; every other line is imported. Nothing
- * here knows HTTP: the CLI can import into a store directly.
+ * number, code, message) and skipped; every other line is imported. A line
+ * passes the same rules as the REST routes (import-rules.ts: read-only node
+ * fields, rows of defined tables only…). Nothing here knows HTTP: the CLI can
+ * import into a store directly.
  */
 import {
   FedError, RECORD_TYPES, assertId, assertType, validateRecord, type ErrorCode, type RecordType
 } from '@federator/core'
 import type { Store, WriteOp, WriteResult } from '@federator/store'
+import { ImportRules } from './import-rules.js'
 import { ndjsonLines } from './ndjson.js'
 import { isPlainObject } from './merge-patch.js'
 import { DEFAULT_LIMITS } from './tunables.js'
@@ -98,15 +101,19 @@ export async function importNdjson (store: Store, source: AsyncIterable<Buffer |
     ops = []
     lines = []
   }
+  const rules = new ImportRules(store)
   let stopped: unknown
   try {
     for await (const batch of ndjsonLines(counted(source, opts.maxBytes ?? DEFAULT_LIMITS.importMaxBytes), opts.maxLine ?? DEFAULT_LIMITS.importMaxLine)) {
       for (const l of batch) {
         if (l.tooLong === true) { fail(l.line, new FedError('FED_ERR_BODY_TOO_LARGE', `The line is longer than ${opts.maxLine ?? DEFAULT_LIMITS.importMaxLine} bytes`)); continue }
-        if (l.text!.trim() === '') continue
+        // a UTF-8 byte order mark (editors on Windows write one) before the first line is not part of it
+        const text = l.line === 1 && l.text!.charCodeAt(0) === 0xfeff ? l.text!.slice(1) : l.text!
+        if (text.trim() === '') continue
         try {
-          const op = lineToOp(l.text!, dryRun)
-          if (dryRun) { result.imported++; continue }
+          const checked = rules.check(lineToOp(text, dryRun) as Extract<WriteOp, { op: 'replace' }>)
+          const op = checked instanceof Promise ? await checked : checked
+          if (dryRun || op === null) { result.imported++; continue } // null: a node line as it is, nothing to write
           ops.push(op)
           lines.push(l.line)
         } catch (err) {
@@ -132,9 +139,17 @@ export async function importNdjson (store: Store, source: AsyncIterable<Buffer |
   return result
 }
 
-/** Check a list of record type names (`user,device`); throws FED_ERR_BAD_QUERY. */
+/**
+ * What an export holds unless asked otherwise: every type but `node` (cluster
+ * membership, written by the nodes themselves; an import accepts a node line
+ * only as the record already is here, or with another `revoked`), so an
+ * export restores into another cluster without failed lines.
+ */
+export const EXPORT_DEFAULT_TYPES: readonly RecordType[] = RECORD_TYPES.filter((t) => t !== 'node')
+
+/** Check a list of record type names (`user,device`); throws FED_ERR_BAD_QUERY. Empty: EXPORT_DEFAULT_TYPES. */
 export function parseTypes (list: string | undefined): RecordType[] {
-  if (list === undefined || list.trim() === '') return [...RECORD_TYPES]
+  if (list === undefined || list.trim() === '') return [...EXPORT_DEFAULT_TYPES]
   const names = list.split(',').map((s) => s.trim()).filter((s) => s !== '')
   const unknown = names.filter((n) => !(RECORD_TYPES as string[]).includes(n))
   if (unknown.length > 0) throw new FedError('FED_ERR_BAD_QUERY', `Unknown record type${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (types: ${RECORD_TYPES.join(', ')})`)

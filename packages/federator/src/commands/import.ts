@@ -13,7 +13,8 @@ import { call, type Target } from '../client.js'
 export interface ImportResult { imported: number, failed: number, errors: Array<{ line: number, code: string, message: string }>, omittedErrors?: number }
 
 async function jsonToNdjson (path: string): Promise<Buffer> {
-  const text = path === '-' ? await readStdin() : await readFile(path, 'utf8')
+  // a UTF-8 byte order mark (editors on Windows write one) is not JSON
+  const text = (path === '-' ? await readStdin() : await readFile(path, 'utf8')).replace(/^\uFEFF/, '')
   let parsed: unknown
   try { parsed = JSON.parse(text) } catch (err) { throw new FedError('FED_ERR_INVALID_JSON', `${path}: ${(err as Error).message}`) }
   const records = Array.isArray(parsed) ? parsed : (parsed as { records?: unknown }).records

@@ -68,7 +68,7 @@ export function bulkPlugin (ctx: AdminContext): FastifyPluginAsync {
       schema: {
         tags: ['bulk'],
         summary: 'Export records as NDJSON (the import format)',
-        querystring: Type.Object({ types: Type.Optional(Type.String({ description: `comma-separated record types (default: all: ${RECORD_TYPES.join(',')})` })) }, { additionalProperties: false }),
+        querystring: Type.Object({ types: Type.Optional(Type.String({ description: `comma-separated record types of ${RECORD_TYPES.join(',')} (default: all but node)` })) }, { additionalProperties: false }),
         produces: [NDJSON],
         response: { 200: { type: 'string', description: 'one record a line' }, ...errors(400) }
       }
