@@ -2,7 +2,7 @@
  * Membership survives a restart (issue 9): a node started with `--join` and
  * restarted without it is still in its cluster (it reconnects to the other
  * node and serves what was written meanwhile); `start --join` with another
- * cluster's string fails with FED_ERR_CLUSTER_MISMATCH; a node that was in a
+ * cluster's string fails with FED_ERR_CLUSTER_MISMATCH (so does `init --join`); a node that was in a
  * cluster whose record is gone fails with FED_ERR_CLUSTER_MISSING instead of
  * serving a stale view alone, and starts alone only with --standalone.
  * Real `federator start` processes (test/helpers/cluster.ts); waits poll with
@@ -48,6 +48,9 @@ t.test('start --join, then restarts without it: still in the cluster; another cl
   t.match(other.stderr, /FED_ERR_CLUSTER_MISMATCH/)
   t.match(other.stderr, clusterId, 'the message names the recorded cluster')
   t.notMatch(other.stdout, /listening on/)
+  const reinit = await runCli(['init', '--data', a.dataDir, '--join', formatJoinString(newClusterSecret())], { env })
+  t.equal(reinit.code, 2)
+  t.match(reinit.stderr, /FED_ERR_CLUSTER_MISMATCH/, 'init --join cannot move it to another cluster either')
 
   // the record lost: the node knows it was in a cluster and does not start alone
   await rm(join(a.dataDir, 'cluster'))
