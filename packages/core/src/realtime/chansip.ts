@@ -7,6 +7,7 @@
  * registration when one is given (sipreg.ts), so lookups by `ipaddr`+`port`
  * find a registered peer. `device.sip` / `trunk.sip` override or extend any
  * column. `sipregs` rows hold the name and the registration columns only.
+ * `qualify` is sent only for `rtcachefriends=yes` (view option `sipCacheFriends`).
  */
 import { sipRegistrationColumns, type SipRegistration } from './sipreg.js'
 import { trunkServedOn } from './pjsip.js'
@@ -29,8 +30,13 @@ function withRegistration (row: ViewRow, reg: SipRegistration | undefined): void
   if (reg !== undefined) Object.assign(row, sipRegistrationColumns(reg))
 }
 
+/**
+ * qualify only for cached peers: with `rtcachefriends=no` chan_sip (checked on 20.20.1) sets it off
+ * on every realtime peer it builds and logs "Qualify is incompatible with dynamic uncached realtime"
+ * at each lookup (docs/asterisk.md, "What the real Asterisk showed").
+ */
 function qualify (row: ViewRow, o: ViewOptions): void {
-  if (o.qualifyFrequency <= 0) return
+  if (!o.sipCacheFriends || o.qualifyFrequency <= 0) return
   row.qualify = 'yes'
   row.qualifyfreq = String(o.qualifyFrequency)
 }

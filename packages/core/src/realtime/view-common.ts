@@ -31,6 +31,13 @@ export interface ViewOptions {
   codecs: readonly string[]
   /** OPTIONS ping interval of device and trunk AORs, seconds (0: off). */
   qualifyFrequency: number
+  /**
+   * chan_sip's `rtcachefriends` on the Asterisk this node serves. With `false` (the documented
+   * `rtcachefriends=no`) chan_sip peers carry no `qualify`: chan_sip turns qualify off on every
+   * uncached realtime peer and logs a warning at each lookup. With `true` they carry `qualify=yes`
+   * and `qualifyfreq` = `qualifyFrequency`.
+   */
+  sipCacheFriends: boolean
   /** max_contacts of a device without maxContacts. */
   maxContacts: number
   /** Outbound registrations: seconds between retries, after a 403, and how many retries. */
@@ -47,6 +54,7 @@ export const DEFAULT_VIEW_OPTIONS: Readonly<ViewOptions> = Object.freeze({
   voicemailContext: 'default',
   codecs: Object.freeze(['ulaw', 'alaw']),
   qualifyFrequency: 60,
+  sipCacheFriends: false,
   maxContacts: 1,
   registrationRetryInterval: 60,
   registrationForbiddenRetryInterval: 600,

@@ -120,15 +120,22 @@ t.test('chan_sip peers from devices and trunks, with registration columns', asyn
   const reg = { name: 'alice-desk', ipaddr: '198.51.100.7', port: 5062, regseconds: 1795686316, fullcontact: 'sip:alice@198.51.100.7:5062', useragent: 'Zoiper', defaultuser: 'alice-desk', lastms: '12' }
   t.same(deviceSipPeer(phone, alice, reg), {
     name: 'alice-desk', type: 'friend', host: 'dynamic', secret: 's3cr3t', context: 'from-internal', disallow: 'all', allow: 'ulaw,alaw',
-    nat: 'force_rport,comedia', directmedia: 'no', dtmfmode: 'rfc2833', qualify: 'yes', qualifyfreq: '60', callerid: '"Alice Smith" <100>', mailbox: '100@default',
+    nat: 'force_rport,comedia', directmedia: 'no', dtmfmode: 'rfc2833', callerid: '"Alice Smith" <100>', mailbox: '100@default',
     ipaddr: '198.51.100.7', port: '5062', regseconds: '1795686316', fullcontact: 'sip:alice@198.51.100.7:5062', useragent: 'Zoiper', defaultuser: 'alice-desk', lastms: '12'
   })
   const plain = deviceSipPeer(rec<DeviceRecord>('device', 'd', { ha1: '0123456789abcdef0123456789abcdef', transport: 'tcp', dtmf: 'auto_info', sip: { 'callcounter': 'yes', nat: '' } }), undefined)!
-  t.same(plain, { name: 'd', type: 'friend', host: 'dynamic', md5secret: '0123456789abcdef0123456789abcdef', context: 'from-internal', disallow: 'all', allow: 'ulaw,alaw', transport: 'tcp', directmedia: 'no', dtmfmode: 'auto', qualify: 'yes', qualifyfreq: '60', callcounter: 'yes' })
+  t.same(plain, { name: 'd', type: 'friend', host: 'dynamic', md5secret: '0123456789abcdef0123456789abcdef', context: 'from-internal', disallow: 'all', allow: 'ulaw,alaw', transport: 'tcp', directmedia: 'no', dtmfmode: 'auto', callcounter: 'yes' })
   t.same(trunkSipPeer(carrier), {
     name: 'carrier', type: 'peer', host: 'sip.carrier.example', port: '5080', defaultuser: '4930123', secret: 'tr-pw', fromdomain: 'carrier.example',
-    context: 'pstn-in', insecure: 'port,invite', disallow: 'all', allow: 'alaw', directmedia: 'no', dtmfmode: 'rfc2833', qualify: 'yes', qualifyfreq: '60', callbackextension: '4930123'
+    context: 'pstn-in', insecure: 'port,invite', disallow: 'all', allow: 'alaw', directmedia: 'no', dtmfmode: 'rfc2833', callbackextension: '4930123'
   })
+  // chan_sip 20.20.1 with rtcachefriends=no turns qualify off on every realtime peer, warning at each lookup
+  t.same([deviceSipPeer(phone, alice)!.qualify, trunkSipPeer(carrier)!.qualify], [undefined, undefined], 'no qualify for uncached peers (rtcachefriends=no)')
+  const cached = { sipCacheFriends: true }
+  t.same([deviceSipPeer(phone, alice, undefined, cached)!.qualify, deviceSipPeer(phone, alice, undefined, cached)!.qualifyfreq], ['yes', '60'], 'rtcachefriends=yes: qualify')
+  t.same([trunkSipPeer(carrier, undefined, cached)!.qualify, trunkSipPeer(carrier, undefined, { ...cached, qualifyFrequency: 30 })!.qualifyfreq], ['yes', '30'])
+  t.equal(deviceSipPeer(phone, alice, undefined, { ...cached, qualifyFrequency: 0 })!.qualify, undefined, 'frequency 0: off')
+  t.equal(deviceSipPeer(rec<DeviceRecord>('device', 'q', { sip: { qualify: 'yes' } }), undefined)!.qualify, 'yes', 'a device override still sets it')
   t.equal(trunkSipPeer(rec<TrunkRecord>('trunk', 'iponly', { ips: ['10.0.0.0/8', '192.0.2.5'] }))!.host, '192.0.2.5', 'a plain IP serves as host')
   t.same(sipRegsRow('alice-desk', reg), { name: 'alice-desk', ipaddr: '198.51.100.7', port: '5062', regseconds: '1795686316', fullcontact: 'sip:alice@198.51.100.7:5062', useragent: 'Zoiper', defaultuser: 'alice-desk', lastms: '12' })
   t.same(sipRegsRow('bob'), { name: 'bob' })

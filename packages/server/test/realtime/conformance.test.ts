@@ -95,7 +95,7 @@ t.test('chan_sip REGISTER: name+host lookup, registration update, lookup by addr
   const h = await rtHarness(t, { now: () => 1795686000_000 })
   await seed(h)
   const { rt } = h
-  const peer = 'name=alice&type=friend&host=dynamic&secret=s3cr3t&context=from-internal&disallow=all&allow=ulaw%2Calaw&directmedia=no&dtmfmode=rfc2833&qualify=yes&qualifyfreq=60&callerid=%22Alice%22%20%3C100%3E&mailbox=100%40default'
+  const peer = 'name=alice&type=friend&host=dynamic&secret=s3cr3t&context=from-internal&disallow=all&allow=ulaw%2Calaw&directmedia=no&dtmfmode=rfc2833&callerid=%22Alice%22%20%3C100%3E&mailbox=100%40default'
   t.equal((await rt('sippeers', 'single', 'name=alice&host=dynamic')).body, peer + '\n', 'every criterion counts, host included')
   t.equal((await rt('sippeers', 'single', 'name=alice&host=192.0.2.1')).body, '')
   t.equal((await rt('sipusers', 'single', 'name=alice')).body, peer + '\n', 'sipusers: the same rows')
@@ -128,13 +128,13 @@ t.test('chan_sip: INVITE from a trunk address, start-up query, peers by host', a
   const h = await rtHarness(t)
   await seed(h)
   const { rt } = h
-  const pbx2 = 'name=pbx2&type=peer&host=192.0.2.20&context=from-pbx2&insecure=port%2Cinvite&disallow=all&allow=ulaw%2Calaw&directmedia=no&dtmfmode=rfc2833&qualify=yes&qualifyfreq=60\n'
+  const pbx2 = 'name=pbx2&type=peer&host=192.0.2.20&context=from-pbx2&insecure=port%2Cinvite&disallow=all&allow=ulaw%2Calaw&directmedia=no&dtmfmode=rfc2833\n'
   t.equal((await rt('sippeers', 'single', 'host=192.0.2.20&port=5060')).body, '', 'the trunk has no port: NULL matches nothing')
   t.equal((await rt('sippeers', 'single', 'host=192.0.2.20')).body, pbx2)
   t.equal((await rt('sippeers', 'multi', 'host=192.0.2.20&insecure%20LIKE=%25port%25')).body, 'host=192.0.2.20&' + pbx2.replace('&host=192.0.2.20', ''))
   t.equal((await rt('sippeers', 'single', 'host=192.0.2.99&port=5060')).body, '')
   t.equal((await rt('sippeers', 'multi', 'name%20LIKE=%25&callbackextension%20LIKE=%25')).body,
-    'name=carrier&type=peer&host=sip.carrier.example&defaultuser=u1&secret=pw&context=from-trunk&insecure=port%2Cinvite&disallow=all&allow=ulaw%2Calaw&directmedia=no&dtmfmode=rfc2833&qualify=yes&qualifyfreq=60&callbackextension=u1\n',
+    'name=carrier&type=peer&host=sip.carrier.example&defaultuser=u1&secret=pw&context=from-trunk&insecure=port%2Cinvite&disallow=all&allow=ulaw%2Calaw&directmedia=no&dtmfmode=rfc2833&callbackextension=u1\n',
     'start-up: the peers that register outbound')
   await h.write({ op: 'patch', type: 'device', id: 'alice', set: { sip: { host: '192.0.2.30', port: '5070' } } })
   t.match((await rt('sippeers', 'single', 'host=192.0.2.30&port=5070')).body, /^name=alice&type=friend&host=192.0.2.30&/, 'a device with a static host (sip override)')
