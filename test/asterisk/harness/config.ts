@@ -20,7 +20,7 @@ export const NOLOAD = [
   'res_config_odbc.so', 'res_odbc.so', 'res_odbc_transaction.so', 'cdr_pgsql.so', 'cel_pgsql.so',
   'cdr_odbc.so', 'cel_odbc.so', 'cdr_adaptive_odbc.so', 'res_config_sqlite3.so', 'cdr_sqlite3_custom.so',
   'cel_sqlite3_custom.so', 'res_statsd.so', 'res_stun_monitor.so', 'res_pjsip_stir_shaken.so', 'res_stir_shaken.so',
-  'res_geolocation.so', 'res_prometheus.so', 'res_aeap.so', 'res_speech_aeap.so', 'chan_websocket.so',
+  'res_geolocation.so', 'res_pjsip_geolocation.so', 'res_prometheus.so', 'res_aeap.so', 'res_speech_aeap.so', 'chan_websocket.so',
   'res_calendar.so', 'res_smdi.so', 'cdr_radius.so', 'cel_radius.so', 'cdr_tds.so', 'cel_tds.so', 'res_fax.so'
 ]
 
