@@ -92,7 +92,10 @@ export class SoftPersistence {
     const dels: string[] = []
     const seq = await this.opts.db.get(SEQ_KEY)
     if (seq !== undefined) {
-      try { this.state.observeSeq(this.savedSeq = Number(unpack(seq))) } catch { dels.push(SEQ_KEY) }
+      let n: unknown
+      try { n = unpack(seq) } catch { n = undefined }
+      if (Number.isSafeInteger(n)) this.state.observeSeq(this.savedSeq = n as number)
+      else dels.push(SEQ_KEY)
     }
     for await (const [k, v] of this.opts.db.entries(ITEM)) {
       const kept = decodeKept(v)

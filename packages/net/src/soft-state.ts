@@ -93,7 +93,7 @@ export class SoftState extends EventEmitter {
    */
   restore (body: Uint8Array, signature: Uint8Array, bornAt: number): RestoreResult {
     const d = decodeBody(body, this.opts.maxItemBytes)
-    if (d === null || !(Number.isFinite(bornAt))) return 'malformed'
+    if (d === null || !Number.isFinite(bornAt)) return 'malformed'
     if (d.owner !== this.owner) return 'foreign'
     this.observeSeq(d.seq)
     const ttlMs = Math.min(d.ttlMs, this.opts.maxTtlMs)
