@@ -3,7 +3,8 @@
  * SIP address, the realtime rows Asterisk needs to send calls to it and to
  * accept calls from it, with no hand-written configuration:
  *
- *   ps_endpoints        `fed-<name>` in the inbound context, codecs, no direct media
+ *   ps_endpoints        `fed-<name>` in the inbound context, codecs, no direct media,
+ *                       a fixed From user (the caller id travels in P-Asserted-Identity)
  *   ps_aors             the same id, a static contact `sip:<host>:<port>`
  *   ps_endpoint_id_ips  identifies calls from the peer's address as that endpoint
  *   sippeers            the chan_sip equivalent (type=peer, insecure=port,invite)
@@ -15,6 +16,18 @@
  * so it does not matter which peer endpoint identified an incoming call —
  * several nodes behind one IP (a test on loopback) still work.
  *
+ * The From user of a call to a peer is fixed to `DEFAULT_INTERNODE_FROM_USER`,
+ * which can never be a record id (it holds `~`): the receiving Asterisk must
+ * identify the call by the sender's IP, and both stacks try the From user
+ * first in some setups — chan_sip always looks the From user up among its
+ * `type=friend` peers (every device) before matching peers by address, and
+ * PJSIP does when `endpoint_identifier_order` puts `username` before `ip`. A
+ * caller id naming a device of the receiving node (a device called `100`,
+ * the caller's extension `100`) would otherwise make that node challenge the
+ * call as coming from its own device (401: the call fails). The caller id
+ * still reaches the other side, in P-Asserted-Identity (`send_pai`,
+ * `sendrpid=pai`), which the peer trusts (`trust_id_inbound`, `trustrpid`).
+ *
  * Names come from `interNodeEndpoint()` (dialstring.ts), which the route
  * decision uses too.
  */
@@ -25,6 +38,8 @@ export type RoutingRow = Record<string, string>
 
 export const DEFAULT_SIP_PORT = 5060
 export const DEFAULT_INTERNODE_CODECS: readonly string[] = ['ulaw', 'alaw', 'g722']
+/** From user of inter-node calls: never a device or trunk id (ids cannot hold `~`), so never taken for one */
+export const DEFAULT_INTERNODE_FROM_USER = 'federator~node'
 export const INTERNODE_FAMILIES = ['ps_endpoints', 'ps_aors', 'ps_endpoint_id_ips', 'sippeers'] as const
 export type InterNodeFamily = typeof INTERNODE_FAMILIES[number]
 
@@ -81,6 +96,8 @@ export interface InterNodeOptions {
   pjsipTransport?: string
   /** chan_sip transport (sippeers.transport): udp, tcp, tls */
   sipTransport?: string
+  /** From user of calls to peers (default DEFAULT_INTERNODE_FROM_USER; must not be a record id) */
+  fromUser?: string
   /** PJSIP OPTIONS qualify interval in seconds (0: off — membership already tracks liveness) */
   qualifyFrequency?: number
   defaultPort?: number
@@ -115,6 +132,7 @@ export function interNodeTrunks (nodes: Iterable<RoutingNode>, opts: InterNodeOp
   const context = opts.inboundContext ?? DEFAULT_INBOUND_CONTEXT
   const prefix = opts.endpointPrefix ?? INTERNODE_ENDPOINT_PREFIX
   const allow = (opts.codecs ?? DEFAULT_INTERNODE_CODECS).join(',')
+  const fromUser = opts.fromUser ?? DEFAULT_INTERNODE_FROM_USER
   const trunks: InterNodeTrunk[] = []
   const skipped: Array<{ node: string, name: string, reason: string }> = []
   const taken = new Map<string, string>()
@@ -141,6 +159,7 @@ export function interNodeTrunks (nodes: Iterable<RoutingNode>, opts: InterNodeOp
       trust_id_inbound: 'yes',
       trust_id_outbound: 'yes',
       send_pai: 'yes',
+      from_user: fromUser,
       ...(opts.pjsipTransport !== undefined ? { transport: opts.pjsipTransport } : {})
     }
     const rows: Record<InterNodeFamily, RoutingRow> = {
@@ -161,6 +180,7 @@ export function interNodeTrunks (nodes: Iterable<RoutingNode>, opts: InterNodeOp
         qualify: 'no',
         trustrpid: 'yes',
         sendrpid: 'pai',
+        fromuser: fromUser,
         ...(opts.sipTransport !== undefined ? { transport: opts.sipTransport } : {})
       }
     }

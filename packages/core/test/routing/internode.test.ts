@@ -1,6 +1,6 @@
 import t from 'tap'
 import {
-  interNodeRows, interNodeTrunks, interNodeTrunksOf, parseSipAddress, decideRoute, routingSettings, type RoutingNode
+  DEFAULT_INTERNODE_FROM_USER, interNodeRows, interNodeTrunks, interNodeTrunksOf, parseSipAddress, decideRoute, routingSettings, type RoutingNode
 } from '../../src/index.js'
 import { A, B, C, D, NOW, cluster } from './fixtures.js'
 
@@ -24,11 +24,12 @@ t.test('one trunk per live peer, with its realtime rows', async (t) => {
   t.equal(b.node, B)
   t.same(b.rows.ps_endpoints, {
     id: 'fed-b', aors: 'fed-b', context: 'federator-inbound', disallow: 'all', allow: 'ulaw,alaw,g722', direct_media: 'no',
-    dtmf_mode: 'rfc4733', trust_id_inbound: 'yes', trust_id_outbound: 'yes', send_pai: 'yes'
+    dtmf_mode: 'rfc4733', trust_id_inbound: 'yes', trust_id_outbound: 'yes', send_pai: 'yes', from_user: 'federator~node'
   })
   t.same(b.rows.ps_aors, { id: 'fed-b', contact: 'sip:10.0.0.2:5070', qualify_frequency: '0' })
   t.same(b.rows.ps_endpoint_id_ips, { id: 'fed-b', endpoint: 'fed-b', match: '10.0.0.2' })
-  t.match(b.rows.sippeers, { name: 'fed-b', type: 'peer', host: '10.0.0.2', port: '5070', context: 'federator-inbound', insecure: 'port,invite' })
+  t.match(b.rows.sippeers, { name: 'fed-b', type: 'peer', host: '10.0.0.2', port: '5070', context: 'federator-inbound', insecure: 'port,invite', fromuser: 'federator~node', sendrpid: 'pai' })
+  t.notOk(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(DEFAULT_INTERNODE_FROM_USER), 'the From user of inter-node calls can never be a device id')
   t.same(interNodeRows(r, 'ps_aors').map((row) => row.contact), ['sip:10.0.0.2:5070', 'sip:10.0.0.4:5060'])
 })
 
@@ -52,11 +53,11 @@ t.test('options: context, prefix, codecs, transports, qualify; names shared by t
     { id: B, name: 'x', sipAddress: '10.0.0.2', state: 'alive', self: false },
     { id: C, name: 'x', sipAddress: '10.0.0.3', state: 'alive', self: false }
   ]
-  const r = interNodeTrunks(nodes, { inboundContext: 'from-peers', endpointPrefix: 'node-', codecs: ['opus'], pjsipTransport: 'tcp-t', sipTransport: 'tcp', qualifyFrequency: 30 })
+  const r = interNodeTrunks(nodes, { inboundContext: 'from-peers', endpointPrefix: 'node-', codecs: ['opus'], pjsipTransport: 'tcp-t', sipTransport: 'tcp', qualifyFrequency: 30, fromUser: 'peer~x' })
   t.same(r.trunks.map((x) => [x.endpoint, x.node]), [['node-x', B]])
   t.match(r.skipped, [{ node: C, reason: /already used/ }])
-  t.match(r.trunks[0]!.rows.ps_endpoints, { context: 'from-peers', allow: 'opus', transport: 'tcp-t' })
-  t.match(r.trunks[0]!.rows.sippeers, { transport: 'tcp', allow: 'opus' })
+  t.match(r.trunks[0]!.rows.ps_endpoints, { context: 'from-peers', allow: 'opus', transport: 'tcp-t', from_user: 'peer~x' })
+  t.match(r.trunks[0]!.rows.sippeers, { transport: 'tcp', allow: 'opus', fromuser: 'peer~x' })
   t.equal(r.trunks[0]!.rows.ps_aors.qualify_frequency, '30')
 })
 
