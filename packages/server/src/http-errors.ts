@@ -39,6 +39,7 @@ export const STATUS: Partial<Record<ErrorCode, number>> = {
   FED_ERR_TABLE_NOT_EMPTY: 409,
   FED_ERR_READ_ONLY_FIELD: 400,
   FED_ERR_REVOKED: 403,
+  FED_ERR_DATA_LOCKED: 409,
   FED_ERR_INTERNAL: 500
 }
 

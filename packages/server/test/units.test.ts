@@ -132,7 +132,8 @@ t.test('import lines and export types', async (t) => {
   t.equal(code(() => lineToOp('{"type":"row","id":"queues/x","family":"other","columns":{}}')), 'FED_ERR_ID_MISMATCH')
   t.equal(code(() => lineToOp('{"type":"user","id":"a","name":1,"extensions":[]}', true)), 'FED_ERR_VALIDATION', 'validated in dry runs')
   t.same(parseTypes('row, table'), ['table', 'row'], 'dependency order')
-  t.same(parseTypes(undefined), RECORD_TYPES)
+  t.same(parseTypes(undefined), RECORD_TYPES.filter((x) => x !== 'node'), 'all but node records by default')
+  t.same(parseTypes('node'), ['node'], 'node records when asked for')
   t.equal(code(() => parseTypes('user,pizza')), 'FED_ERR_BAD_QUERY')
 })
 

@@ -100,7 +100,15 @@ export class Store extends EventEmitter {
     // our own storage instance: RocksDB's default 64 MiB memtable (×2) is most of a node's native memory
     this.corestore = new Corestore(new CoreStorage(join(this.dir, 'cores'), { writeBufferSize: this.opts.logWriteBufferBytes ?? LOG_WRITE_BUFFER_BYTES }))
     this.core = this.corestore.get({ name: 'log' })
-    await this.core.ready()
+    try {
+      await this.core.ready()
+    } catch (err) {
+      await this.corestore.close().catch(() => {})
+      if (/lock/i.test((err as Error)?.message ?? '')) {
+        throw new FedError('FED_ERR_DATA_LOCKED', `The data directory ${this.dir} is in use by another process (a running node, or \`federator rebuild\`): stop it first, or give this one another data directory`)
+      }
+      throw err
+    }
     this.writerKey = this.core.key.toString('hex') as WriterKey
     this.writerTag = writerTag(this.writerKey)
     this.batcher = new Batcher((blocks) => this.appendBlocks(blocks), (f) => this.commitLocal(f), this.opts.batcher)

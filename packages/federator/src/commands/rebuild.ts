@@ -1,5 +1,4 @@
 /** `federator rebuild`: rebuild the view of a stopped node from its logs. */
-import { FedError } from '@federator/core'
 import { Store } from '@federator/store'
 import { createLogger } from '../logger.js'
 import type { Config } from '../config.js'
@@ -10,8 +9,7 @@ export async function rebuildOffline (config: Config): Promise<string> {
     await store.ready()
   } catch (err) {
     await store.close().catch(() => {})
-    if (/lock/i.test((err as Error).message)) throw new FedError('FED_ERR_CONFIG', `the data directory ${config.data} is in use: stop the node first`)
-    throw err
+    throw err // FED_ERR_DATA_LOCKED while the node runs
   }
   const hash = store.viewHash()
   const records = ['user', 'device', 'trunk', 'provider', 'route', 'row', 'node'].map((t) => `${t}s ${store.count(t)}`).join(', ')
