@@ -122,11 +122,14 @@ if (install !== null) {
       await astC.rx('channel originate Local/200@cid-bob-desk application Wait 2')
       const spoofed = await inviteFor(bob, 'bob-desk', again, 'the INVITE from A to bob (caller id bob-desk)')
       t.equal(spoofed.from.address, addr.a, 'a caller id naming a chan_sip peer still comes through as fed-c')
+      t.match(header(spoofed, 'From') ?? '', /sip:bob-desk@/, 'with that caller id (P-Asserted-Identity, trusted)')
     })
 
     await t.test('B is killed: C answers 100 as unavailable and alice gets nothing', async (t) => {
+      const killed = Date.now()
       await B.kill('SIGKILL')
       const r = await waitFor('C to answer 100 UNAVAILABLE', async () => await route(C, '100'), (r) => r.status === 'UNAVAILABLE')
+      t.comment(`C answered UNAVAILABLE (${r.reason}) ${Date.now() - killed} ms after B was killed`)
       t.equal(r.cause, 20, 'cause 20 (subscriber absent)')
       const before = alice.invites.length
       const logFrom = astC.log().length
