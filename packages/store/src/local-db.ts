@@ -17,6 +17,8 @@ import { FedError } from '@federator/core'
 /** format of a LocalDb directory; a directory of a higher format is refused */
 export const LOCAL_DB_FORMAT = 1
 const FORMAT_KEY = '\u0000format'
+/** entries read from LevelDB per step when iterating */
+const ENTRIES_BATCH = 1024
 
 export class LocalDb {
   private constructor (private readonly db: ClassicLevel<string, Uint8Array>, readonly dir: string) {}
@@ -44,7 +46,16 @@ export class LocalDb {
   /** Every entry whose key starts with `prefix`, in key order. */
   async * entries (prefix = ''): AsyncGenerator<[string, Uint8Array]> {
     const range = prefix === '' ? { gt: FORMAT_KEY } : { gte: prefix, lt: prefix + '\uffff' }
-    for await (const [k, v] of this.db.iterator(range)) yield [k, v]
+    const it = this.db.iterator(range)
+    try {
+      for (;;) {
+        const batch = await it.nextv(ENTRIES_BATCH)
+        if (batch.length === 0) return
+        yield * batch
+      }
+    } finally {
+      await it.close()
+    }
   }
 
   async get (key: string): Promise<Uint8Array | undefined> {
