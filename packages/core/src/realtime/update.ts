@@ -66,16 +66,17 @@ function toAssignments (pairs: RawPair[]): Assignment[] {
 /**
  * Parse an update. `query` is the raw query string after `?` (not decoded by
  * an HTTP framework: `+` must stay a plus); `body` the raw body; `table` the
- * family's columns (needed only for run-together update2 pairs).
+ * family's columns (needed only for run-together update2 pairs);
+ * `opts.update2StepsPerByte` overrides UPDATE2_STEPS_PER_BYTE.
  */
-export function parseUpdate (query: string, body: string, table?: UpdateColumns): UpdateRequest {
+export function parseUpdate (query: string, body: string, table?: UpdateColumns, opts: { update2StepsPerByte?: number } = {}): UpdateRequest {
   if (body.length === 0) {
     const comma = query.indexOf(',')
     if (comma !== -1) { body = query.slice(comma + 1); query = query.slice(0, comma) }
   }
   if (query.startsWith('&')) {
-    const where = splitRunTogether(query.replace(/^&+/, ''), table)
-    const set = splitRunTogether(body.replace(/^&+/, ''), table)
+    const where = splitRunTogether(query.replace(/^&+/, ''), table, opts.update2StepsPerByte)
+    const set = splitRunTogether(body.replace(/^&+/, ''), table, opts.update2StepsPerByte)
     const update: UpdateRequest = {
       op: 'update',
       where: decodePairs(where.pairs, ENCODED_LIMIT_SHORT).map(toCriterion),

@@ -59,7 +59,7 @@ function unknown (text: string): Error {
   return requestError('update2_unknown_columns', `Cannot split run-together update2 pairs into known columns: ${JSON.stringify(text.slice(0, 200))}`)
 }
 
-export function splitRunTogether (text: string, table: SplitColumns | undefined): Split {
+export function splitRunTogether (text: string, table: SplitColumns | undefined, stepsPerByte = UPDATE2_STEPS_PER_BYTE): Split {
   const parts = text.split('=')
   if (parts.length === 1) return { pairs: [[parts[0]!, '']], ambiguous: false }
   if (parts.length === 2) return { pairs: [[parts[0]!, parts[1]!]], ambiguous: false }
@@ -113,7 +113,7 @@ export function splitRunTogether (text: string, table: SplitColumns | undefined)
   const stack: number[] = []
   if (firstCol >= 0) { taken[firstCol] = 1; stack.push(firstCol) }
 
-  const budget = Math.max(UPDATE2_STEPS_MIN, UPDATE2_STEPS_PER_BYTE * text.length)
+  const budget = Math.max(UPDATE2_STEPS_MIN, stepsPerByte * text.length)
   let steps = 0
   const step = (n: number): void => {
     steps += n

@@ -153,3 +153,18 @@ t.test('regression: requests built to make the splitter try every combination', 
   t.same(result?.where.map((c) => c.column), ['id', ...LONGS, ...SHORTS])
   t.same(result?.set.map((a) => [a.column, a.value]), [['allow', 'v'], ['media_address', 'v'], ['auth', 'v']])
 })
+
+t.test('the step budget is a tunable: spent, the request is refused as ambiguous', async (t) => {
+  const endpoints = schema('ps_endpoints')
+  const text = 'id=x' + [...LONGS.slice(0, 11), ...LONGS.slice(0, 11)].map((l) => l + '=v').join('')
+  const tight = measureWork(() => splitRunTogether(text, endpoints, 1))
+  t.equal(requestProblem(tight.error), 'update2_ambiguous', 'refused within the minimum budget')
+  t.ok(tight.steps <= UPDATE2_STEPS_MIN + STEPS_PER_BYTE * text.length, `${tight.steps} steps`)
+  const loose = measureWork(() => splitRunTogether(text, endpoints, 1000))
+  t.equal(loose.error, undefined)
+  t.equal(loose.result?.ambiguous, true, 'with room enough, the search ends: several survivors')
+  // every split scores the same (each name pair is used once either way): the first in schema order wins, as with the old splitter
+  t.same(loose.result?.pairs, referenceSplit(text, endpoints).pairs, 'the same split as trying every cut')
+  const viaParse = measureWork(() => parseUpdate('&' + text, '&allow=1', endpoints, { update2StepsPerByte: 1 }))
+  t.equal(requestProblem(viaParse.error), 'update2_ambiguous', 'parseUpdate passes the tunable on')
+})
