@@ -1,6 +1,6 @@
 export { buildApp, type BuildAppOptions, type RootPlugin } from './app.js'
 export { API_PREFIX, adminPlugin, type AdminOptions, type ApiPlugin } from './plugins/admin.js'
-export { healthPlugin, type HealthOptions, type ReadyCheck } from './plugins/health.js'
+export { healthPlugin, loadingCheck, type HealthOptions, type Loading, type ReadyCheck } from './plugins/health.js'
 export { registerDocs, DOCS_PREFIX } from './plugins/docs.js'
 export type { AdminContext } from './plugins/context.js'
 export { requireBearer, bearerMatches } from './auth.js'

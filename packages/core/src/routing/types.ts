@@ -196,7 +196,7 @@ export type RouteReason =
   | 'no-match' | 'target-missing' | 'no-provider'
   | 'no-device' | 'not-registered' | 'nodes-down' | 'all-busy' | 'trunks-unavailable'
   | 'invalid-exten' | 'invalid-param' | 'unknown-node'
-  | 'internal'
+  | 'starting' | 'internal'
 
 /** One callee reached by a dial alternative. */
 export interface DialLeg {

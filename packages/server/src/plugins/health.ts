@@ -2,8 +2,10 @@
  * `/healthz`: the process answers. `/readyz`: the store has opened, can read
  * its view and is not closing, the app is not closing, this node is not
  * revoked (a revoked node refuses writes: FED_ERR_REVOKED), and every extra
- * condition of the composition root (`ready` callback) holds; otherwise 503
- * FED_ERR_NOT_READY with the reason. Both are open (no token): probes.
+ * condition of the composition root (`ready` callback) holds — e.g. nothing
+ * is still loading in the background after a start (`loadingCheck`);
+ * otherwise 503 FED_ERR_NOT_READY with the reason. Both are open (no token):
+ * probes.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -14,6 +16,17 @@ import { ErrorSchema } from '../schemas.js'
 
 /** An extra readiness condition: true/false, or a reason string when not ready. */
 export type ReadyCheck = () => boolean | string | Promise<boolean | string>
+
+/** Something that loads in the background after a start: names of the parts still loading (empty when loaded). */
+export interface Loading { loading (): string[] }
+
+/** A ReadyCheck that is not ready while any of `sources` still loads: `still loading: <part>, <part>`. */
+export function loadingCheck (...sources: Loading[]): ReadyCheck {
+  return () => {
+    const parts = sources.flatMap((s) => s.loading())
+    return parts.length === 0 ? true : `still loading: ${parts.join(', ')}`
+  }
+}
 
 export interface HealthOptions {
   store: Store

@@ -35,12 +35,12 @@ function rawQuery (req: FastifyRequest): string {
   return q === -1 ? '' : url.slice(q + 1)
 }
 
-/** The Fastify plugin; `service.ready()` is awaited when it is registered. */
+/** The Fastify plugin; `service.start()` is awaited when it is registered (the other indexes load in the background). */
 export function realtimePlugin (service: RealtimeService, access: RealtimeHttpOptions = {}): FastifyPluginAsync {
   const check = accessCheck(access)
   const bodyLimit = service.limits.bodyLimit
   return async (app) => {
-    await service.ready()
+    await service.start()
     // no per-request child logger: the service logs through its own (rate-limited) logger
     app.setChildLoggerFactory((logger) => logger)
     app.removeAllContentTypeParsers()

@@ -11,18 +11,21 @@
  * soft state (registrations). Any refusal is counted and warned (metrics.ts)
  * and answered with nothing (reads) or `-1` (writes); nothing throws out.
  *
- * The change router keeps the in-memory indexes current from the store's
- * 'changes' events and bumps the cache tags of each change (context.ts lists
- * them); registration changes are bumped by the RegistrationBook.
+ * The change router (loader.ts) builds the in-memory indexes, keeps them
+ * current from the store's 'changes' events and bumps the cache tags of each
+ * change (context.ts lists them); registration changes are bumped by the
+ * RegistrationBook. `start()` is enough to serve: the trunks are loaded, the
+ * other indexes build in the background and a request of a family whose
+ * index is not loaded yet waits for it; `ready()` waits for everything.
  */
 import type { Logger } from 'pino'
 import pino from 'pino'
 import {
   ANSWER_FAILED, ANSWER_NONE, ANSWER_REQUIRE, compileCriteria, defaultKeyColumns, encodeComponent, encodeCount, encodeMulti, encodeSingle, familyKind,
-  isFedError, isNumericColumn, obj, parseDestroy, parseLookup, parsePairs, parseRequire, parseStore, parseUpdate, planLookup,
-  requestError, requestProblem, sortRows, tableSchema, voicemailUniqueId, type FamilyKind, type Fields, type Row, type ViewOptions
+  isFedError, isNumericColumn, parseDestroy, parseLookup, parsePairs, parseRequire, parseStore, parseUpdate, planLookup,
+  requestError, requestProblem, sortRows, tableSchema, type FamilyKind, type Row, type ViewOptions
 } from '@federator/core'
-import type { Change, Store } from '@federator/store'
+import type { Store } from '@federator/store'
 import { AnswerCache } from './cache.js'
 import { staticAnswer } from './config-files.js'
 import { ExtraRows, isRecordId, WriteRefused, type ExtraRowsHook, type FamilyHandler, type LookupContext } from './context.js'
@@ -32,9 +35,10 @@ import { pjsipHandler } from './family-pjsip.js'
 import { sipHandler } from './family-sip.js'
 import { voicemailHandler } from './family-voicemail.js'
 import { RealtimeMetrics, type Metric, type RealtimeOp, type RealtimeProblem } from './metrics.js'
-import { HostIndex, MailboxIndex, TrunkTable, type RecordChange } from './record-index.js'
+import { IndexLoader } from './loader.js'
+import { HostIndex, MailboxIndex, TrunkTable } from './record-index.js'
 import { RegistrationBook, type Registrations } from './registrations.js'
-import { RowIndex, type RowColumns } from './row-index.js'
+import { RowIndex } from './row-index.js'
 import { realtimeLimits, type RealtimeLimits } from './tunables.js'
 
 export interface RealtimeOptions {
@@ -53,14 +57,6 @@ export interface RealtimeOptions {
 const FAMILY = /^[a-z][a-z0-9_]{0,63}$/
 const WRITES = new Set(['update', 'store', 'destroy'])
 
-function rowColumns (fields: Fields | undefined): RowColumns | undefined {
-  const cols = obj(fields?.columns)
-  if (cols === undefined) return undefined
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(cols)) if (typeof v === 'string') out[k] = v
-  return out
-}
-
 export class RealtimeService {
   readonly limits: RealtimeLimits
   readonly cache: AnswerCache
@@ -70,15 +66,11 @@ export class RealtimeService {
   private readonly store: Store
   private readonly ctx: LookupContext
   private readonly handlers: Record<FamilyKind, FamilyHandler>
-  private pending: Change[] | null = null
-  private opening: Promise<void> | null = null
+  private readonly loader: IndexLoader
+  private starting: Promise<void> | null = null
   private closed = false
-  private readonly onChanges = (changes: Change[]): void => {
-    if (this.pending !== null) { this.pending.push(...changes); return }
-    for (const c of changes) this.applyChange(c)
-  }
 
-  private readonly onRebuilt = (): void => { void this.load() }
+  private readonly onRebuilt = (): void => { void this.loader.load() }
 
   constructor (opts: RealtimeOptions) {
     this.store = opts.store
@@ -111,6 +103,7 @@ export class RealtimeService {
         if (!this.cache.has('single', family, body)) this.cache.set('single', family, body, encodeSingle(row), [...tags], this.cache.now())
       }
     }
+    this.loader = new IndexLoader({ store: this.store, ctx: this.ctx, cache: this.cache, log: this.log })
     this.handlers = {
       pjsip: pjsipHandler(this.ctx),
       sip: sipHandler(this.ctx),
@@ -120,22 +113,36 @@ export class RealtimeService {
     }
   }
 
-  /** Build the indexes and follow the store and the registrations (idempotent). */
-  ready (): Promise<void> {
-    this.opening ??= (async () => {
-      this.store.on('changes', this.onChanges)
+  /** Follow the store and the registrations, load the trunks; the other indexes load in the background (idempotent). */
+  start (): Promise<void> {
+    this.starting ??= (async () => {
+      this.store.on('changes', this.loader.onChanges)
       this.store.on('rebuilt', this.onRebuilt)
-      await this.load()
+      await this.loader.load()
       this.book.ready()
     })()
-    return this.opening
+    return this.starting
+  }
+
+  /** Started and every index loaded. */
+  async ready (): Promise<void> {
+    await this.start()
+    this.loader.resume()
+    await this.loader.done()
+  }
+
+  /** What is still loading (empty once ready), e.g. for /readyz. */
+  loading (): string[] {
+    return this.starting === null ? ['realtime'] : this.loader.loading()
   }
 
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
-    await this.opening?.catch(() => {})
-    this.store.off('changes', this.onChanges)
+    this.loader.close()
+    await this.starting?.catch(() => {})
+    await this.loader.done().catch(() => {})
+    this.store.off('changes', this.loader.onChanges)
     this.store.off('rebuilt', this.onRebuilt)
     this.book.close()
   }
@@ -210,7 +217,7 @@ export class RealtimeService {
   }
 
   /** The family (lower case) and its handler, or undefined (counted) when there is no such family. */
-  private familyOf (rawFamily: string, op: string): { family: string, handler: FamilyHandler } | undefined {
+  private familyOf (rawFamily: string, op: string): { family: string, kind: FamilyKind, handler: FamilyHandler } | undefined {
     const family = rawFamily.toLowerCase()
     if (!FAMILY.test(family)) {
       this.refuse(new Error(`Invalid family name ${JSON.stringify(rawFamily.slice(0, 80))}`), rawFamily, op, 'bad_family')
@@ -221,13 +228,15 @@ export class RealtimeService {
       this.refuse(new Error(`Unknown family ${family}: not a view and no table definition (PUT /api/v1/tables/${family})`), family, op, 'unknown_family')
       return undefined
     }
-    return { family, handler: this.handlers[kind] }
+    return { family, kind, handler: this.handlers[kind] }
   }
 
   private lookup (rawFamily: string, op: 'single' | 'multi', body: string): string | Promise<string> {
     try {
       const f = this.familyOf(rawFamily, op)
       if (f === undefined) return ANSWER_NONE
+      const loading = this.loader.gate(f.kind)
+      if (loading !== undefined) return loading.then(() => this.lookup(rawFamily, op, body))
       const { family, handler } = f
       const req = parseLookup(op, body)
       const numeric = (c: string): boolean => isNumericColumn(family, c)
@@ -257,6 +266,7 @@ export class RealtimeService {
       if (revoked !== undefined) throw new WriteRefused('revoked', `This node was revoked (its log entries from position ${revoked.length} on are ignored everywhere): it refuses writes`)
       const f = this.familyOf(rawFamily, op)
       if (f === undefined) return ANSWER_FAILED
+      await this.loader.gate(f.kind)
       const { family, handler } = f
       let n: number
       if (op === 'store') {
@@ -277,72 +287,5 @@ export class RealtimeService {
     } catch (err) {
       return this.refuse(err, rawFamily, op)
     }
-  }
-
-  // ---- the change router ----
-
-  /** (Re)build every in-memory index from the store; changes arriving meanwhile are applied afterwards. */
-  private async load (): Promise<void> {
-    const pending: Change[] = this.pending ?? []
-    this.pending = pending
-    try {
-      const { trunks, hosts, mailboxes, rows } = this.ctx
-      trunks.clear(); hosts.clear(); mailboxes.clear(); rows.clear()
-      this.cache.clear()
-      for await (const t of this.store.scan('trunk')) {
-        const c: RecordChange = { type: 'trunk', id: t.id, after: t.fields }
-        trunks.apply(c, this.store.getSync('device', t.id) !== undefined)
-        hosts.apply(c)
-      }
-      for await (const d of this.store.scan('device')) hosts.apply({ type: 'device', id: d.id, after: d.fields })
-      for await (const u of this.store.scan('user')) mailboxes.apply({ type: 'user', id: u.id, after: u.fields })
-      for await (const r of this.store.scan('row')) rows.apply(r.id, undefined, rowColumns(r.fields))
-    } finally {
-      this.pending = null
-      for (const c of pending) this.applyChange(c)
-      this.cache.clear()
-    }
-  }
-
-  private applyChange (c: Change): void {
-    const { cache, ctx } = this
-    const id = c.id
-    switch (c.type) {
-      case 'device':
-        cache.bump('d:' + id, 'D*')
-        for (const h of ctx.hosts.apply(c)) cache.bump('h:' + h)
-        if (ctx.trunks.shadow(id, c.after !== undefined)) cache.bump('T*')
-        break
-      case 'trunk':
-        ctx.trunks.apply(c, this.store.getSync('device', id) !== undefined)
-        cache.bump('t:' + id, 'T*')
-        for (const h of ctx.hosts.apply(c)) cache.bump('h:' + h)
-        break
-      case 'user':
-        cache.bump('u:' + id, 'U*', 'D*', 'vu:' + voicemailUniqueId(id))
-        for (const m of ctx.mailboxes.apply(c)) cache.bump('vm:' + m)
-        break
-      case 'row':
-        cache.bump(...ctx.rows.apply(id, rowColumns(c.before), rowColumns(c.after)))
-        break
-      case 'table':
-        // key columns of a generic family changed: its indexes are rebuilt; rare, so everything is recomputed
-        ctx.rows.reset(id)
-        cache.clear()
-        void this.reindexFamily(id)
-        break
-      case 'config':
-        cache.bump('cf:' + id)
-        break
-    }
-  }
-
-  private async reindexFamily (family: string): Promise<void> {
-    try {
-      for await (const r of this.store.scan('row', family + '/')) this.ctx.rows.apply(r.id, undefined, rowColumns(r.fields))
-    } catch (err) {
-      this.log.error({ err, family }, 'reindexing a realtime table failed')
-    }
-    this.cache.clear()
   }
 }

@@ -1,8 +1,8 @@
 /** Routing I/O (issue 5): the snapshot kept current, `/route`, the generated realtime rows. */
 export { RoutingService, type RoutingServiceOptions } from './service.js'
-export { RoutingView, type RoutingViewOptions } from './view.js'
+export { RoutingView, BUILD_YIELD_EVERY, type RoutingViewOptions } from './view.js'
 export { GeneratedRows, DIALPLAN_FAMILY, type GeneratedRow, type GeneratedRowsOptions } from './rows.js'
-export { routePlugin, RouteCounters, ROUTE_BODY_LIMIT, ROUTE_PATH, type RoutePluginOptions, type Metric as RouteMetric } from './plugin.js'
+export { routePlugin, RouteCounters, ROUTE_BODY_LIMIT, ROUTE_BUILD_WAIT_MS, ROUTE_PATH, type RoutePluginOptions, type Metric as RouteMetric } from './plugin.js'
 export { parseForm, formatOf, formatFromAccept, queryOf, MAX_ROUTE_PARAMS, ROUTE_FORMATS, type RouteFormat } from './params.js'
 export { routingConfig, defaultRouteUrl, type RoutingConfig } from './config.js'
 export { mergeNodes, nodeRecordInfo, type NodeRecordInfo, type SelfInfo, type MergedNodes } from './nodes.js'

@@ -6,6 +6,14 @@
  * (trace only for JSON), encode in the asked format. Nothing is prepared per
  * call: the snapshot holds every index.
  *
+ * While the node is starting and its snapshot is not built yet (`building`
+ * returns a promise), a request waits for it at most `buildWaitMs` (default
+ * ROUTE_BUILD_WAIT_MS, under the generated dialplan's 3 s CURL timeout) and
+ * is then decided as usual; if the snapshot is still not built it answers
+ * `status=CONGESTION reason=starting` (cause 34 → SIP 503: try again or
+ * elsewhere) — never an answer from a partial snapshot, which could say
+ * NOTFOUND for a user not loaded yet.
+ *
  * Always HTTP 200 — Asterisk ignores the status and would dial an error page:
  * bad input (garbage, repeated or oversized parameters, a body over the
  * limit, an unknown format) answers `status=INVALID` with a reason; a fault
@@ -22,6 +30,8 @@ import { formatFromAccept, formatOf, parseForm, queryOf, type Params, type Route
 /** Largest accepted `/route` body (bytes): a dialplan's post data is a few hundred bytes. */
 export const ROUTE_BODY_LIMIT = 8 * 1024
 export const ROUTE_PATH = '/route'
+/** Longest a `/route` request waits for the snapshot being built after a start before answering CONGESTION `starting` (ms). */
+export const ROUTE_BUILD_WAIT_MS = 2000
 
 const TEXT = 'text/plain; charset=utf-8'
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -55,6 +65,24 @@ export interface RoutePluginOptions {
   counters?: RouteCounters
   bodyLimit?: number
   now?: () => number
+  /** while the snapshot is being built: a promise settled when it is; undefined once built */
+  building?: () => Promise<void> | undefined
+  /** longest wait for `building` per request (ms, default ROUTE_BUILD_WAIT_MS) */
+  buildWaitMs?: number
+}
+
+/** Resolves true when `p` settles within `ms`, false otherwise. */
+function within (p: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms)
+    const done = (): void => { clearTimeout(timer); resolve(true) }
+    p.then(done, done)
+  })
+}
+
+function starting (exten: string | undefined, waitedMs: number): RouteDecision {
+  const shown = typeof exten === 'string' && exten.length <= 80 ? exten.replace(/[^\x21-\x7e]/g, '?') : ''
+  return { status: 'CONGESTION', reason: 'starting', exten: shown, why: [`the node is starting: its routing snapshot was not built within ${waitedMs} ms`] }
 }
 
 function invalid (message: string, exten: string | undefined): RouteDecision {
@@ -78,6 +106,8 @@ export function routePlugin (opts: RoutePluginOptions): FastifyPluginAsync<{ log
   const now = opts.now ?? Date.now
   const bodyLimit = opts.bodyLimit ?? ROUTE_BODY_LIMIT
   const given = opts.snapshot
+  const building = opts.building
+  const waitMs = opts.buildWaitMs ?? ROUTE_BUILD_WAIT_MS
   const snapshot = typeof given === 'function' ? given : () => given
 
   return async (app) => {
@@ -107,7 +137,18 @@ export function routePlugin (opts: RoutePluginOptions): FastifyPluginAsync<{ log
       let d: RouteDecision
       if (error !== undefined) d = invalid(error, params.exten)
       else if (asked === undefined) d = invalid(`format ${JSON.stringify(params.format?.slice(0, 40))} is not one of hashcompat, plain, json`, params.exten)
-      else d = routeFromParams(snapshot(), params, { now: now(), trace: format === 'json' })
+      else {
+        const pending = building?.()
+        if (pending !== undefined) {
+          void within(pending, waitMs).then((built) => {
+            const late = built ? routeFromParams(snapshot(), params, { now: now(), trace: format === 'json' }) : starting(params.exten, waitMs)
+            counters.count(late.status, format)
+            void reply.send(answer(reply, format, late))
+          })
+          return
+        }
+        d = routeFromParams(snapshot(), params, { now: now(), trace: format === 'json' })
+      }
       counters.count(d.status, format)
       void reply.send(answer(reply, format, d))
     }

@@ -5,6 +5,12 @@
  * and its metrics. The composition root constructs it once the store and the
  * network are ready, awaits `ready()`, registers `plugin` and hands
  * `extraRows` to the realtime plugin, and calls `close()` on shutdown.
+ *
+ * `start()` is enough to serve: nodes, registrations and the generated rows
+ * are current. `ready()` then loads the snapshot's routing records in the
+ * background (RoutingView) and resolves when they are; `loading()` names what is
+ * still loading (for /readyz), and `/route` waits for the build, bounded
+ * (plugin.ts).
  */
 import type { FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
@@ -27,6 +33,8 @@ export interface RoutingServiceOptions {
   routeUrl?: () => string | undefined
   log?: Logger
   bodyLimit?: number
+  /** longest a /route request waits for the snapshot being built after a start (ms, default ROUTE_BUILD_WAIT_MS) */
+  buildWaitMs?: number
 }
 
 export class RoutingService {
@@ -36,7 +44,7 @@ export class RoutingService {
   #rows: GeneratedRows | null = null
   readonly #opts: RoutingServiceOptions
   readonly #rowListeners = new Set<() => void>()
-  #opening: Promise<void> | null = null
+  #starting: Promise<void> | null = null
 
   constructor (opts: RoutingServiceOptions) {
     this.#opts = opts
@@ -53,13 +61,24 @@ export class RoutingService {
     })
   }
 
-  ready (): Promise<void> {
-    this.#opening ??= this.#open()
-    return this.#opening
+  /** Serving: nodes, registrations and generated rows current; the snapshot keeps building in the background. */
+  start (): Promise<void> {
+    this.#starting ??= this.#start()
+    return this.#starting
   }
 
-  async #open (): Promise<void> {
-    await this.view.ready()
+  /** Everything loaded: started, then the snapshot built (this starts the build: call it once serving). */
+  ready (): Promise<void> {
+    return this.start().then(async () => { await this.view.ready() })
+  }
+
+  /** What is still loading (empty once ready), e.g. for /readyz. */
+  loading (): string[] {
+    return this.view.built ? [] : ['routing snapshot']
+  }
+
+  async #start (): Promise<void> {
+    await this.view.start()
     const c = this.#opts.config ?? {}
     const rows = this.#rows = new GeneratedRows({
       view: this.view,
@@ -78,10 +97,16 @@ export class RoutingService {
 
   /** The `/route` plugin (register at the root, no prefix). */
   get plugin (): FastifyPluginAsync {
-    return routePlugin({ snapshot: () => this.view.snapshot, counters: this.counters, ...(this.#opts.bodyLimit !== undefined ? { bodyLimit: this.#opts.bodyLimit } : {}) })
+    return routePlugin({
+      snapshot: () => this.view.snapshot,
+      counters: this.counters,
+      building: () => this.view.built ? undefined : this.view.ready(),
+      ...(this.#opts.buildWaitMs !== undefined ? { buildWaitMs: this.#opts.buildWaitMs } : {}),
+      ...(this.#opts.bodyLimit !== undefined ? { bodyLimit: this.#opts.bodyLimit } : {})
+    })
   }
 
-  /** The realtime plugin's extra-rows hook: generated rows of a family (none before ready()). */
+  /** The realtime plugin's extra-rows hook: generated rows of a family (none before start()). */
   readonly extraRows = (family: string): readonly GeneratedRow[] => this.#rows?.rows(family) ?? []
 
   /** Calls `fn` whenever the generated rows change (the realtime plugin drops its cached answers); returns an unsubscribe. */

@@ -1,14 +1,22 @@
 /**
  * RoutingView: the one routing snapshot of this node, kept current.
  *
- * `ready()` attaches to the store's `'changes'` first (buffering them), scans
- * the routing records (users, devices, trunks, providers, routes) and the node
- * records into a `MemorySnapshot`, replays what changed meanwhile, then — in
- * one synchronous step, so nothing slips between — reads the registrations
- * and node heartbeats from soft state and attaches to its `'change'` events
- * and to the node-state source. From then on every event touches only the
- * records it concerns (MemorySnapshot's incremental updates); `/route` reads
- * the snapshot without any per-call preparation.
+ * Opening runs in two steps, so that a node with many records answers at
+ * once after a restart. `start()` attaches to the store's `'changes'` first
+ * (buffering them), scans the node records (a few dozen), then — in one
+ * synchronous step, so nothing slips between — reads the registrations and
+ * node heartbeats from soft state and attaches to its `'change'` events and
+ * to the node-state source: the nodes (hence the generated inter-node trunks)
+ * and the registrations are current from here on. The routing records
+ * (users, devices, trunks, providers, routes) are then scanned into the
+ * snapshot in the background, yielding to the event loop every
+ * `BUILD_YIELD_EVERY` records; record changes arriving meanwhile are buffered
+ * and replayed after the scan (node changes apply at once). `ready()` waits
+ * for both steps; `built` says whether the snapshot is complete — until then
+ * `/route` must not answer from it (plugin.ts waits, bounded). From then on
+ * every event touches only the records it concerns (MemorySnapshot's
+ * incremental updates); `/route` reads the snapshot without any per-call
+ * preparation.
  *
  * Nodes (nodes.ts) are recomputed as a whole when a node record changes, a
  * node changes state, or a heartbeat arrives (a few dozen nodes at most); only
@@ -29,6 +37,11 @@ import { mergeNodes, nodeRecordInfo, sameNode, type NodeRecordInfo, type SelfInf
 import { isRegistrationKind, routingContact } from './registrations.js'
 import { CONTACT_KIND, HEALTH_KIND, SIPREG_KIND, type NodeStateSource, type RecordChange, type RoutingStore, type SoftChange, type SoftTable } from './sources.js'
 
+/** The background scan of the routing records yields to the event loop after this many records (requests are served meanwhile). */
+export const BUILD_YIELD_EVERY = 500
+
+const yieldToLoop = async (): Promise<void> => { await new Promise<void>((resolve) => setImmediate(resolve)) }
+
 export interface RoutingViewOptions {
   store: RoutingStore
   /** registrations and heartbeats; absent: no registrations are known */
@@ -41,6 +54,8 @@ export interface RoutingViewOptions {
   index?: RouteIndexOptions
   log?: Logger
   now?: () => number
+  /** records scanned between two yields to the event loop (default BUILD_YIELD_EVERY) */
+  yieldEvery?: number
 }
 
 export declare interface RoutingView {
@@ -56,24 +71,32 @@ export class RoutingView extends EventEmitter {
   #records = new Map<string, NodeRecordInfo>()
   #nodes = new Map<string, NodeInput>()
   #owners = new Map<string, string>()
-  /** changes during the first load (applied after it) */
+  /** record changes during the first load (applied after it; node changes too until the nodes are loaded) */
   #buffer: RecordChange[] | null = null
   /** changes during a reload (applied to the current snapshot too, and replayed on the new one) */
   #reloadBuffer: RecordChange[] | null = null
+  #starting: Promise<void> | null = null
   #opening: Promise<void> | null = null
+  #built = false
   #reloading: Promise<void> = Promise.resolve()
   #closed = false
   #attached = false
 
   readonly #onChanges = (changes: RecordChange[]): void => {
-    if (this.#buffer !== null) { for (const c of changes) this.#buffer.push(c); return }
+    if (this.#buffer !== null) {
+      // once the nodes are loaded (#attached), node changes apply at once; the rest waits for the scan
+      const now: RecordChange[] = []
+      for (const c of changes) (this.#attached && c.type === 'node' ? now : this.#buffer).push(c)
+      if (now.length > 0) this.#guard('store changes', () => this.#applyChanges(now))
+      return
+    }
     if (this.#reloadBuffer !== null) for (const c of changes) this.#reloadBuffer.push(c)
     this.#guard('store changes', () => this.#applyChanges(changes))
   }
 
   readonly #onRebuilt = (): void => {
     this.#reloading = this.#reloading
-      .then(async () => { await this.#opening; await this.#reload() })
+      .then(async () => { await (this.#opening ?? this.#starting); await this.#reload() })
       .catch((err: unknown) => { this.#opts.log?.error({ err }, 'routing view: reload after a store rebuild failed') })
   }
 
@@ -101,44 +124,74 @@ export class RoutingView extends EventEmitter {
     return new MemorySnapshot({ self: this.#self.id, settings: settings ?? {}, ...(index !== undefined ? { index } : {}) })
   }
 
-  /** Scans the node records and the routing records into `snap`; the node records are returned. */
-  async #scan (snap: MemorySnapshot): Promise<Map<string, NodeRecordInfo>> {
-    const { store } = this.#opts
+  /** The node records. */
+  async #scanNodes (): Promise<Map<string, NodeRecordInfo>> {
     const records = new Map<string, NodeRecordInfo>()
-    for await (const r of store.scan('node')) {
+    for await (const r of this.#opts.store.scan('node')) {
       const info = nodeRecordInfo(r.id, r.fields)
       if (info !== undefined) records.set(r.id, info)
-    }
-    for (const type of ROUTING_RECORD_TYPES) {
-      for await (const r of store.scan(type)) {
-        if (this.#closed) return records
-        snap.put(type, r.id, r.fields)
-      }
     }
     return records
   }
 
+  /** Scans the routing records into `snap`, yielding to the event loop every `yieldEvery` records. */
+  async #scanRecords (snap: MemorySnapshot): Promise<void> {
+    const every = Math.max(1, this.#opts.yieldEvery ?? BUILD_YIELD_EVERY)
+    let n = 0
+    for (const type of ROUTING_RECORD_TYPES) {
+      for await (const r of this.#opts.store.scan(type)) {
+        if (this.#closed) return
+        snap.put(type, r.id, r.fields)
+        if (++n % every === 0) await yieldToLoop()
+      }
+    }
+  }
+
+  /** Whether the snapshot holds every routing record (false while the first scan runs). */
+  get built (): boolean { return this.#built }
+
+  /** Nodes and registrations loaded and followed; the routing records load in the background (see `ready()`). */
+  start (): Promise<void> {
+    this.#starting ??= this.#start()
+    return this.#starting
+  }
+
+  /** Everything loaded: the snapshot is complete (`built`). */
   ready (): Promise<void> {
     this.#opening ??= this.#open()
     return this.#opening
   }
 
-  async #open (): Promise<void> {
+  async #start (): Promise<void> {
     const { store, soft, nodeStates } = this.#opts
-    const t0 = performance.now()
     this.#buffer = []
     store.on('changes', this.#onChanges)
     store.on('rebuilt', this.#onRebuilt)
-    this.#records = await this.#scan(this.#snapshot)
-    const buffered = this.#buffer
-    this.#buffer = null
+    this.#records = await this.#scanNodes()
     if (this.#closed) return
-    this.#applyChanges(buffered)
+    const buffered = this.#buffer
+    this.#buffer = buffered.filter((c) => c.type !== 'node')
+    for (const c of buffered) if (c.type === 'node') this.#setRecord(c.id, c.after)
     // one synchronous step: current soft state, then its events
     soft?.on('change', this.#onSoft)
     nodeStates?.on('node-state', this.#onNodeState)
     this.#attached = true
     this.#refreshNodes()
+  }
+
+  async #open (): Promise<void> {
+    const t0 = performance.now()
+    await this.start()
+    if (this.#closed) return
+    try {
+      await this.#scanRecords(this.#snapshot)
+    } finally {
+      const buffered = this.#buffer ?? []
+      this.#buffer = null
+      if (!this.#closed) this.#applyChanges(buffered)
+    }
+    if (this.#closed) return
+    this.#built = true
     this.#opts.log?.info({ ms: Math.round(performance.now() - t0), routes: this.#snapshot.routeCount, nodes: this.#nodes.size, unusable: this.#snapshot.invalid().size }, 'routing view ready')
   }
 
@@ -150,7 +203,8 @@ export class RoutingView extends EventEmitter {
     const next = this.#emptySnapshot()
     let records: Map<string, NodeRecordInfo>
     try {
-      records = await this.#scan(next)
+      records = await this.#scanNodes()
+      await this.#scanRecords(next)
     } finally {
       this.#reloadBuffer = null
     }
