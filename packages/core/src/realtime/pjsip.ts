@@ -105,7 +105,26 @@ export function devicePjsipRows (device: RecordLike, user: RecordLike | undefine
 /** The PJSIP objects of a trunk (undefined when disabled or not served on `opts.node`). */
 export function trunkPjsipRows (trunk: RecordLike, opts?: Partial<ViewOptions>): TrunkPjsipRows | undefined {
   const o = viewOptions(opts)
-  if (!trunkServedOn(trunk, o.node)) return undefined
+  return trunkServedOn(trunk, o.node) ? trunkRows(trunk, o) : undefined
+}
+
+/**
+ * The `ps_auths` row of a trunk this node's Asterisk does not use (disabled, or served on other
+ * nodes), or undefined. When a registration goes away, Asterisk un-REGISTERs at its next reload of
+ * res_pjsip_outbound_registration with the registration's `outbound_auth`; the provider challenges
+ * that request, and without the auth object Asterisk cannot answer, so the provider would keep the
+ * binding until it expires (Asterisk 20.20, docs/asterisk.md "Provider trunks"). An auth object no
+ * endpoint or registration names is used for nothing else.
+ */
+export function trunkRetiredAuthRow (trunk: RecordLike, opts?: Partial<ViewOptions>): ViewRow | undefined {
+  const o = viewOptions(opts)
+  return trunkServedOn(trunk, o.node) ? undefined : trunkRows(trunk, o).ps_auths
+}
+
+/** What Asterisk's ast_true() reads as true. */
+const ASTERISK_TRUE = /^(yes|true|y|t|1|on)$/i
+
+function trunkRows (trunk: RecordLike, o: ViewOptions): TrunkPjsipRows {
   const f = trunk.fields
   const id = trunk.id
   const host = str(f.host)
@@ -152,5 +171,8 @@ export function trunkPjsipRows (trunk: RecordLike, opts?: Partial<ViewOptions>):
     rows.ps_registrations = reg
   }
   applyOverrides(rows as unknown as Record<string, ViewRow>, obj(f.pjsip), PJSIP_OBJECTS, 'ps_endpoints', KEEP)
+  // Asterisk refuses (and never registers) a registration naming an endpoint without line support
+  const reg = rows.ps_registrations
+  if (reg !== undefined && !ASTERISK_TRUE.test(reg.line ?? '')) delete reg.endpoint
   return rows
 }

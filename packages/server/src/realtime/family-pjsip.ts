@@ -9,9 +9,12 @@
  * <prefix>%` scans the devices with that id prefix; `id LIKE %` and other
  * start-up queries scan. Families devices never yield (identify,
  * registration) are served from the trunk table alone, without touching the
- * store. Writes are refused: these families are read-only views.
+ * store. A trunk this node does not use (disabled, or for other nodes)
+ * still yields its auth, so that Asterisk can authenticate the
+ * un-REGISTER of its registration at the next reload. Writes are refused:
+ * these families are read-only views.
  */
-import { devicePjsipRows, familyIndexes, trunkPjsipRows, type Fields, type LookupPlan, type Row, type ViewOptions } from '@federator/core'
+import { devicePjsipRows, familyIndexes, trunkPjsipRows, trunkRetiredAuthRow, type Fields, type LookupPlan, type Row, type ViewOptions } from '@federator/core'
 import { exactKey, keyPrefix, read, userOf, type FamilyHandler, type LookupContext } from './context.js'
 
 /** The families a device yields rows in. */
@@ -33,8 +36,11 @@ function deviceRowsPrefilled (ctx: LookupContext, family: string, id: string, fi
   return rows?.[family]
 }
 
+/** A trunk's row; of a trunk not used here (disabled, other nodes) only the auth, for Asterisk's un-REGISTER. */
 function trunkRow (family: string, id: string, fields: Fields, view: Partial<ViewOptions>): Row | undefined {
-  return (trunkPjsipRows({ id, fields }, view) as Record<string, Row> | undefined)?.[family]
+  const rows = trunkPjsipRows({ id, fields }, view) as Record<string, Row> | undefined
+  if (rows !== undefined) return rows[family]
+  return family === 'ps_auths' ? trunkRetiredAuthRow({ id, fields }, view) as Row | undefined : undefined
 }
 
 /** The row of one id: the device's, else the trunk's, else an extra row. */
