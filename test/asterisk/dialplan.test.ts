@@ -26,8 +26,12 @@ exten => _X!,1,Set(CHANNEL(hangup_handler_push)=fed-test-hangup,s,1(\${EXTEN}))
  same => n,Set(FEDFROM=\${CHANNEL(${fromItem})})
  same => n(go),Goto(from-internal-curl,\${EXTEN},1)
 
+[fed-gen]
+exten => _X!,1,Set(CHANNEL(hangup_handler_push)=fed-test-hangup,s,1(\${EXTEN}))
+ same => n,Goto(from-internal,\${EXTEN},1)
+
 [fed-test-hangup]
-exten => s,1,Log(NOTICE,FEDTEST exten=\${ARG1} cause=\${HANGUPCAUSE} dialstatus=\${DIALSTATUS} route=\${HASH(route,status)} from=\${FEDFROM} end)
+exten => s,1,Log(NOTICE,FEDTEST exten=\${ARG1} cause=\${HANGUPCAUSE} dialstatus=\${DIALSTATUS} route=\${HASH(route,status)}\${HASH(fedroute,status)} from=\${FEDFROM} end)
  same => n,Return()
 `
 }
@@ -36,21 +40,26 @@ interface Call { exten: string, cause: string, dialstatus: string, route: string
 
 const END = /FEDTEST exten=(\S*) cause=(\S*) dialstatus=(\S*) route=(\S*) from=(\S*) end/
 
-/** Place a call (Local channel through fed-test, or `channel` to a phone first) and read how it ended. */
-async function call (ast: AsteriskInstance, exten: string, channel?: string): Promise<Call> {
+/**
+ * Place a call (a Local channel through `wrapper`, or `channel` to a phone first) and read how it
+ * ended. `fed-test` goes to the example's CURL() context, `fed-gen` to its generated one.
+ */
+async function call (ast: AsteriskInstance, exten: string, channel?: string, wrapper = 'fed-test'): Promise<Call> {
   const start = ast.log().length
   await ast.rx(channel === undefined
-    ? `channel originate Local/${exten}@fed-test application Wait 2`
-    : `channel originate ${channel} extension ${exten}@fed-test`)
+    ? `channel originate Local/${exten}@${wrapper} application Wait 2`
+    : `channel originate ${channel} extension ${exten}@${wrapper}`)
   const log = await waitFor(`the end of the call to ${exten}`, async () => ast.log().slice(start), (s) => END.test(s), 20_000)
   const m = END.exec(log)!
-  const dials = [...log.matchAll(/Executing \[s@fed-route:\d+\] Dial\("[^"]*", "([^"]*)"\)/g)].map((d) => d[1]!)
+  const dials = [...log.matchAll(/Executing \[[^\]]+\] Dial\("[^"]*", "([^"]*)"\)/g)].map((d) => d[1]!)
   return { exten: m[1]!, cause: m[2]!, dialstatus: m[3]!, route: m[4]!, from: m[5]!, log, dials }
 }
 
 if (install !== null) {
   t.test('the CURL() dialplan of the docs on a real Asterisk', async (t) => {
-    const cluster = await startCluster(t, { nodes: 1, bootstrap: false, spec: () => ({ name: 'a', join: null }) })
+    // the generated context too (example part 1), for the causes after failed alternatives
+    const routing = JSON.stringify({ contexts: ['from-internal'] })
+    const cluster = await startCluster(t, { nodes: 1, bootstrap: false, spec: () => ({ name: 'a', join: null, env: { FEDERATOR_ROUTING: routing } }) })
     const node = cluster.nodes[0]!
 
     // the provider: a TestPhone on its own address is the host of trunk t-live
@@ -151,6 +160,16 @@ if (install !== null) {
       t.same(c.dials, ['PJSIP/erin-desk,30'])
       t.equal(c.dialstatus, 'CHANUNAVAIL')
       t.equal(c.cause, '20')
+    })
+
+    t.test('PJSIP, the generated context: the same causes when nothing could be reached', async (t) => {
+      const trunk = await call(ast, '8123', undefined, 'fed-gen')
+      t.same(trunk.dials, ['PJSIP/8123@t-dead,60'], 'pbx_realtime ran the generated rows')
+      t.equal(trunk.dialstatus, 'CHANUNAVAIL')
+      t.equal(trunk.cause, '34', 'the only trunk unreachable: 34')
+      const user = await call(ast, '104', undefined, 'fed-gen')
+      t.equal(user.dialstatus, 'CHANUNAVAIL')
+      t.equal(user.cause, '20', 'an unreachable phone: 20')
     })
 
     t.test('PJSIP: all trunks unavailable ends with cause 34', async (t) => {

@@ -18,17 +18,22 @@
  *   6  Set(HASH(fedroute)=${FEDROUTE})
  *   7  GotoIf($["${HASH(fedroute,status)}" != "OK"]?<refused>)
  *   then per alternative k (dial, dial2, …):
- *      GotoIf($["${HASH(fedroute,dialK)}" = ""]?<end>)
+ *      GotoIf($["${HASH(fedroute,dialK)}" = ""]?<unreachable>)     (dial: <end>)
  *      Dial(${HASH(fedroute,dialK)},${HASH(fedroute,timeoutK)})
  *      GotoIf($["${DIALSTATUS}" = "CHANUNAVAIL" | "${DIALSTATUS}" = "CONGESTION"]?<next>:<end>)
- *   <end>      Hangup()                           Dial's outcome (answered, busy, no answer)
- *   <refused>  Hangup(${HASH(fedroute,cause)})    NOTFOUND → 1, BUSY → 17, UNAVAILABLE → 20 …
- *   <error>    Hangup(41)                         the service did not answer
+ *   <end>          Hangup()                        Dial's outcome (answered, busy, no answer)
+ *   <refused>      Hangup(${HASH(fedroute,cause)}) NOTFOUND → 1, BUSY → 17, UNAVAILABLE → 20 …
+ *   <error>        Hangup(41)                      the service did not answer
+ *   <unreachable>  Hangup(20 for a user, else 34)  no alternative could be reached
  *
  * Failover happens only when an alternative could not be reached at all
  * (CHANUNAVAIL, CONGESTION); a callee that is busy or does not answer ends
- * the call. Values are plain text here: the realtime encoder turns their
- * commas into %2C on the wire.
+ * the call. When none could be reached, a real Asterisk's own cause is 3 (no
+ * route to destination: PJSIP refuses a channel to an endpoint qualify found
+ * unreachable), which a SIP caller gets as 404; the last row answers what
+ * `/route` would (UNAVAILABLE for a user's devices, else CONGESTION).
+ * Values are plain text here: the realtime encoder turns their commas into
+ * %2C on the wire.
  */
 import { FedError } from '../errors.js'
 import { HOP_PATTERNS } from './dialstring.js'
@@ -90,6 +95,7 @@ export function generatedDialplan (opts: DialplanOptions): ExtensionRow[] {
   const END = 8 + 3 * max
   const REFUSED = END + 1
   const ERROR = END + 2
+  const UNREACHABLE = END + 3
   const program: Array<[string, string]> = [
     ['Set', 'CURLOPT(hashcompat)=yes'],
     ['Set', `CURLOPT(httptimeout)=${httpTimeout}`],
@@ -100,14 +106,14 @@ export function generatedDialplan (opts: DialplanOptions): ExtensionRow[] {
     ['GotoIf', `$["${H('status')}" != "OK"]?${REFUSED}`]
   ]
   for (let k = 1; k <= max; k++) {
-    const next = 8 + 3 * k
+    const next = k === max ? UNREACHABLE : 8 + 3 * k
     program.push(
-      ['GotoIf', `$["${H(dialKey(k))}" = ""]?${END}`],
+      ['GotoIf', `$["${H(dialKey(k))}" = ""]?${k === 1 ? END : UNREACHABLE}`],
       ['Dial', `${H(dialKey(k))},${H(timeoutKey(k))}`],
       ['GotoIf', `$["\${DIALSTATUS}" = "CHANUNAVAIL" | "\${DIALSTATUS}" = "CONGESTION"]?${next}:${END}`]
     )
   }
-  program.push(['Hangup', ''], ['Hangup', H('cause')], ['Hangup', '41'])
+  program.push(['Hangup', ''], ['Hangup', H('cause')], ['Hangup', '41'], ['Hangup', `\${IF($["${H('reason')}" = "user"]?20:34)}`])
 
   const patterns = [...(opts.patterns ?? DEFAULT_DIALPLAN_PATTERNS), ...(opts.inbound === true ? HOP_PATTERNS : [])]
   const rows: ExtensionRow[] = []

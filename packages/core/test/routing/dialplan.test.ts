@@ -9,7 +9,7 @@ const code = (fn: () => unknown): string | undefined => {
 t.test('a context that asks /route and dials the alternatives in order', async (t) => {
   const rows = generatedDialplan({ context: 'from-internal', routeUrl: 'http://127.0.0.1:8080/route', maxAlternatives: 2 })
   const x = rows.filter((r) => r.exten === '_X!')
-  t.same(x.map((r) => r.priority), ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14', '15', '16'])
+  t.same(x.map((r) => r.priority), ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14', '15', '16', '17'])
   t.same(x.map((r) => `${r.app}(${r.appdata})`), [
     'Set(CURLOPT(hashcompat)=yes)',
     'Set(CURLOPT(httptimeout)=3)',
@@ -21,12 +21,14 @@ t.test('a context that asks /route and dials the alternatives in order', async (
     'GotoIf($["${HASH(fedroute,dial)}" = ""]?14)',
     'Dial(${HASH(fedroute,dial)},${HASH(fedroute,timeout)})',
     'GotoIf($["${DIALSTATUS}" = "CHANUNAVAIL" | "${DIALSTATUS}" = "CONGESTION"]?11:14)',
-    'GotoIf($["${HASH(fedroute,dial2)}" = ""]?14)',
+    'GotoIf($["${HASH(fedroute,dial2)}" = ""]?17)',
     'Dial(${HASH(fedroute,dial2)},${HASH(fedroute,timeout2)})',
-    'GotoIf($["${DIALSTATUS}" = "CHANUNAVAIL" | "${DIALSTATUS}" = "CONGESTION"]?14:14)',
+    'GotoIf($["${DIALSTATUS}" = "CHANUNAVAIL" | "${DIALSTATUS}" = "CONGESTION"]?17:14)',
     'Hangup()',
     'Hangup(${HASH(fedroute,cause)})',
-    'Hangup(41)'
+    'Hangup(41)',
+    // no alternative could be reached: what /route would answer, not Asterisk's cause 3 (404)
+    'Hangup(${IF($["${HASH(fedroute,reason)}" = "user"]?20:34)})'
   ])
   t.ok(rows.every((r) => r.context === 'from-internal'))
   t.same([...new Set(rows.map((r) => r.exten))], ['_X!', '_+!', '_*!', '_#!'])
@@ -48,7 +50,7 @@ t.test('patterns cover numbers but not the special extensions', async (t) => {
 t.test('every row fits the extensions table; bad settings are refused', async (t) => {
   const rows = generatedDialplan({ context: 'x'.repeat(80), routeUrl: 'https://federator.example.org:8443/some/long/path/route', maxAlternatives: 32 })
   t.ok(rows.every((r) => r.appdata.length <= MAX_APPDATA))
-  t.equal(rows.filter((r) => r.exten === '_X!').length, 8 + 3 * 32 + 2)
+  t.equal(rows.filter((r) => r.exten === '_X!').length, 8 + 3 * 32 + 3)
   t.equal(code(() => generatedDialplan({ context: 'a,b', routeUrl: 'http://h/route' })), 'FED_ERR_CONFIG')
   for (const url of ['http://h/route?x=1', 'http://h/r,x', 'http://h/(x', 'ftp://h/route', 'http://h/ route', 'http://h/${X}']) {
     t.equal(code(() => generatedDialplan({ context: 'c', routeUrl: url })), 'FED_ERR_CONFIG', url)
