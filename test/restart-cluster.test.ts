@@ -92,6 +92,7 @@ t.test('registrations survive SIGTERM and SIGKILL restarts of their node; expire
   t.equal(await realtime(a, 'ps_contacts', 'destroy', `id=${bob}&`), '1', 'bob’s phone unregisters')
   t.equal(await realtime(a, 'ps_contacts', 'store', registerBody('dave', dave, nowS() + 3600)), '1')
   await sleep(1500)
+  t.match(await (await fetch(a.url + '/metrics')).text(), /\nfederator_soft_kept_items_written_total [1-9]/, 'on disk already (the write-behind timer), before the kill')
   await a.kill('SIGKILL')
   await a.start()
   t.match(await contactsOf(a, 'dave'), new RegExp(`^id=${dave}&`), 'dave, registered 1.5 s before the SIGKILL, is there')

@@ -132,7 +132,7 @@ export class FederatorNode {
       ready: loadingCheck(this.routing, this.realtime),
       apiPlugins: [{ plugin: clusterPlugin(sources), prefix: '/cluster' }, { plugin: configAdminPlugin(this.store), prefix: CONFIGS_PREFIX }],
       plugins: [
-        { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics(), () => this.realtime.metrics()]) },
+        { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics(), () => this.realtime.metrics(), () => this.softMetrics()]) },
         { name: 'route', plugin: this.routing.plugin },
         { name: 'realtime', prefix: REALTIME_PREFIX, plugin: realtimePlugin(this.realtime, { auth: config.realtimeAuth, allow: config.realtimeAllow }) }
       ]
@@ -165,6 +165,16 @@ export class FederatorNode {
     this.softKeeper = new SoftPersistence(this.soft, { db: this.softDb, flushMs: tun.softPersistMs, keepsKind: keepsSoftKind, log: this.log.child({ component: 'soft-persist' }) })
     const loaded = await this.softKeeper.load()
     this.log.info({ ...loaded, seq: this.soft.seq }, 'soft state put back from disk')
+  }
+
+  /** Counters of the soft state kept on disk (batches, items written, failed writes: each one is also logged). */
+  private softMetrics (): Array<{ name: string, help: string, type: 'counter', samples: Array<{ value: number }> }> {
+    const c = this.softKeeper?.counters ?? { flushes: 0, written: 0, deleted: 0, failures: 0 }
+    return [
+      { name: 'federator_soft_kept_batches_total', help: 'Batches of this node\'s soft state (registrations) written to disk', type: 'counter', samples: [{ value: c.flushes }] },
+      { name: 'federator_soft_kept_items_written_total', help: 'Soft-state items (registrations, removals) written to disk', type: 'counter', samples: [{ value: c.written }] },
+      { name: 'federator_soft_kept_failures_total', help: 'Failed writes of soft state to disk (retried)', type: 'counter', samples: [{ value: c.failures }] }
+    ]
   }
 
   /** Join the cluster when configured; otherwise keep a local soft-state table and open no socket. */
