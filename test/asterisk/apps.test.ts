@@ -56,7 +56,8 @@ if (install !== null) {
     }
     await row('queues', { name: 'sales', strategy: 'leastrecent', timeout: '20' })
     await row('queue_members', { uniqueid: '1', queue_name: 'sales', interface: 'Local/100@apps', membername: 'Alice', penalty: '2' })
-    await row('queue_members', { uniqueid: '2', queue_name: 'sales', interface: 'Local/101@apps', membername: 'Bob', penalty: '0' })
+    // a non-empty reason_paused in a row present at load makes app_queue write pause reasons (docs/asterisk.md)
+    await row('queue_members', { uniqueid: '2', queue_name: 'sales', interface: 'Local/101@apps', membername: 'Bob', penalty: '0', reason_paused: '-' })
 
     const ast = await startAsterisk(t, install, {
       stack: 'pjsip',
@@ -78,6 +79,16 @@ if (install !== null) {
       t.notMatch(again, /Bob/, 'a deleted member row is gone at the next lookup')
       t.match(again, /Dave \(Local\/102@apps/, 'a new member row appears')
       t.match(await ast.rx('queue show nosuch'), /No such queue: nosuch/, 'a queue without a row does not exist')
+
+      // app_queue writes a realtime member's pause back to its row, addressed by uniqueid
+      const alice = async (): Promise<Record<string, string>> =>
+        (await node.json<{ columns: Record<string, string> }>('/api/v1/tables/queue_members/rows/1')).columns
+      await ast.rx('queue pause member Local/100@apps queue sales reason lunch')
+      t.same([(await alice()).paused, (await alice()).reason_paused], ['1', 'lunch'], 'queue pause member: paused=1 and the reason in the row')
+      t.match(await ast.rx('queue show sales'), /Alice \(Local\/100@apps.*\(paused/, 'and Asterisk shows it paused')
+      await ast.rx('queue unpause member Local/100@apps queue sales')
+      t.equal((await alice()).paused, '0', 'unpause: paused=0')
+      t.equal((await alice()).membername, 'Alice', 'the other columns stay')
     })
 
     t.test('voicemail boxes from users; a PIN changed in VoicemailMain lands in the user record', async (t) => {
