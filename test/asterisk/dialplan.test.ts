@@ -9,10 +9,13 @@
  * `from-internal-curl`; the handler writes `HANGUPCAUSE`, `DIALSTATUS` and the route status in a
  * `FEDTEST` line of Asterisk's full log. Each call is read from its slice of the log (calls are
  * placed one after the other). Phones and the provider are TestPhones; the provider is the host of
- * trunk `t-live`, and trunk `t-dead` points at a loopback address where nothing listens.
+ * trunk `t-live`, and trunk `t-dead` points at a loopback address where nothing listens. The docs'
+ * POST line and plain form, and the generated context (`fed-gen`), are exercised too.
  */
 import t from 'tap'
-import { asteriskOrSkip, startAsterisk, freeLoopbackAddress, TestPhone, type AsteriskInstance } from './harness/index.js'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { asteriskOrSkip, startAsterisk, freeLoopbackAddress, TestPhone, EXAMPLES, REPO, type AsteriskInstance } from './harness/index.js'
 import { startCluster, waitFor } from '../helpers/cluster.js'
 
 const install = asteriskOrSkip(t)
@@ -34,6 +37,36 @@ exten => _X!,1,Set(CHANNEL(hangup_handler_push)=fed-test-hangup,s,1(\${EXTEN}))
 exten => s,1,Log(NOTICE,FEDTEST exten=\${ARG1} cause=\${HANGUPCAUSE} dialstatus=\${DIALSTATUS} route=\${HASH(route,status)}\${HASH(fedroute,status)} from=\${FEDFROM} end)
  same => n,Return()
 `
+}
+
+/**
+ * The docs' two other forms, taken from docs/asterisk.md as written: the POST request line in a
+ * copy of the example's `[fed-route]` (`fed-route-post`, reached through `fed-post`), and the plain
+ * form as context `fed-plain` (reached through `fed-plainw`). The node URL is rewritten here (the
+ * harness rewrites only the example files).
+ */
+function docsForms (nodeUrl: string): string {
+  const docs = readFileSync(join(REPO, 'docs', 'asterisk.md'), 'utf8')
+  const post = /^ same => n,Set\(R=\$\{CURL\(http:\/\/127\.0\.0\.1:7280\/route,.*$/m.exec(docs)?.[0]
+  const plain = /The plain form[^\n]*\n\n```\n([\s\S]*?)\n```/.exec(docs)?.[1]
+  if (post === undefined || plain === undefined) throw new Error('docs/asterisk.md: no POST line or plain form')
+  const example = readFileSync(join(EXAMPLES, 'pjsip', 'extensions.conf'), 'utf8')
+  const fedRoute = example.slice(example.indexOf('[fed-route]'))
+  const copy = fedRoute.replace('[fed-route]', '[fed-route-post]').replace(/^ same => n,Set\(R=\$\{CURL\(.*$/m, post)
+  if (!copy.includes(post)) throw new Error('no request line replaced')
+  return `
+${copy}
+[fed-post]
+exten => _X!,1,Set(CHANNEL(hangup_handler_push)=fed-test-hangup,s,1(\${EXTEN}))
+ same => n,Gosub(fed-route-post,s,1(\${EXTEN},from-internal-curl))
+
+[fed-plain]
+${plain}
+
+[fed-plainw]
+exten => _X!,1,Set(CHANNEL(hangup_handler_push)=fed-test-hangup,s,1(\${EXTEN}))
+ same => n,Goto(fed-plain,\${EXTEN},1)
+`.replaceAll('http://127.0.0.1:7280', nodeUrl)
 }
 
 interface Call { exten: string, cause: string, dialstatus: string, route: string, from: string, log: string, dials: string[] }
@@ -90,7 +123,7 @@ if (install !== null) {
     await node.put('routes', 'out-7', { pattern: '_7X.', target: { kind: 'provider', provider: 'p-off' } })
 
     const [ast, sip] = await Promise.all([
-      startAsterisk(t, install, { stack: 'pjsip', nodeUrl: node.url, append: { 'extensions.conf': wrapper('endpoint') } }),
+      startAsterisk(t, install, { stack: 'pjsip', nodeUrl: node.url, append: { 'extensions.conf': wrapper('endpoint') + docsForms(node.url) } }),
       startAsterisk(t, install, { stack: 'chan_sip', nodeUrl: node.url, append: { 'extensions.conf': wrapper('peername') } })
     ])
     const phone = async (user: string, password: string, registrar: AsteriskInstance, answer: 'ok' | 'busy'): Promise<TestPhone> => {
@@ -186,6 +219,21 @@ if (install !== null) {
       t.equal(c.from, 'alice-desk', 'CHANNEL(endpoint) is the endpoint name')
       t.notMatch(c.log, /Unknown or unavailable item requested: 'endpoint'/, 'the request line reads it without a warning')
       t.equal(c.cause, '1')
+    })
+
+    t.test('PJSIP: the docs\' POST request line and plain form', async (t) => {
+      const before = alice.invites.length
+      const ok = await call(ast, '100', undefined, 'fed-post')
+      t.same(ok.dials, ['PJSIP/alice-desk,30'], 'POST: the answer dialled')
+      t.equal(ok.dialstatus, 'ANSWER')
+      t.equal((await call(ast, '555', undefined, 'fed-post')).cause, '1', 'POST: an unknown number, cause 1')
+      const plain = await call(ast, '100', undefined, 'fed-plainw')
+      t.same(plain.dials, ['PJSIP/alice-desk,30'], 'plain: the first alternative dialled')
+      t.equal(alice.invites.length, before + 2, 'alice-desk got both INVITEs')
+      const refused = await call(ast, '555', undefined, 'fed-plainw')
+      t.same(refused.dials, [], 'plain: an unknown number is not dialled')
+      t.match(refused.log, /Executing \[555@fed-plain:\d+\] Congestion\(/, 'plain: Congestion()')
+      t.equal(refused.cause, '34', 'plain: Congestion() ends the call with 34, whatever the reason')
     })
 
     t.test('chan_sip: tech=sip dials SIP/<peer>, the INVITE arrives', async (t) => {
