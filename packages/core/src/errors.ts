@@ -33,6 +33,7 @@ export const ERRORS = {
   FED_ERR_REALTIME_REQUEST: 'Malformed realtime request (details.reason says why)',
   FED_ERR_REVOKED: 'This node was revoked: it refuses writes (its new log entries would be ignored everywhere)',
   FED_ERR_DATA_LOCKED: 'The data directory is in use by another process',
+  FED_ERR_NAME_TAKEN: 'Another live node of the cluster has this node name',
   FED_ERR_INTERNAL: 'Internal error'
 } as const
 

@@ -33,6 +33,7 @@ import { Membership } from './membership.js'
 import { checkNotAlone } from './cluster-record.js'
 import { clusterPlugin, metricsPlugin } from './http/plugins.js'
 import { tightenDataDir } from './data-dir.js'
+import { NameGuard } from './name-guard.js'
 import { exposureWarning } from './config.js'
 
 export interface NodeOptions {
@@ -70,6 +71,8 @@ export class FederatorNode {
   realtime!: RealtimeService
   readonly startedAt = Date.now()
   private sweeper: NodeJS.Timeout | null = null
+  /** one live node per name: reports a clash on both sides (name-guard.ts) */
+  names: NameGuard | null = null
   private softDb: LocalDb | null = null
   private softKeeper: SoftPersistence | null = null
   url = ''
@@ -123,13 +126,13 @@ export class FederatorNode {
     await this.routing.start() // the snapshot's records load in the background (see loaded())
     this.realtime = new RealtimeService({ store: this.store, registrations: this.soft, logger: this.log, view: { node: config.name }, extraRows: this.routing.extraRows })
     this.routing.onExtraRowsChange(() => this.realtime.extraRowsChanged())
-    const sources = { store: this.store, membership: this.membership, network: this.network, name: config.name, version: VERSION, startedAt: this.startedAt }
+    const sources = { store: this.store, membership: this.membership, network: this.network, name: config.name, version: VERSION, startedAt: this.startedAt, names: { clashes: () => this.names?.clashes() ?? [] } }
     this.app = await buildApp({
       store: this.store,
       logger: this.log,
       adminToken: this.token,
       version: VERSION,
-      ready: loadingCheck(this.routing, this.realtime),
+      ready: ((loading) => () => this.names?.notReadyReason() ?? loading())(loadingCheck(this.routing, this.realtime)),
       apiPlugins: [{ plugin: clusterPlugin(sources), prefix: '/cluster' }, { plugin: configAdminPlugin(this.store), prefix: CONFIGS_PREFIX }],
       plugins: [
         { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics(), () => this.realtime.metrics(), () => this.softMetrics()]) },
@@ -148,6 +151,8 @@ export class FederatorNode {
     this.followLoading()
     this.watchRevocation()
     if (this.store.revocation() === undefined) await this.registerSelf()
+    this.names = new NameGuard({ store: this.store, membership: this.membership, network: this.network, name: config.name, log: this.log })
+    this.names.start()
     this.log.info({ url: this.url, name: config.name, writer: this.store.writerKey, swarm: this.network?.address ?? null }, 'node ready')
   }
 
@@ -267,6 +272,7 @@ export class FederatorNode {
     if (this.opening === null) return
     await this.opening.catch(() => {})
     if (this.sweeper !== null) clearInterval(this.sweeper)
+    this.names?.close()
     await this.app?.close()
     await this.realtime?.close()
     this.routing?.close()

@@ -40,6 +40,7 @@ export const STATUS: Partial<Record<ErrorCode, number>> = {
   FED_ERR_READ_ONLY_FIELD: 400,
   FED_ERR_REVOKED: 403,
   FED_ERR_DATA_LOCKED: 409,
+  FED_ERR_NAME_TAKEN: 409,
   FED_ERR_INTERNAL: 500
 }
 

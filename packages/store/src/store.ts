@@ -23,7 +23,7 @@ import type Hypercore from 'hypercore'
 import pino, { type Logger } from 'pino'
 import {
   FedError, HlcClock, applyEntry, isAlive, isWriterKey, revocationOf, visibleFields, writerTag,
-  type Entry, type Revocation, type Fields, type Hlc, type IndexName, type NewEntry, type RecordState, type WriterKey, type WriterTag
+  type Entry, type Revocation, type Version, type Fields, type Hlc, type IndexName, type NewEntry, type RecordState, type WriterKey, type WriterTag
 } from '@federator/core'
 import { Batcher, type BatcherOptions, type Flushed } from './batcher.js'
 import { Follower, READ_CHUNK_BLOCKS } from './follower.js'
@@ -360,6 +360,12 @@ export class Store extends EventEmitter {
 
   async quarantined (writer: WriterKey, limit?: number): Promise<Array<{ seq: number, index: number, reason: string }>> {
     return await this.view.quarantined(writer, limit)
+  }
+
+  /** The version (HLC, writer tag) of a record's field as merged here: when it was last set (node names: who claimed first). */
+  fieldVersion (type: string, id: string, field: string): Readonly<Version> | undefined {
+    if (this.swapping !== null) return undefined
+    return this.view.getState(type, id)?.fields[field]?.v
   }
 
   count (type: string): number {

@@ -10,6 +10,7 @@ import { RECORD_TYPES } from '@federator/core'
 import type { Store } from '@federator/store'
 import type { Network, NodeStatus } from '@federator/net'
 import type { Membership } from '../membership.js'
+import type { NameClash } from '../name-guard.js'
 
 export interface ClusterStatus {
   node: { name: string, writer: string, swarmKey: string | null, version: string, cluster: string | null, uptime: number }
@@ -26,8 +27,12 @@ export interface ClusterStatus {
     /** it stopped cleanly and said it would be back: suspect (still routed to) meanwhile */
     restarting: boolean,
     lastSeenAgoMs: number | null, sipAddress: string | null, version: string | null, load: number | null,
-    uptime: number | null, revoked: boolean
+    uptime: number | null, revoked: boolean,
+    /** another live node holds this node's name: this one is refused (left out of routing) */
+    nameTaken: boolean
   }>
+  /** names claimed by more than one live node: who keeps it, who is refused (FED_ERR_NAME_TAKEN) */
+  nameClashes: NameClash[]
   peers: ReturnType<Network['status']>['peers']
   network: Omit<ReturnType<Network['status']>, 'peers' | 'writers' | 'nodes'> | { enabled: false }
 }
@@ -39,6 +44,8 @@ export interface StatusSources {
   name: string
   version: string
   startedAt: number
+  /** name clashes among live nodes (name-guard.ts) */
+  names?: { clashes: () => NameClash[] }
 }
 
 export async function clusterStatus (s: StatusSources): Promise<ClusterStatus> {
@@ -61,6 +68,8 @@ export async function clusterStatus (s: StatusSources): Promise<ClusterStatus> {
       revoked: m?.revoked !== undefined
     }
   })
+  const nameClashes = s.names?.clashes() ?? []
+  const refused = new Set(nameClashes.flatMap((c) => c.refused))
   const nodes: ClusterStatus['nodes'] = []
   const seen = new Set<string>()
   for (const n of net?.nodes ?? [] as NodeStatus[]) {
@@ -79,7 +88,8 @@ export async function clusterStatus (s: StatusSources): Promise<ClusterStatus> {
       version: (typeof n.info.version === 'string' ? n.info.version : m?.version) ?? null,
       load: Array.isArray(n.info.load) && typeof n.info.load[0] === 'number' ? n.info.load[0] : null,
       uptime: typeof n.info.uptime === 'number' ? n.info.uptime : null,
-      revoked: m?.revoked !== undefined
+      revoked: m?.revoked !== undefined,
+      nameTaken: refused.has(writer ?? m?.writer ?? (n.self ? store.writerKey : ''))
     })
   }
   // members known from the log but not heard from (never connected, or forgotten)
@@ -90,7 +100,7 @@ export async function clusterStatus (s: StatusSources): Promise<ClusterStatus> {
     nodes.push({
       name: m.name ?? null, writer: m.writer, swarmKey: m.swarmKey ?? null, state: self ? 'alive' : 'unknown', self, restarting: false,
       lastSeenAgoMs: self ? 0 : null, sipAddress: m.sipAddress ?? null, version: m.version ?? null,
-      load: null, uptime: self ? Math.round((Date.now() - s.startedAt) / 1000) : null, revoked: m.revoked !== undefined
+      load: null, uptime: self ? Math.round((Date.now() - s.startedAt) / 1000) : null, revoked: m.revoked !== undefined, nameTaken: refused.has(m.writer)
     })
   }
   const records: Record<string, number> = {}
@@ -111,6 +121,7 @@ export async function clusterStatus (s: StatusSources): Promise<ClusterStatus> {
     quarantined: writers.reduce((n, w) => n + w.quarantined, 0),
     writers,
     nodes,
+    nameClashes,
     peers,
     network: net === null ? { enabled: false } : rest as ClusterStatus['network']
   }

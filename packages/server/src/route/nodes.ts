@@ -14,8 +14,13 @@
  *
  * `owners` maps soft-state owners (swarm keys; this node's soft-state key)
  * to node ids, so registrations published by a node land on that node.
+ *
+ * One node per name: of the nodes that share a name only its holder (core
+ * nameHolders(): live first, then the older claim) is kept — every node
+ * leaves out the same ones, so `fed-<name>` means one node and routing does
+ * not flap between them. This node is always kept.
  */
-import { revocationOf, type NodeInput, type Tech } from '@federator/core'
+import { nameHolders, revocationOf, type NodeInput, type Tech, type Version } from '@federator/core'
 import type { LiveNode } from './sources.js'
 
 export interface NodeRecordInfo {
@@ -25,6 +30,8 @@ export interface NodeRecordInfo {
   swarmKey?: string
   sipAddress?: string
   revoked: boolean
+  /** version of the record's `name` field (who claimed the name first: core nameHolders()) */
+  nameSince?: Readonly<Version>
 }
 
 export interface SelfInfo {
@@ -102,6 +109,12 @@ export function mergeNodes (self: SelfInfo, records: Iterable<NodeRecordInfo>, l
     ...(self.tech !== undefined ? { tech: self.tech } : {})
   })
   if (self.owner !== undefined) owners.set(self.owner, self.id)
+  const holders = nameHolders([...nodes.values()].map((n) => ({ id: n.id, name: n.name, live: n.state !== 'dead', since: byWriter.get(n.id)?.nameSince })))
+  for (const n of [...nodes.values()]) {
+    if (n.id === self.id || holders.get(n.name) === n.id) continue
+    nodes.delete(n.id)
+    for (const [owner, id] of owners) if (id === n.id) owners.delete(owner)
+  }
   return { nodes: [...nodes.values()].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0), owners }
 }
 

@@ -20,6 +20,8 @@ export interface RoutingStore {
   scan (type: string): AsyncIterable<{ id: string, fields: Record<string, unknown> }>
   on (event: 'changes', fn: (changes: RecordChange[]) => void): unknown
   off (event: 'changes', fn: (changes: RecordChange[]) => void): unknown
+  /** the version [HLC, writer tag] of a record's field (node names: who claimed first); optional */
+  fieldVersion?: (type: string, id: string, field: string) => Readonly<[number, string]> | undefined
   /** the view was rebuilt from the logs (records may have changed without change events) */
   on (event: 'rebuilt', fn: () => void): unknown
   off (event: 'rebuilt', fn: () => void): unknown

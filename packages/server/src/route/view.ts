@@ -128,7 +128,7 @@ export class RoutingView extends EventEmitter {
   async #scanNodes (): Promise<Map<string, NodeRecordInfo>> {
     const records = new Map<string, NodeRecordInfo>()
     for await (const r of this.#opts.store.scan('node')) {
-      const info = nodeRecordInfo(r.id, r.fields)
+      const info = this.#nodeInfo(r.id, r.fields)
       if (info !== undefined) records.set(r.id, info)
     }
     return records
@@ -247,8 +247,16 @@ export class RoutingView extends EventEmitter {
     }
   }
 
-  #setRecord (id: string, fields: Record<string, unknown> | undefined): void {
+  /** A node record as routing uses it, with the version of its name (who claimed the name first). */
+  #nodeInfo (id: string, fields: Record<string, unknown> | undefined): NodeRecordInfo | undefined {
     const info = nodeRecordInfo(id, fields)
+    const since = info === undefined ? undefined : this.#opts.store.fieldVersion?.('node', id, 'name')
+    if (since !== undefined) info!.nameSince = since as NodeRecordInfo['nameSince']
+    return info
+  }
+
+  #setRecord (id: string, fields: Record<string, unknown> | undefined): void {
+    const info = this.#nodeInfo(id, fields)
     if (info === undefined) this.#records.delete(id)
     else this.#records.set(id, info)
   }
