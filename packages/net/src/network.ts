@@ -266,15 +266,31 @@ export class Network extends EventEmitter {
   }
 
   private revocationCheck: NodeJS.Timeout | null = null
+  /** revoked peers still connected → when their revocation was first seen (dropped revokedDropDelayMs later) */
+  private readonly revokedSince = new Map<string, number>()
 
-  /** Drops connections to nodes that are revoked now (also runs after the store applies entries). */
-  dropRevoked (): number {
+  /**
+   * Drops connections to nodes that are revoked now (also runs after the store applies entries), each
+   * `revokedDropDelayMs` after its revocation was first seen (`now`: drop at once), so the revocation
+   * reaches the revoked node first.
+   */
+  dropRevoked (now = false): number {
     let n = 0
+    let next = Infinity
+    const t = Date.now()
     for (const p of this.connections) {
-      if (!this.isRevoked(p.swarmKey)) continue
+      if (!this.isRevoked(p.swarmKey)) { this.revokedSince.delete(p.swarmKey); continue }
+      const since = this.revokedSince.get(p.swarmKey) ?? t
+      this.revokedSince.set(p.swarmKey, since)
+      const due = since + this.tunables.revokedDropDelayMs
+      if (!now && due > t) { next = Math.min(next, due); continue }
       this.log.warn({ swarmKey: p.swarmKey }, 'dropping a connection to a revoked node')
+      this.revokedSince.delete(p.swarmKey)
       p.destroy()
       n++
+    }
+    if (next !== Infinity && this.revocationCheck === null && this.closing === null) {
+      this.revocationCheck = setTimeout(() => { this.revocationCheck = null; this.dropRevoked() }, next - t)
     }
     return n
   }

@@ -62,10 +62,17 @@ export interface Tunables {
   warnIntervalMs: number
   /** how often the DHT routing table is checked for an unreachable bootstrap */
   bootstrapCheckMs: number
+  /**
+   * a connection to a node found revoked is dropped this long after: time for the revocation itself to
+   * replicate to it, so the revoked node knows it (refuses writes, not ready); what it writes
+   * meanwhile is past its cut and ignored everywhere. A revoked node is refused at connect at once.
+   */
+  revokedDropDelayMs: number
 }
 
 const DEFAULTS: Tunables = {
   admissionTimeoutMs: 5000,
+  revokedDropDelayMs: 3000,
   logAnnounceDelayMs: 50,
   lengthAnnounceMs: 10_000,
   maxWritersPerMessage: 4096,

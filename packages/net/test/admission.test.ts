@@ -2,7 +2,8 @@
  * Only admitted peers get data: a node with another cluster's secret is
  * dropped by admission (even when it knows our log key), a revoked node is
  * refused at connect by the firewall, and a node revoked while connected is
- * dropped.
+ * dropped once the grace for it to receive its revocation (revokedDropDelayMs)
+ * has passed.
  */
 import t from 'tap'
 import { formatJoinString, newClusterSecret, type PeerStatus } from '../src/index.js'
@@ -58,7 +59,10 @@ t.test('a revoked swarm key is refused at connect; a node revoked while connecte
   await waitFor('c has A\'s log', () => appliedOf(c, a.store.writerKey) === a.store.core.length)
   t.equal(a.net.status().counters.admitted, 1)
   revoked.add(c.net.swarmKey!)
-  await write(a, 'a2') // the store applies an entry: the network re-checks revocations
+  await write(a, 'a2') // the store applies an entry (in the product: the revocation itself): the network re-checks revocations
+  // c is dropped only after revokedDropDelayMs: time to receive that entry (a revoked node learns it is revoked)
+  await waitFor('c has a2 (the entry that revoked it)', () => appliedOf(c, a.store.writerKey) === a.store.core.length)
+  t.ok(a.net.peers().some(p => p.swarmKey === c.net.swarmKey), 'c was still connected when it got it')
   await waitFor('c dropped', () => !a.net.peers().some(p => p.swarmKey === c.net.swarmKey))
   await write(a, 'a3')
   await new Promise(resolve => setTimeout(resolve, 500)) // c keeps retrying meanwhile
