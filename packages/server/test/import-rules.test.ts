@@ -59,6 +59,7 @@ t.test('import lines obey the API\'s rules', async (t) => {
 
   // the REST routes answer the same codes for the same writes
   t.equal(JSON.parse((await api('PATCH', `/api/v1/nodes/${OTHER}`, { name: 'renamed' })).body).code, 'FED_ERR_READ_ONLY_FIELD')
+  t.equal(JSON.parse((await api('PATCH', `/api/v1/nodes/${self}`, { revoked: { length: 0, at: 'now' } })).body).code, 'FED_ERR_VALIDATION', 'no self-revocation through PATCH either')
   t.equal(JSON.parse((await api('PUT', '/api/v1/tables/nosuch/rows/a', { columns: { k: 'a' } })).body).code, 'FED_ERR_UNKNOWN_TABLE')
 })
 

@@ -17,7 +17,11 @@ export const NODE_PATCHABLE = ['revoked'] as const
 export function nodesPlugin (ctx: AdminContext): FastifyPluginAsync {
   const { store } = ctx
   return async (plain) => {
-    await plain.register(collectionPlugin({ ctx, type: 'node', writable: false, patchable: NODE_PATCHABLE }))
+    // a node's own revocation would cut the very entry that sets it: revoke it from another node (as POST …/revoke says)
+    const guard = async (_kind: string, id: string, set: Record<string, unknown> | undefined): Promise<void> => {
+      if (id === store.writerKey && set?.revoked !== undefined) throw new FedError('FED_ERR_VALIDATION', 'A node cannot revoke itself; revoke it from another node')
+    }
+    await plain.register(collectionPlugin({ ctx, type: 'node', writable: false, patchable: NODE_PATCHABLE, guard }))
     const app = plain.withTypeProvider<TypeBoxTypeProvider>()
     app.post('/:id/revoke', {
       // the body is optional: no body means {}
