@@ -9,6 +9,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { startCluster, waitConverged, waitFor, type ClusterNode } from '../helpers/cluster.js'
+import { runCli } from '../helpers/node-process.js'
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'asterisk-libcurl-agent/1.0' }
 
@@ -46,6 +47,9 @@ t.test('a second live node with a taken name is refused on both sides; routing d
     t.equal(s.nodes.find((x) => x.writer === w2)?.nameTaken, true)
     t.equal(s.nodes.find((x) => x.writer === w1)?.nameTaken, false)
   }
+
+  const st = await runCli(['status', '--url', second.url, '--token', cluster.token])
+  t.match(st.stdout, new RegExp(`name clash: "pbx" is held by ${w1.slice(0, 16)}…; refused \\(FED_ERR_NAME_TAKEN`), '`federator status` says so')
 
   // alice registers on the first pbx, bob on the second: a third node routes alice to fed-pbx every time, bob never
   t.equal(await (await fetch(first.url + '/realtime/ps_contacts/store', { method: 'POST', headers: FORM, body: registerBody('alice', 'aaaa') })).text(), '1\n')

@@ -21,6 +21,9 @@ export async function printStatus (t: Target, opts: { json: boolean }): Promise<
     out.push('', table(['node', 'state', 'sip address', 'version', 'load', 'uptime s'],
       nodes.map((n) => [n.name, n.restarting === true ? `${String(n.state)} (restarting)` : n.state, n.sipAddress ?? '', n.version ?? '', n.load ?? '', n.uptime ?? ''])))
   }
+  for (const c of (s.nameClashes as Array<{ name: string, holder: string, refused: string[] }> | undefined) ?? []) {
+    out.push('', `name clash: "${c.name}" is held by ${c.holder.slice(0, 16)}…; refused (FED_ERR_NAME_TAKEN, restart with another --name): ${c.refused.map((r) => r.slice(0, 16) + '…').join(', ')}`)
+  }
   const peers = (s.peers as Array<Record<string, unknown>> | undefined) ?? []
   if (peers.length > 0) {
     out.push('', table(['peer', 'address', 'via', 'direction', 'state', 'bytes in', 'bytes out'],
