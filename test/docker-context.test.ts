@@ -105,3 +105,37 @@ t.test('the build stage, replayed from the Dockerfile in a copy of its context',
   const after = await run(hcCmd!, hcArgs, { cwd: dir, env: nodeEnv, timeoutMs: 30_000 })
   t.equal(after.code, 1, 'and fails once the node has stopped')
 })
+
+t.test('compose.yaml: three nodes, one join secret, a data volume each, known settings only', async (t) => {
+  const { parse } = await import('yaml')
+  const { fromEnv } = await import('../packages/federator/src/config.js')
+  const compose = parse(readText(join(REPO, 'compose.yaml')), { merge: true }) as {
+    services: Record<string, { image?: string, command?: string[], environment?: Record<string, string>, volumes?: string[], secrets?: string[], ports?: string[] }>
+    secrets: Record<string, { file: string }>
+    volumes: Record<string, unknown>
+  }
+  const nodes = Object.entries(compose.services).filter(([, s]) => s.command === undefined)
+  t.equal(nodes.length, 3, 'three nodes')
+  const volumes = new Set<string>()
+  const names = new Set<string>()
+  for (const [name, s] of nodes) {
+    const env = s.environment ?? {}
+    const known = Object.keys(fromEnv(Object.fromEntries(Object.keys(env).map((k) => [k, 'x'])))).length
+    t.equal(known, Object.keys(env).length, `${name}: every environment variable is a Federator setting`)
+    t.equal(env.FEDERATOR_JOIN_FILE, '/run/secrets/federator_join', `${name}: the join string from the shared secret`)
+    t.same(s.secrets, ['federator_join'])
+    t.ok(env.FEDERATOR_BOOTSTRAP !== undefined || env.FEDERATOR_PEERS !== undefined || env.FEDERATOR_LAN !== undefined, `${name}: a way to find its peers`)
+    t.ok(env.FEDERATOR_SIP_ADDRESS !== undefined, `${name}: a SIP address for inter-node calls`)
+    const data = (s.volumes ?? []).find((v) => v.endsWith(':/data'))
+    t.ok(data !== undefined && compose.volumes[data.split(':')[0]!] !== undefined, `${name}: a named data volume`)
+    volumes.add(data ?? '')
+    names.add(env.FEDERATOR_NAME ?? '')
+    t.match(s.ports?.[0] ?? '', /^127\.0\.0\.1:\d+:7280$/, `${name}: HTTP published on loopback`)
+  }
+  t.equal(volumes.size, 3, 'a volume per node')
+  t.equal(names.size, 3, 'distinct node names')
+  t.ok(compose.secrets.federator_join?.file !== undefined, 'the join secret comes from a file')
+  const boot = Object.values(compose.services).find((s) => s.command?.[0] === 'bootstrap')
+  const addr = `${boot?.command?.[boot.command.indexOf('--host') + 1] ?? ''}:${boot?.command?.[boot.command.indexOf('--port') + 1] ?? ''}`
+  for (const [name, s] of nodes) t.equal(s.environment?.FEDERATOR_BOOTSTRAP, addr, `${name}: bootstraps from the bootstrap service (${addr})`)
+})
