@@ -145,6 +145,18 @@ export function exposureWarning (config: Config): string | undefined {
     'set realtimeAuth (FEDERATOR_REALTIME_AUTH, and res_curl.conf userpwd) and/or realtimeAllow (FEDERATOR_REALTIME_ALLOW), or listen on 127.0.0.1'
 }
 
+/**
+ * The warning a node in a cluster logs at start when it has no SIP address:
+ * its peers then have no inter-node endpoint for it, and calls to phones
+ * registered on its Asterisk fail elsewhere with `reason=no-sip-address`
+ * (docs/routing.md); undefined when there is nothing to say.
+ */
+export function sipAddressWarning (config: Config, inCluster: boolean): string | undefined {
+  if (!inCluster || config.sipAddress !== undefined) return undefined
+  return 'this node is in a cluster but has no SIP address: the other nodes cannot hand it calls, so phones registered on its Asterisk ' +
+    'are unreachable from them (/route answers reason=no-sip-address there); set --sip-address (FEDERATOR_SIP_ADDRESS) to where this Asterisk takes inter-node calls'
+}
+
 /** Read environment variables into a partial config. */
 export function fromEnv (env: NodeJS.ProcessEnv = process.env): PartialConfig {
   const out: Record<string, unknown> = {}

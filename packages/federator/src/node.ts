@@ -34,7 +34,7 @@ import { checkNotAlone } from './cluster-record.js'
 import { clusterPlugin, metricsPlugin } from './http/plugins.js'
 import { tightenDataDir } from './data-dir.js'
 import { NameGuard } from './name-guard.js'
-import { exposureWarning } from './config.js'
+import { exposureWarning, sipAddressWarning } from './config.js'
 
 export interface NodeOptions {
   config: Config
@@ -148,6 +148,8 @@ export class FederatorNode {
     routeUrl = defaultRouteUrl(config.http.host, port)
     const exposed = exposureWarning(config)
     if (exposed !== undefined) this.log.warn({ http: this.url }, exposed)
+    const noSip = sipAddressWarning(config, config.join !== undefined)
+    if (noSip !== undefined) this.log.warn({ name: config.name }, noSip)
     this.followLoading()
     this.watchRevocation()
     if (this.store.revocation() === undefined) await this.registerSelf()

@@ -15,13 +15,20 @@
  * leg `PJSIP/<extension>@fed-X` suffices; otherwise each device is handed
  * over as `d~<device>`. All legs ring in parallel (one alternative, `&`).
  * A call that came in from another node only uses registrations held here.
+ *
+ * When nothing can ring, the reason says why: a device registered only on
+ * nodes that are down gives `nodes-down`; only on live nodes started without
+ * a SIP address (`--sip-address`: no inter-node endpoint to hand the call
+ * to) gives `no-sip-address`, which wins over `nodes-down` — it is the one
+ * an administrator can fix.
  */
 import { hopEndpoint, stateOf, type DecisionCtx, type Failure } from './context.js'
 import { endpointDial, hopExten, localDial } from './dialstring.js'
+import { parseSipAddress } from './internode.js'
 import type { DeviceView, DialAlternative, DialLeg, RoutingNode, UserView } from './types.js'
 
 interface Placement { readonly device: DeviceView, readonly node: RoutingNode, readonly updated: number, readonly rank: number }
-type Miss = 'disabled' | 'busy' | 'unregistered' | 'dead'
+type Miss = 'disabled' | 'busy' | 'unregistered' | 'dead' | 'no-sip'
 
 /** Is placement `a` preferable to `b`? healthy node, fresher, here, lower node id. */
 function preferable (ctx: DecisionCtx, a: Placement, b: Placement): boolean {
@@ -37,18 +44,23 @@ function locate (ctx: DecisionCtx, device: DeviceView): Placement | Miss {
   if (ctx.snap.deviceBusy(device.id)) return 'busy'
   let best: Placement | undefined
   let sawUnreachable = false
+  let sawNoSip = false
   for (const c of ctx.snap.contactsOf(device.id)) {
     if (!(c.expires > ctx.now)) continue
     const node = ctx.snap.node(c.node)
     const local = node?.id === ctx.here.id
     if (node === undefined || (!local && (ctx.inbound || hopEndpoint(ctx, node) === undefined))) {
-      if (!ctx.inbound) sawUnreachable = true
+      if (!ctx.inbound) {
+        sawUnreachable = true
+        // up, but nowhere to send the call: started without --sip-address
+        if (node !== undefined && node.state !== 'dead' && parseSipAddress(node.sipAddress) === undefined) sawNoSip = true
+      }
       continue
     }
     const p: Placement = { device, node, updated: c.updated, rank: stateOf(ctx, node) === 'alive' ? 0 : 1 }
     if (best === undefined || preferable(ctx, p, best)) best = p
   }
-  return best ?? (sawUnreachable ? 'dead' : 'unregistered')
+  return best ?? (sawNoSip ? 'no-sip' : sawUnreachable ? 'dead' : 'unregistered')
 }
 
 /** Devices of `all` that node `node` would ring itself for a hop to the user. */
@@ -59,6 +71,14 @@ function liveOn (ctx: DecisionCtx, all: readonly DeviceView[], node: RoutingNode
     for (const c of ctx.snap.contactsOf(d.id)) if (c.node === node.id && c.expires > ctx.now) { n++; break }
   }
   return n
+}
+
+const MISS_TRACE: Record<Miss, string> = {
+  disabled: 'disabled',
+  busy: 'busy',
+  unregistered: 'no live registration',
+  dead: 'registered only on unreachable nodes',
+  'no-sip': 'registered only on nodes without a SIP address (started without --sip-address): no inter-node endpoint to hand the call to'
 }
 
 export interface Reached { alternative?: DialAlternative, failure?: Failure }
@@ -72,13 +92,15 @@ export function reachDevices (ctx: DecisionCtx, devices: readonly DeviceView[], 
   let disabled = 0
   let busy = 0
   let dead = 0
+  let noSip = 0
   for (const d of devices) {
     const r = locate(ctx, d)
     if (typeof r === 'string') {
       if (r === 'disabled') disabled++
       else if (r === 'busy') busy++
       else if (r === 'dead') dead++
-      ctx.trace?.push(`device ${d.id}: ${r === 'dead' ? 'registered only on unreachable nodes' : r === 'unregistered' ? 'no live registration' : r}`)
+      else if (r === 'no-sip') noSip++
+      ctx.trace?.push(`device ${d.id}: ${MISS_TRACE[r]}`)
       continue
     }
     placed.push(r)
@@ -87,6 +109,7 @@ export function reachDevices (ctx: DecisionCtx, devices: readonly DeviceView[], 
   if (placed.length === 0) {
     if (devices.length === disabled) return NO_DEVICE
     if (busy > 0) return ALL_BUSY
+    if (noSip > 0) return NO_SIP_ADDRESS
     if (dead > 0) return NODES_DOWN
     return NOT_REGISTERED
   }
@@ -128,6 +151,7 @@ const failed = (status: Failure['status'], reason: Failure['reason']): Reached =
 const NO_DEVICE = failed('UNAVAILABLE', 'no-device')
 const ALL_BUSY = failed('BUSY', 'all-busy')
 const NODES_DOWN = failed('UNAVAILABLE', 'nodes-down')
+const NO_SIP_ADDRESS = failed('UNAVAILABLE', 'no-sip-address')
 const NOT_REGISTERED = failed('UNAVAILABLE', 'not-registered')
 
 export function reachUser (ctx: DecisionCtx, user: UserView, exten?: string): Reached {

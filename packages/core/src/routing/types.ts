@@ -194,7 +194,7 @@ export type FailStatus = Exclude<RouteStatus, 'OK'>
 export type RouteReason =
   | 'user' | 'route' | 'hop'
   | 'no-match' | 'target-missing' | 'no-provider'
-  | 'no-device' | 'not-registered' | 'nodes-down' | 'all-busy' | 'trunks-unavailable'
+  | 'no-device' | 'not-registered' | 'nodes-down' | 'no-sip-address' | 'all-busy' | 'trunks-unavailable'
   | 'invalid-exten' | 'invalid-param' | 'unknown-node'
   | 'starting' | 'internal'
 
