@@ -78,7 +78,7 @@ common(program.command('start'))
   .option('--bootstrap <host:port,...>', 'private DHT bootstrap nodes', collect)
   .option('--peer <publicKey@host:port>', 'static peer (repeatable)', collect)
   .option('--swarm-port <port>', 'UDP port for peer connections (env FEDERATOR_SWARM_PORT)')
-  .option('--swarm-host <address>', 'address peers reach this node at (env FEDERATOR_SWARM_HOST)')
+  .option('--swarm-host <address>', 'local address the peer (UDP) socket binds: 0.0.0.0, every interface (default), or one of this host\'s addresses (env FEDERATOR_SWARM_HOST)')
   .option('--sip-address <host[:port]>', 'where this node\'s Asterisk takes inter-node calls (env FEDERATOR_SIP_ADDRESS)')
   .option('--standalone', 'run alone (no peer networking) even though this data directory was in a cluster')
   .action(async (opts: Record<string, unknown>) => {

@@ -38,7 +38,7 @@ export interface Config {
   peers?: string[]
   /** UDP port of this node's DHT/swarm socket (0: any) */
   swarmPort?: number
-  /** address peers use to reach this node's swarm socket (default: the HTTP host) */
+  /** local address this node's swarm (UDP) socket binds (default 0.0.0.0: every interface) */
   swarmHost?: string
   /** host[:port] where this node's Asterisk takes inter-node calls */
   sipAddress?: string
