@@ -14,6 +14,7 @@ import { runExport } from './commands/export.js'
 import { rebuildOffline } from './commands/rebuild.js'
 import { printStatus } from './commands/status.js'
 import { registerConf } from './commands/conf.js'
+import { registerImportAsterisk } from './commands/import-asterisk.js'
 import { VERSION } from './version.js'
 
 // secrets at rest: everything this process creates (the data directory, the log's RocksDB and the view's
@@ -189,6 +190,7 @@ client(program.command('export'))
   })
 
 registerConf(program, client, configFrom)
+registerImportAsterisk(program, client, configFrom)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isFedError(err)) process.stderr.write(`federator: ${err.code}: ${err.message}\n`)
