@@ -23,7 +23,7 @@ import { loadavg } from 'node:os'
 import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { LocalDb, Store, type StoreOptions } from '@federator/store'
-import { buildApp, configAdminPlugin, CONFIGS_PREFIX, defaultRouteUrl, loadingCheck, REALTIME_PREFIX, RealtimeService, realtimePlugin, RoutingService } from '@federator/server'
+import { buildApp, configAdminPlugin, CONFIGS_PREFIX, defaultRouteUrl, loadingCheck, REALTIME_PREFIX, RealtimeService, realtimePlugin, RoutingService, UI_PREFIX, uiPlugin } from '@federator/server'
 import { HEALTH_KIND, Network, SoftPersistence, SoftState, tunables as netTunables, parseHostPort as parseNetHostPort, type KeyPair, type Tunables } from '@federator/net'
 import HyperDHT from 'hyperdht'
 import type { Config } from './config.js'
@@ -32,6 +32,7 @@ import { VERSION } from './version.js'
 import { Membership } from './membership.js'
 import { checkNotAlone } from './cluster-record.js'
 import { clusterPlugin, metricsPlugin } from './http/plugins.js'
+import { registrationsPlugin } from './http/registrations.js'
 import { tightenDataDir } from './data-dir.js'
 import { NameGuard } from './name-guard.js'
 import { exposureWarning, sipAddressWarning } from './config.js'
@@ -133,10 +134,15 @@ export class FederatorNode {
       adminToken: this.token,
       version: VERSION,
       ready: ((loading) => () => this.names?.notReadyReason() ?? loading())(loadingCheck(this.routing, this.realtime)),
-      apiPlugins: [{ plugin: clusterPlugin(sources), prefix: '/cluster' }, { plugin: configAdminPlugin(this.store), prefix: CONFIGS_PREFIX }],
+      apiPlugins: [
+        { plugin: clusterPlugin(sources), prefix: '/cluster' },
+        { plugin: registrationsPlugin({ soft: this.soft, membership: this.membership, network: this.network, name: config.name }), prefix: '/cluster/registrations' },
+        { plugin: configAdminPlugin(this.store), prefix: CONFIGS_PREFIX }
+      ],
       plugins: [
         { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics(), () => this.realtime.metrics(), () => this.softMetrics()]) },
         { name: 'route', plugin: this.routing.plugin },
+        { name: 'ui', prefix: UI_PREFIX, plugin: uiPlugin() },
         { name: 'realtime', prefix: REALTIME_PREFIX, plugin: realtimePlugin(this.realtime, { auth: config.realtimeAuth, allow: config.realtimeAllow }) }
       ]
     })
@@ -219,7 +225,8 @@ export class FederatorNode {
         version: VERSION,
         ...(config.sipAddress !== undefined ? { sipAddress: config.sipAddress } : {}),
         load: loadavg(),
-        uptime: Math.round((Date.now() - this.startedAt) / 1000)
+        uptime: Math.round((Date.now() - this.startedAt) / 1000),
+        viewHash: this.store.viewHash()
       }),
       tunables: tun
     })

@@ -35,6 +35,8 @@ export interface HealthInfo {
   interval?: number
   /** set on the last heartbeat of a clean stop: the sender means to be back within this many ms */
   restarting?: number
+  /** the sender's merged view hash when it sent the heartbeat (equal hashes: equal views) */
+  viewHash?: string
   /** 16-hex prefixes of the swarm keys of the sender's admitted connections */
   peers?: string[]
   [field: string]: unknown

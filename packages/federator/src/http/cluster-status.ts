@@ -28,6 +28,8 @@ export interface ClusterStatus {
     restarting: boolean,
     lastSeenAgoMs: number | null, sipAddress: string | null, version: string | null, load: number | null,
     uptime: number | null, revoked: boolean,
+    /** the node's merged view hash, from its heartbeat (this node: its own); equal hashes = equal views */
+    viewHash: string | null,
     /** another live node holds this node's name: this one is refused (left out of routing) */
     nameTaken: boolean
   }>
@@ -88,6 +90,7 @@ export async function clusterStatus (s: StatusSources): Promise<ClusterStatus> {
       version: (typeof n.info.version === 'string' ? n.info.version : m?.version) ?? null,
       load: Array.isArray(n.info.load) && typeof n.info.load[0] === 'number' ? n.info.load[0] : null,
       uptime: typeof n.info.uptime === 'number' ? n.info.uptime : null,
+      viewHash: n.self ? store.viewHash() : typeof n.info.viewHash === 'string' ? n.info.viewHash : null,
       revoked: m?.revoked !== undefined,
       nameTaken: refused.has(writer ?? m?.writer ?? (n.self ? store.writerKey : ''))
     })
@@ -100,7 +103,7 @@ export async function clusterStatus (s: StatusSources): Promise<ClusterStatus> {
     nodes.push({
       name: m.name ?? null, writer: m.writer, swarmKey: m.swarmKey ?? null, state: self ? 'alive' : 'unknown', self, restarting: false,
       lastSeenAgoMs: self ? 0 : null, sipAddress: m.sipAddress ?? null, version: m.version ?? null,
-      load: null, uptime: self ? Math.round((Date.now() - s.startedAt) / 1000) : null, revoked: m.revoked !== undefined, nameTaken: refused.has(m.writer)
+      load: null, uptime: self ? Math.round((Date.now() - s.startedAt) / 1000) : null, viewHash: self ? store.viewHash() : null, revoked: m.revoked !== undefined, nameTaken: refused.has(m.writer)
     })
   }
   const records: Record<string, number> = {}
