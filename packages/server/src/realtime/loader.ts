@@ -9,8 +9,9 @@
  * called: the node first finishes starting up), in this order, yielding
  * to the event loop every `yieldEvery` records: generic table rows (the
  * generated and stored dialplan), voicemail mailboxes (users), chan_sip peers
- * by host (devices). A request of a family whose part is not loaded yet waits
- * for it (`gate()`); no answer is computed from a half-built index, and
+ * by host (devices). A request that needs a part not loaded yet waits for it
+ * (`gate()`: every request of a generic table or voicemail, a chan_sip lookup
+ * by host); no answer is computed from a half-built index, and
  * `loading()` names the parts still loading (for /readyz).
  *
  * Changes arriving while the trunks load are buffered and routed afterwards.
@@ -34,13 +35,20 @@ export const LOAD_YIELD_EVERY = 500
 
 export type IndexPart = 'trunks' | 'rows' | 'mailboxes' | 'hosts'
 
-interface BackgroundPart { part: Exclude<IndexPart, 'trunks'>, type: string, kind: FamilyKind, label: string }
+interface BackgroundPart {
+  part: Exclude<IndexPart, 'trunks'>
+  type: string
+  kind: FamilyKind
+  label: string
+  /** only requests with one of these criteria columns need the part (absent: every request of the kind) */
+  columns?: readonly string[]
+}
 
 /** The parts built after `load()` resolves, in load order: the record type scanned and the family kind that waits for it. */
 export const BACKGROUND_PARTS: readonly BackgroundPart[] = [
   { part: 'rows', type: 'row', kind: 'generic', label: 'realtime table rows' },
   { part: 'mailboxes', type: 'user', kind: 'voicemail', label: 'realtime voicemail mailboxes' },
-  { part: 'hosts', type: 'device', kind: 'sip', label: 'realtime chan_sip hosts' }
+  { part: 'hosts', type: 'device', kind: 'sip', label: 'realtime chan_sip hosts', columns: ['host'] }
 ]
 
 /** Whose index a change type feeds (besides its immediate effects). */
@@ -122,12 +130,13 @@ export class IndexLoader {
     return out
   }
 
-  /** A promise to wait for before answering a request of this family kind; undefined when it can be answered now. */
-  gate (kind: FamilyKind): Promise<void> | undefined {
+  /** A promise to wait for before answering a request of this family kind (with these criteria columns); undefined when it can be answered now. */
+  gate (kind: FamilyKind, columns: readonly string[]): Promise<void> | undefined {
     const t = this.gates.get('trunks')
     if (t !== undefined) return t.promise
-    const part = BACKGROUND_PARTS.find((p) => p.kind === kind)?.part
-    const g = part === undefined ? undefined : this.gates.get(part)
+    const p = BACKGROUND_PARTS.find((p) => p.kind === kind)
+    if (p === undefined || (p.columns !== undefined && !columns.some((c) => p.columns!.includes(c)))) return undefined
+    const g = this.gates.get(p.part)
     if (g === undefined) return undefined
     this.resume()
     return g.promise

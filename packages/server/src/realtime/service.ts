@@ -235,10 +235,10 @@ export class RealtimeService {
     try {
       const f = this.familyOf(rawFamily, op)
       if (f === undefined) return ANSWER_NONE
-      const loading = this.loader.gate(f.kind)
-      if (loading !== undefined) return loading.then(() => this.lookup(rawFamily, op, body))
       const { family, handler } = f
       const req = parseLookup(op, body)
+      const loading = this.loader.gate(f.kind, req.criteria.map((c) => c.column))
+      if (loading !== undefined) return loading.then(() => this.lookup(rawFamily, op, body))
       const numeric = (c: string): boolean => isNumericColumn(family, c)
       const plan = planLookup(req.criteria, handler.indexes(family), numeric)
       const tags: string[] = []
@@ -266,7 +266,7 @@ export class RealtimeService {
       if (revoked !== undefined) throw new WriteRefused('revoked', `This node was revoked (its log entries from position ${revoked.length} on are ignored everywhere): it refuses writes`)
       const f = this.familyOf(rawFamily, op)
       if (f === undefined) return ANSWER_FAILED
-      await this.loader.gate(f.kind)
+      await this.loader.gate(f.kind, []) // writes never look peers up by host
       const { family, handler } = f
       let n: number
       if (op === 'store') {

@@ -44,6 +44,7 @@ t.test('realtime answers and /readyz names what loads while the snapshot and the
   await write(real,
     put('user', 'alice', { name: 'Alice', extensions: ['100'], voicemail: { pin: '1234' } }),
     put('device', 'alice-desk', { user: 'alice', secret: 's3cret' }),
+    put('device', 'gw', { secret: 'g', sip: { host: '192.0.2.5' } }),
     put('trunk', 'carrier', { host: '192.0.2.1' }))
   const { store, release, held } = gated(real, ['user', 'device', 'row'])
   const now = clock()
@@ -71,6 +72,7 @@ t.test('realtime answers and /readyz names what loads while the snapshot and the
     (await app.inject({ method: 'POST', url: `${REALTIME_PREFIX}/${family}/${op}`, headers: FORM, payload: body })).body.trimEnd()
   t.match(await rt('ps_endpoints', 'single', 'id=alice-desk'), /^id=alice-desk&/, 'a PJSIP endpoint is answered from the view at once')
   t.match(await rt('ps_auths', 'single', 'id=alice-desk'), /^id=alice-desk&.*password=s3cret/)
+  t.match(await rt('sippeers', 'single', 'name=alice-desk'), /^name=alice-desk&/, 'a chan_sip peer by name too (only lookups by host need the host index)')
 
   const notReady = await app.inject({ method: 'GET', url: '/readyz' })
   t.equal(notReady.statusCode, 503)
@@ -83,17 +85,22 @@ t.test('realtime answers and /readyz names what loads while the snapshot and the
   t.equal((await app.inject({ method: 'GET', url: '/route?exten=100' })).body, 'status=CONGESTION&count=0&reason=starting&cause=34',
     'the snapshot is not built: /route says so (bounded wait), never NOTFOUND from a partial snapshot')
 
-  // a voicemail lookup needs the mailbox index: it waits for it
+  // a voicemail lookup needs the mailbox index, a chan_sip lookup by host the host index: they wait for them
   let voicemail: string | undefined
   const vm = rt('voicemail', 'single', 'mailbox=100&context=default').then((b) => { voicemail = b })
+  let byHost: string | undefined
+  const bh = rt('sippeers', 'multi', 'host=192.0.2.5').then((b) => { byHost = b })
   // changes while the build runs are kept (replayed after the scan)
   await write(real, put('user', 'bob', { name: 'Bob', extensions: ['200'] }), put('device', 'bob-desk', { user: 'bob' }))
   await turns()
   t.equal(voicemail, undefined, 'the voicemail lookup has not been answered while its index loads')
+  t.equal(byHost, undefined, 'nor the chan_sip lookup by host')
 
   release()
   await loaded
   await vm
+  await bh
+  t.match(byHost, /^host=192\.0\.2\.5&name=gw&/, 'answered from the loaded host index')
   t.match(voicemail, /mailbox=100/, 'answered once its index is loaded')
   t.match(voicemail, /password=1234/)
   t.same(routing.loading(), [])
