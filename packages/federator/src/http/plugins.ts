@@ -8,10 +8,15 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { NetworkStatus } from '@federator/net'
 import { clusterStatus, type ClusterStatus, type StatusSources } from './cluster-status.js'
 import { exposition, type Metric } from './prometheus.js'
+import { CLUSTER_SCHEMA, METRICS_SCHEMA } from './schemas.js'
 
 export function clusterPlugin (src: StatusSources): FastifyPluginAsync {
   return async (app) => {
-    app.get('/', async () => await clusterStatus(src))
+    // JSON text: the schema documents the answer, a serializer compiled from it must not filter it
+    app.get('/', { schema: CLUSTER_SCHEMA }, async (_req, reply) => {
+      reply.type('application/json; charset=utf-8')
+      return JSON.stringify(await clusterStatus(src))
+    })
   }
 }
 
@@ -20,7 +25,7 @@ export type MetricsSource = () => Metric[]
 
 export function metricsPlugin (src: StatusSources, extra: MetricsSource[] = []): FastifyPluginAsync {
   return async (app) => {
-    app.get('/metrics', async (_req, reply) => {
+    app.get('/metrics', { schema: METRICS_SCHEMA }, async (_req, reply) => {
       const s = await clusterStatus(src)
       reply.type('text/plain; version=0.0.4; charset=utf-8')
       return exposition([...statusMetrics(s), ...extra.flatMap((f) => f())])

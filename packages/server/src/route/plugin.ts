@@ -26,6 +26,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { encodeHashcompat, encodeJson, encodePlain, routeFromParams, type RouteDecision, type RouteStatus, type RoutingSnapshot } from '@federator/core'
 import { formatFromAccept, formatOf, parseForm, queryOf, type Params, type RouteFormat } from './params.js'
+import { noValidation, ROUTE_SCHEMA } from './schema.js'
 
 /** Largest accepted `/route` body (bytes): a dialplan's post data is a few hundred bytes. */
 export const ROUTE_BODY_LIMIT = 8 * 1024
@@ -153,6 +154,7 @@ export function routePlugin (opts: RoutePluginOptions): FastifyPluginAsync<{ log
       void reply.send(answer(reply, format, d))
     }
 
-    app.route({ method: ['GET', 'POST'], url: ROUTE_PATH, handler })
+    // the schema documents (/docs); the handler parses and checks the input itself
+    app.route({ method: ['GET', 'POST'], url: ROUTE_PATH, schema: ROUTE_SCHEMA, validatorCompiler: noValidation, handler })
   }
 }
