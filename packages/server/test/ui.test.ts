@@ -45,6 +45,16 @@ t.test('/ui answers 404 for anything but its own files (no traversal)', async (t
   }
 })
 
+t.test('a node without the UI files starts; /ui says they are missing', async (t) => {
+  const { app } = await harness(t, { plugins: [{ name: 'ui', prefix: UI_PREFIX, plugin: uiPlugin({ dir: join(tmpDir(t), 'nowhere') }) }] })
+  for (const url of ['/ui', '/ui/js/app.js']) {
+    const res = await app.inject({ method: 'GET', url })
+    t.equal(res.statusCode, 404)
+    t.match(JSON.parse(res.body), { code: 'FED_ERR_ROUTE_NOT_FOUND', message: /web UI is not available on this node/ })
+  }
+  t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'the rest of the node answers')
+})
+
 t.test('loadAssets: only known types, no dot files; a folder without index.html is FED_ERR_CONFIG', async (t) => {
   const dir = tmpDir(t)
   mkdirSync(join(dir, 'js'))

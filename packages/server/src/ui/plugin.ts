@@ -7,12 +7,15 @@
  * admin API (/api/v1, same auth as any client) — and to the open `/route`.
  * Only the files found at start are served (a fixed map: no path from the URL
  * ever reaches the file system); every answer carries a strict
- * Content-Security-Policy (scripts and fetches from this origin only).
+ * Content-Security-Policy (scripts and fetches from this origin only). A node
+ * whose UI files are missing still starts: it logs a warning and /ui answers
+ * 404 saying so.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { extname, join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { Logger } from 'pino'
 import { FedError } from '@federator/core'
 
 export const UI_PREFIX = '/ui'
@@ -63,9 +66,20 @@ export interface UiOptions {
   dir?: string
 }
 
-export function uiPlugin (o: UiOptions = {}): FastifyPluginAsync {
-  return async (app) => {
-    const assets = loadAssets(o.dir ?? UI_DIR)
+export function uiPlugin (o: UiOptions = {}): FastifyPluginAsync<{ log?: Logger }> {
+  return async (app, opts) => {
+    let assets: Map<string, Asset>
+    try {
+      assets = loadAssets(o.dir ?? UI_DIR)
+    } catch (err) {
+      // a node without its UI files still serves Asterisk and the API: /ui says what is missing
+      const message = `The web UI is not available on this node: ${(err as Error).message}`
+      opts.log?.warn({ err }, message)
+      const missing = async (): Promise<never> => { throw new FedError('FED_ERR_ROUTE_NOT_FOUND', message) }
+      app.get('/', { schema: { hide: true } }, missing)
+      app.get('/*', { schema: { hide: true } }, missing)
+      return
+    }
     const send = (reply: FastifyReply, a: Asset): Buffer => {
       void reply.headers(HEADERS).type(a.type)
       return a.body
