@@ -17,6 +17,7 @@ export const ERRORS = {
   FED_ERR_BODY_TOO_LARGE: 'The request body is larger than the limit',
   FED_ERR_UNSUPPORTED_MEDIA: 'Unsupported content type',
   FED_ERR_UNAUTHORIZED: 'Missing or wrong bearer token',
+  FED_ERR_FORBIDDEN: 'The token\'s scope does not allow this request (a read-only token writes)',
   FED_ERR_ROUTE_NOT_FOUND: 'No such API route',
   FED_ERR_CLOSED: 'The store is closed',
   FED_ERR_NOT_READY: 'The node is not ready',
@@ -34,6 +35,7 @@ export const ERRORS = {
   FED_ERR_REVOKED: 'This node was revoked: it refuses writes (its new log entries would be ignored everywhere)',
   FED_ERR_DATA_LOCKED: 'The data directory is in use by another process',
   FED_ERR_NAME_TAKEN: 'Another live node of the cluster has this node name',
+  FED_ERR_NODE_UNREACHABLE: 'No node answers at the address recorded in the data directory (stopped, or the record is stale)',
   FED_ERR_INTERNAL: 'Internal error'
 } as const
 

@@ -153,6 +153,20 @@ export const NodeFields = {
   }, { additionalProperties: false }))
 }
 
+/**
+ * An admin API credential, replicated like any record so that one token works
+ * on every node (core tokens.ts). It holds only the SHA-256 of the token's
+ * secret, never the secret. `read` tokens may only read (GET); `admin` tokens
+ * may do everything. Revoking a token deletes its record.
+ */
+export const TokenFields = {
+  name: Type.String({ minLength: 1, maxLength: 80, description: 'what or who the token is for' }),
+  scope: Type.Union([Type.Literal('read'), Type.Literal('admin')], { description: 'read: GET requests only; admin: everything' }),
+  hash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the token\'s secret (hex)' }),
+  created: Type.String({ maxLength: 40, description: 'ISO 8601 time of creation' }),
+  createdBy: Type.Optional(Type.String({ maxLength: 80, description: 'the token that created it (its id, or "local")' }))
+}
+
 export const RECORD_FIELDS = {
   user: UserFields,
   device: DeviceFields,
@@ -162,11 +176,19 @@ export const RECORD_FIELDS = {
   table: TableFields,
   row: RowFields,
   node: NodeFields,
-  config: ConfigFields
+  config: ConfigFields,
+  token: TokenFields
 } as const
 
 export type RecordType = keyof typeof RECORD_FIELDS
-export const RECORD_TYPES = Object.keys(RECORD_FIELDS) as RecordType[]
+/** Every record type the store keeps (the data types and `token`). */
+export const ALL_RECORD_TYPES = Object.keys(RECORD_FIELDS) as RecordType[]
+/**
+ * The record types of the data model: the admin API's generic collections,
+ * import and export. Not `token`: admin credentials are served by
+ * /api/v1/tokens only, never imported nor exported.
+ */
+export const RECORD_TYPES = ALL_RECORD_TYPES.filter((t) => t !== 'token')
 
 export function isRecordType (x: unknown): x is RecordType {
   return typeof x === 'string' && Object.hasOwn(RECORD_FIELDS, x)
@@ -186,7 +208,8 @@ export const RECORD_SCHEMAS = {
   table: objectOf(TableFields),
   row: objectOf(RowFields),
   node: objectOf(NodeFields),
-  config: objectOf(ConfigFields)
+  config: objectOf(ConfigFields),
+  token: objectOf(TokenFields)
 }
 
 export type UserRecord = Static<typeof RECORD_SCHEMAS.user>
@@ -198,6 +221,7 @@ export type TableRecord = Static<typeof RECORD_SCHEMAS.table>
 export type RowRecord = Static<typeof RECORD_SCHEMAS.row>
 export type NodeRecord = Static<typeof RECORD_SCHEMAS.node>
 export type ConfigRecord = Static<typeof RECORD_SCHEMAS.config>
+export type TokenRecord = Static<typeof RECORD_SCHEMAS.token>
 
 export interface RecordFieldsByType {
   user: UserRecord
@@ -209,6 +233,7 @@ export interface RecordFieldsByType {
   row: RowRecord
   node: NodeRecord
   config: ConfigRecord
+  token: TokenRecord
 }
 
 /** The REST collection name of each type (`/api/v1/<plural>`). */
@@ -221,7 +246,8 @@ export const PLURAL: Record<RecordType, string> = {
   table: 'tables',
   row: 'rows',
   node: 'nodes',
-  config: 'configs'
+  config: 'configs',
+  token: 'tokens'
 }
 
 /** Fields that can never be unset (required by the schema). */

@@ -15,6 +15,7 @@ import { rebuildOffline } from './commands/rebuild.js'
 import { printStatus } from './commands/status.js'
 import { registerConf } from './commands/conf.js'
 import { registerImportAsterisk } from './commands/import-asterisk.js'
+import { registerToken } from './commands/token.js'
 import { VERSION } from './version.js'
 
 // secrets at rest: everything this process creates (the data directory, the log's RocksDB and the view's
@@ -36,8 +37,8 @@ function common (cmd: Command): Command {
 
 function client (cmd: Command): Command {
   return common(cmd)
-    .option('--url <url>', `node URL (env FEDERATOR_URL, default http://127.0.0.1:${DEFAULT_HTTP_PORT})`)
-    .option('--token <token>', 'admin token (env FEDERATOR_ADMIN_TOKEN, default: read from the data directory)')
+    .option('--url <url>', `node URL (env FEDERATOR_URL; default: the address the node at --data recorded in <data>/http-address, else http://127.0.0.1:${DEFAULT_HTTP_PORT})`)
+    .option('--token <token>', 'admin token (env FEDERATOR_ADMIN_TOKEN, default: <data>/admin-token)')
     .option('--token-file <file>', 'read the admin token from this file (env FEDERATOR_ADMIN_TOKEN_FILE)')
 }
 
@@ -61,6 +62,8 @@ function configFrom (opts: Record<string, unknown>): Config {
   if (opts.swarmPort !== undefined) flags.swarmPort = Number(opts.swarmPort)
   if (opts.swarmHost !== undefined) flags.swarmHost = opts.swarmHost as string
   if (opts.sipAddress !== undefined) flags.sipAddress = opts.sipAddress as string
+  if (opts.dns !== undefined) flags.dns = opts.dns as string
+  if (opts.dnsZone !== undefined) flags.dnsZone = opts.dnsZone as string
   layers.push(flags)
   return resolveConfig(...layers)
 }
@@ -81,7 +84,13 @@ common(program.command('start'))
   .option('--swarm-port <port>', 'UDP port for peer connections (env FEDERATOR_SWARM_PORT)')
   .option('--swarm-host <address>', 'local address the peer (UDP) socket binds: 0.0.0.0, every interface (default), or one of this host\'s addresses (env FEDERATOR_SWARM_HOST)')
   .option('--sip-address <host[:port]>', 'where this node\'s Asterisk takes inter-node calls (env FEDERATOR_SIP_ADDRESS)')
+  .option('--dns <host:port>', 'answer DNS (UDP and TCP) for the zone: SRV/A/AAAA records of the live nodes, for phones and trunks (env FEDERATOR_DNS; off by default; docs/dns.md)')
+  .option('--dns-zone <zone>', 'the zone the DNS server answers for, e.g. pbx.example.com. (env FEDERATOR_DNS_ZONE)')
   .option('--standalone', 'run alone (no peer networking) even though this data directory was in a cluster')
+  .addHelpText('after', '\nAdmin API tokens are the cluster\'s (federator token create|list|revoke, on any node): the first one is made by\n' +
+    '`init` (or by the first start of a standalone node that has none), printed once and kept in <data>/admin-token.\n' +
+    'FEDERATOR_ADMIN_TOKEN (or FEDERATOR_ADMIN_TOKEN_FILE) adds a local token accepted by this node only.\n' +
+    'The node records the address it listens on in <data>/http-address for the client commands (--data).')
   .action(async (opts: Record<string, unknown>) => {
     const config = configFrom(opts)
     const standalone = opts.standalone === true
@@ -105,14 +114,14 @@ common(program.command('start'))
     process.on('SIGTERM', () => stop('SIGTERM'))
     await node.ready()
     if (node.tokenGenerated) {
-      process.stdout.write(`Admin token (shown once, kept in ${config.data}/admin-token): ${node.token}\n`)
+      process.stdout.write(`Admin token (shown once, kept in ${config.data}/admin-token; it works on every node of the cluster): ${node.token}\n`)
     }
     process.stdout.write(`Federator ${VERSION} node "${config.name}" listening on ${node.url} (data: ${config.data})\n`)
   })
 
 common(program.command('init'))
-  .description('prepare a data directory (identity, admin token) and create a cluster: prints its join string')
-  .option('--join <string>', 'record an existing cluster instead of creating one')
+  .description('prepare a data directory (identity, the cluster\'s first admin token) and create a cluster: prints its join string and the token (once)')
+  .option('--join <string>', 'record an existing cluster instead of creating one (no token is made: the cluster\'s replicate)')
   .option('--join-file <file>', 'the same, read from this file (env FEDERATOR_JOIN_FILE)')
   .option('--hint <publicKey@host:port|host:port>', 'a peer or bootstrap address to put in the join string (repeatable)', collect)
   .option('--no-cluster', 'do not create or record a cluster')
@@ -191,6 +200,7 @@ client(program.command('export'))
 
 registerConf(program, client, configFrom)
 registerImportAsterisk(program, client, configFrom)
+registerToken(program, client, configFrom)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isFedError(err)) process.stderr.write(`federator: ${err.code}: ${err.message}\n`)

@@ -27,7 +27,8 @@ import { buildApp, configAdminPlugin, CONFIGS_PREFIX, defaultRouteUrl, loadingCh
 import { HEALTH_KIND, Network, SoftPersistence, SoftState, tunables as netTunables, parseHostPort as parseNetHostPort, type KeyPair, type Tunables } from '@federator/net'
 import HyperDHT from 'hyperdht'
 import type { Config } from './config.js'
-import { adminToken } from './token.js'
+import { firstToken, localToken, readToken } from './token.js'
+import { clientUrl, removeHttpAddress, writeHttpAddress } from './http-address.js'
 import { VERSION } from './version.js'
 import { Membership } from './membership.js'
 import { checkNotAlone } from './cluster-record.js'
@@ -36,6 +37,7 @@ import { registrationsPlugin } from './http/registrations.js'
 import { tightenDataDir } from './data-dir.js'
 import { NameGuard } from './name-guard.js'
 import { exposureWarning, sipAddressWarning } from './config.js'
+import { ClusterDns, dnsHealthInfo } from './dns/cluster-dns.js'
 
 export interface NodeOptions {
   config: Config
@@ -74,6 +76,8 @@ export class FederatorNode {
   private sweeper: NodeJS.Timeout | null = null
   /** one live node per name: reports a clash on both sides (name-guard.ts) */
   names: NameGuard | null = null
+  /** the cluster DNS server (null unless dns.listen is set; docs/dns.md) */
+  dns: ClusterDns | null = null
   private softDb: LocalDb | null = null
   private softKeeper: SoftPersistence | null = null
   url = ''
@@ -109,9 +113,14 @@ export class FederatorNode {
     }
     this.membership = new Membership(this.store)
     await this.membership.ready()
-    const t = await adminToken(config.data, config.adminToken)
-    this.token = t.token
-    this.tokenGenerated = t.generated
+    // admin tokens (token.ts): the cluster's token records, and this node's local token if it has one
+    const local = await localToken(config.data, config.adminToken)
+    if (local === undefined && config.join === undefined && this.store.revocation() === undefined) {
+      const first = await firstToken(this.store, config.data)
+      if (first !== undefined) { this.token = first; this.tokenGenerated = true }
+    }
+    if (this.token === '') this.token = local ?? await readToken(config.data) ?? ''
+    if (this.token === '') this.log.info('no admin token in this data directory: use a token of the cluster (federator token create on a node that has one)')
     await this.startNetwork()
     let routeUrl: string | undefined
     this.routing = new RoutingService({
@@ -131,7 +140,8 @@ export class FederatorNode {
     this.app = await buildApp({
       store: this.store,
       logger: this.log,
-      adminToken: this.token,
+      ...(local !== undefined ? { adminToken: local } : {}),
+      cursorSecret: local ?? Buffer.from((await this.store.corestore.createKeyPair('federator-cursor')).secretKey),
       version: VERSION,
       ready: ((loading) => () => this.names?.notReadyReason() ?? loading())(loadingCheck(this.routing, this.realtime)),
       apiPlugins: [
@@ -140,7 +150,7 @@ export class FederatorNode {
         { plugin: configAdminPlugin(this.store), prefix: CONFIGS_PREFIX }
       ],
       plugins: [
-        { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics(), () => this.realtime.metrics(), () => this.softMetrics()]) },
+        { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics(), () => this.realtime.metrics(), () => this.softMetrics(), () => this.dns?.metrics() ?? []]) },
         { name: 'route', plugin: this.routing.plugin },
         { name: 'ui', prefix: UI_PREFIX, plugin: uiPlugin() },
         { name: 'realtime', prefix: REALTIME_PREFIX, plugin: realtimePlugin(this.realtime, { auth: config.realtimeAuth, allow: config.realtimeAllow }) }
@@ -152,6 +162,7 @@ export class FederatorNode {
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host
     this.url = `http://${host}:${port}`
     routeUrl = defaultRouteUrl(config.http.host, port)
+    await writeHttpAddress(config.data, clientUrl(config.http.host, port))
     const exposed = exposureWarning(config)
     if (exposed !== undefined) this.log.warn({ http: this.url }, exposed)
     const noSip = sipAddressWarning(config, config.join !== undefined)
@@ -161,6 +172,11 @@ export class FederatorNode {
     if (this.store.revocation() === undefined) await this.registerSelf()
     this.names = new NameGuard({ store: this.store, membership: this.membership, network: this.network, name: config.name, log: this.log })
     this.names.start()
+    if (config.dns?.listen !== undefined) {
+      this.dns = new ClusterDns(config, this.network, this.log)
+      await this.dns.listen()
+      this.log.info({ dns: `${config.dns.listen.host}:${this.dns.port}`, zone: config.dns.zone }, 'DNS server listening (UDP and TCP)')
+    }
     this.log.info({ url: this.url, name: config.name, writer: this.store.writerKey, swarm: this.network?.address ?? null }, 'node ready')
   }
 
@@ -226,7 +242,8 @@ export class FederatorNode {
         ...(config.sipAddress !== undefined ? { sipAddress: config.sipAddress } : {}),
         load: loadavg(),
         uptime: Math.round((Date.now() - this.startedAt) / 1000),
-        viewHash: this.store.viewHash()
+        viewHash: this.store.viewHash(),
+        ...dnsHealthInfo(config)
       }),
       tunables: tun
     })
@@ -238,8 +255,11 @@ export class FederatorNode {
     return this.fullyLoaded ?? Promise.reject(new Error('the node is not started'))
   }
 
+  /** The routing snapshot first (every call needs it), then the realtime indexes (a request that needs one starts them at once). */
   private followLoading (): void {
-    this.fullyLoaded = Promise.all([this.routing.ready(), this.realtime.ready()]).then(() => {
+    const routed = this.routing.ready()
+    const indexed = routed.catch(() => {}).then(async () => { await this.realtime.ready() })
+    this.fullyLoaded = Promise.all([routed, indexed]).then(() => {
       this.log.info({ msSinceStart: Date.now() - this.startedAt, msSinceProcessStart: Math.round(performance.now()) }, 'node fully loaded (routing snapshot and realtime indexes)')
     })
     this.fullyLoaded.catch((err: unknown) => { this.log.error({ err }, 'loading in the background failed') })
@@ -282,7 +302,9 @@ export class FederatorNode {
     await this.opening.catch(() => {})
     if (this.sweeper !== null) clearInterval(this.sweeper)
     this.names?.close()
+    await this.dns?.close()
     await this.app?.close()
+    if (this.url !== '') await removeHttpAddress(this.config.data).catch((err: unknown) => this.log.warn({ err }, 'could not remove the recorded HTTP address'))
     await this.realtime?.close()
     this.routing?.close()
     await this.network?.close()

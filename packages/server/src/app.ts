@@ -10,14 +10,20 @@
  * token-protected /api/v1 scope, e.g. /cluster). Since buildApp() does not
  * call ready(), root-level plugins can also be registered on the returned app
  * before listen().
+ *
+ * Auth: `app.adminAuth` (auth.ts) is the admin API's bearer-token check; a root
+ * plugin that serves admins (e.g. a web UI) adds `app.adminAuth.hook` as its
+ * onRequest hook.
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import pino, { type Logger } from 'pino'
 import type { Store } from '@federator/store'
+import { FedError } from '@federator/core'
 import { CursorCodec } from './cursor.js'
 import { errorHandler, notFoundHandler } from './http-errors.js'
 import { API_PREFIX, adminPlugin, type ApiPlugin } from './plugins/admin.js'
+import { AdminAuth } from './auth.js'
 import { registerDocs } from './plugins/docs.js'
 import { healthPlugin, type ReadyCheck } from './plugins/health.js'
 import { resolveLimits, type Limits } from './tunables.js'
@@ -32,15 +38,18 @@ export interface RootPlugin {
 
 export interface BuildAppOptions {
   store: Store
-  /** the admin bearer token (required, non-empty) */
-  adminToken: string
+  /**
+   * a local admin token of this node (non-empty; full scope, this node only). The
+   * cluster's `token` records in the store are accepted too (auth.ts).
+   */
+  adminToken?: string
   /** pino logger; the app logs through a child `{ component: 'http' }`; default: silent */
   logger?: Logger
   /** version string shown by /healthz and in the OpenAPI document */
   version?: string
   /** limits (body sizes, page sizes, import chunking); defaults in tunables.ts */
   limits?: Partial<Limits>
-  /** secret of the pagination cursor MAC; default: derived from adminToken (cursors survive restarts) */
+  /** secret of the pagination cursor MAC; default: derived from adminToken (cursors survive restarts); required without adminToken */
   cursorSecret?: string | Buffer
   /** extra readiness condition for /readyz: false or a reason string → 503 */
   ready?: ReadyCheck
@@ -59,6 +68,9 @@ const SILENT: Logger = pino({ level: 'silent' }, { write () {} })
 
 export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance> {
   const limits = resolveLimits(opts.limits)
+  const auth = new AdminAuth({ store: opts.store, ...(opts.adminToken !== undefined ? { localToken: opts.adminToken } : {}) })
+  const cursorSecret = opts.cursorSecret ?? opts.adminToken
+  if (cursorSecret === undefined) throw new FedError('FED_ERR_CONFIG', 'buildApp needs cursorSecret when there is no adminToken')
   const version = opts.version ?? '0.0.0'
   const root = (opts.logger ?? SILENT).child({ component: 'http' })
   const app = Fastify({
@@ -72,16 +84,17 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   app.setSerializerCompiler(() => (data) => JSON.stringify(data))
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
+  app.decorate('adminAuth', auth)
 
   if (opts.docs !== false) await registerDocs(app, version)
   await app.register(healthPlugin({ store: opts.store, version, ...(opts.ready !== undefined ? { ready: opts.ready } : {}) }))
   const ctx = {
     store: opts.store,
     limits,
-    cursors: new CursorCodec(opts.cursorSecret ?? opts.adminToken, limits.cursorMax),
+    cursors: new CursorCodec(cursorSecret, limits.cursorMax),
     log: root.child({ plugin: 'admin' })
   }
-  await app.register(adminPlugin({ ctx, adminToken: opts.adminToken, ...(opts.apiPlugins !== undefined ? { apiPlugins: opts.apiPlugins } : {}) }), { prefix: API_PREFIX })
+  await app.register(adminPlugin({ ctx, auth, ...(opts.apiPlugins !== undefined ? { apiPlugins: opts.apiPlugins } : {}) }), { prefix: API_PREFIX })
   for (const p of opts.plugins ?? []) {
     await app.register(p.plugin, { log: root.child({ plugin: p.name }), ...(p.prefix !== undefined ? { prefix: p.prefix } : {}) })
   }

@@ -43,6 +43,9 @@ export interface ImportResult {
   dryRun?: true
 }
 
+/** Admin tokens are credentials of one cluster: never exported, never imported. */
+const TOKENS_NOT_BULK = 'token records (admin credentials) are neither imported nor exported: create tokens with POST /api/v1/tokens or federator token create'
+
 /** One NDJSON line → an upsert; throws FedError. */
 export function lineToOp (text: string, validate = false): WriteOp {
   let rec: unknown
@@ -54,6 +57,7 @@ export function lineToOp (text: string, validate = false): WriteOp {
   if (!isPlainObject(rec)) throw new FedError('FED_ERR_VALIDATION', 'A line must be a JSON object { "type": …, "id": …, …fields }')
   const { type, id, ...fields } = rec
   assertType(type)
+  if (type === 'token') throw new FedError('FED_ERR_UNKNOWN_TYPE', TOKENS_NOT_BULK)
   assertId(type, id)
   if (type === 'row' && typeof fields.family === 'string' && !id.startsWith(fields.family + '/')) {
     throw new FedError('FED_ERR_ID_MISMATCH', `A row's id must start with its family: ${JSON.stringify(id)} is not in ${fields.family}`)
@@ -151,6 +155,7 @@ export const EXPORT_DEFAULT_TYPES: readonly RecordType[] = RECORD_TYPES.filter((
 export function parseTypes (list: string | undefined): RecordType[] {
   if (list === undefined || list.trim() === '') return [...EXPORT_DEFAULT_TYPES]
   const names = list.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  if (names.includes('token')) throw new FedError('FED_ERR_BAD_QUERY', TOKENS_NOT_BULK)
   const unknown = names.filter((n) => !(RECORD_TYPES as string[]).includes(n))
   if (unknown.length > 0) throw new FedError('FED_ERR_BAD_QUERY', `Unknown record type${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (types: ${RECORD_TYPES.join(', ')})`)
   return RECORD_TYPES.filter((t) => names.includes(t)) // dependency order: tables before rows

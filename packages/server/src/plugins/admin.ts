@@ -1,12 +1,13 @@
 /**
  * The admin API scope (`/api/v1`): bearer-token auth on every route (also on
- * its 404s, so unauthenticated clients learn nothing about routes), the
- * record collections, table rows, conflicts, bulk import/export, and the
+ * its 404s, so unauthenticated clients learn nothing about routes; read-only
+ * tokens on GET/HEAD only), the record collections, table rows, conflicts,
+ * admin tokens, bulk import/export, and the
  * plugins the composition root adds behind the same token (`apiPlugins`).
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { FedError, PLURAL, RECORD_TYPES, type RecordType } from '@federator/core'
-import { requireBearer } from '../auth.js'
+import type { AdminAuth } from '../auth.js'
 import { sendError } from '../http-errors.js'
 import { bulkPlugin } from './bulk.js'
 import { conflictsPlugin } from './conflicts.js'
@@ -14,6 +15,7 @@ import type { AdminContext } from './context.js'
 import { nodesPlugin } from './nodes.js'
 import { collectionPlugin, type WriteKind } from './records.js'
 import { checkFamily, rowsPlugin } from './rows.js'
+import { tokensPlugin } from './tokens.js'
 
 export const API_PREFIX = '/api/v1'
 
@@ -28,7 +30,8 @@ export interface ApiPlugin {
 
 export interface AdminOptions {
   ctx: AdminContext
-  adminToken: string
+  /** who may call (auth.ts): the cluster's token records and the node's local token */
+  auth: AdminAuth
   apiPlugins?: ApiPlugin[]
 }
 
@@ -55,7 +58,7 @@ export function adminPlugin (o: AdminOptions): FastifyPluginAsync {
       const first = r.url.slice(API_PREFIX.length).split('/')[1]
       if (first !== undefined && first !== '' && !first.startsWith(':')) known.add(first)
     })
-    api.addHook('onRequest', requireBearer(o.adminToken))
+    api.addHook('onRequest', o.auth.hook)
     api.setNotFoundHandler((req, reply) => {
       const path = (req.url.split('?')[0] ?? '').slice(API_PREFIX.length)
       const first = path.split('/')[1] ?? ''
@@ -73,6 +76,7 @@ export function adminPlugin (o: AdminOptions): FastifyPluginAsync {
     await api.register(rowsPlugin(ctx), { prefix: '/tables/:family/rows' })
     await api.register(nodesPlugin(ctx), { prefix: '/nodes' })
     await api.register(conflictsPlugin(ctx), { prefix: '/conflicts' })
+    await api.register(tokensPlugin(ctx), { prefix: '/tokens' })
     await api.register(bulkPlugin(ctx))
     for (const p of o.apiPlugins ?? []) await api.register(p.plugin, p.prefix !== undefined ? { prefix: p.prefix } : {})
   }

@@ -57,6 +57,13 @@ export function conflictJson (c: Conflict, names: Map<string, string>): Record<s
   }
 }
 
+/** A token record's hash is never answered, not even as a conflict's value. */
+function hideTokenHash (type: string, c: Conflict): Conflict {
+  if (type !== 'token' || c.field !== 'hash') return c
+  const hidden = (v: unknown): unknown => v === undefined || v === null ? v : '(hidden)'
+  return { ...c, value: hidden(c.value), losers: c.losers.map((l) => ({ ...l, value: hidden(l.value) })) } as Conflict
+}
+
 export function conflictsPlugin (ctx: AdminContext): FastifyPluginAsync {
   const { store, limits, cursors } = ctx
   return async (plain) => {
@@ -81,7 +88,7 @@ export function conflictsPlugin (ctx: AdminContext): FastifyPluginAsync {
       const names = page.length > 0 ? await nodeNames(store) : new Map<string, string>()
       const last = page[page.length - 1]
       return {
-        items: page.map((r) => ({ type: r.type, id: r.id, conflicts: r.conflicts.map((c) => conflictJson(c, names)) })),
+        items: page.map((r) => ({ type: r.type, id: r.id, conflicts: r.conflicts.map((c) => conflictJson(hideTokenHash(r.type, c), names)) })),
         nextCursor: list.length > limit && last !== undefined ? cursors.encode('conflicts', last.type + SEP + last.id) : null
       }
     })
