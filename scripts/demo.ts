@@ -110,6 +110,7 @@ async function main (): Promise<void> {
   out(`   nodes:  pbx1 ${u1}   pbx2 ${u2}   pbx3 ${u3}`)
   out(`   admin token (all three nodes): ${cluster.token}`)
   out(`   API docs: ${u1}/docs`)
+  out(`   status web UI: ${u1}/ui   (sign in with the admin token; docs/ui.md)`)
   out()
   out(`   export TOKEN=${cluster.token}`)
   out(`   curl -s -H "Authorization: Bearer $TOKEN" ${u2}/api/v1/users/alice`)
