@@ -10,6 +10,7 @@ import { isIP } from 'node:net'
 import { FedError } from '@federator/core'
 import { parseJoinString } from '@federator/net'
 import { accessCheck, routingConfig, type RoutingConfig } from '@federator/server'
+import { dnsConfig, mergeDns, type DnsConfig } from './dns/config.js'
 
 /** Default HTTP port: clear of Asterisk's own (5060 SIP, 5038 AMI, 8088 HTTP). */
 export const DEFAULT_HTTP_PORT = 7280
@@ -50,10 +51,16 @@ export interface Config {
   realtimeAuth?: string
   /** addresses / CIDR blocks allowed to use the realtime API (default: any; the HTTP listen address is loopback) */
   realtimeAllow?: string[]
+  /** the cluster DNS server (docs/dns.md): listen address, zone, this node's SRV priority, weight and SIP transports */
+  dns?: DnsConfig
 }
 
-export type PartialConfig = Partial<Omit<Config, 'http'>> & {
+export type PartialConfig = Partial<Omit<Config, 'http' | 'dns'>> & {
   http?: string | { host: string, port: number }
+  /** the DNS settings (an object, its JSON, or just the listen address host:port) */
+  dns?: string | Record<string, unknown>
+  /** the DNS zone (same as dns.zone) */
+  dnsZone?: string
   /** a file holding the join string (secrets stay out of argv and the process list) */
   joinFile?: string
   /** a file holding the admin token */
@@ -79,7 +86,9 @@ const ENV: Record<string, keyof PartialConfig> = {
   FEDERATOR_NET: 'net',
   FEDERATOR_ROUTING: 'routing',
   FEDERATOR_REALTIME_AUTH: 'realtimeAuth',
-  FEDERATOR_REALTIME_ALLOW: 'realtimeAllow'
+  FEDERATOR_REALTIME_ALLOW: 'realtimeAllow',
+  FEDERATOR_DNS: 'dns',
+  FEDERATOR_DNS_ZONE: 'dnsZone'
 }
 
 export function parseHostPort (value: string, what: string, defaultHost = DEFAULT_HTTP_HOST): { host: string, port: number } {
@@ -191,7 +200,14 @@ export function fromFile (path: string): PartialConfig {
 /** Merge layers (later wins) over the defaults and check every value. */
 export function resolveConfig (...layers: PartialConfig[]): Config {
   const merged: Record<string, unknown> = {}
-  for (const layer of layers) for (const [k, v] of Object.entries(layer)) if (v !== undefined) merged[k] = v
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) {
+      if (v === undefined) continue
+      // dns merges key by key (a flag's listen address keeps the file's weight); dnsZone is its zone
+      if (k === 'dns' || k === 'dnsZone') merged.dns = mergeDns(merged.dns, k === 'dns' ? v : { zone: v })
+      else merged[k] = v
+    }
+  }
   const http = merged.http === undefined
     ? { host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT }
     : typeof merged.http === 'string' ? parseHostPort(merged.http, 'http') : merged.http as { host: string, port: number }
@@ -239,5 +255,6 @@ export function resolveConfig (...layers: PartialConfig[]): Config {
   if (merged.realtimeAuth !== undefined) config.realtimeAuth = String(merged.realtimeAuth)
   if (merged.realtimeAllow !== undefined) config.realtimeAllow = list(merged.realtimeAllow)
   accessCheck({ auth: config.realtimeAuth, allow: config.realtimeAllow }) // FED_ERR_CONFIG on a bad value
+  if (merged.dns !== undefined) config.dns = dnsConfig(merged.dns as Record<string, unknown>, (v, what) => parseHostPort(v, what))
   return config
 }
