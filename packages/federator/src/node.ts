@@ -23,17 +23,21 @@ import { loadavg } from 'node:os'
 import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { LocalDb, Store, type StoreOptions } from '@federator/store'
-import { buildApp, configAdminPlugin, CONFIGS_PREFIX, defaultRouteUrl, loadingCheck, REALTIME_PREFIX, RealtimeService, realtimePlugin, RoutingService } from '@federator/server'
+import { buildApp, configAdminPlugin, CONFIGS_PREFIX, defaultRouteUrl, loadingCheck, REALTIME_PREFIX, RealtimeService, realtimePlugin, RoutingService, UI_PREFIX, uiPlugin } from '@federator/server'
 import { HEALTH_KIND, Network, SoftPersistence, SoftState, tunables as netTunables, parseHostPort as parseNetHostPort, type KeyPair, type Tunables } from '@federator/net'
 import HyperDHT from 'hyperdht'
 import type { Config } from './config.js'
-import { adminToken } from './token.js'
+import { firstToken, localToken, readToken } from './token.js'
+import { clientUrl, removeHttpAddress, writeHttpAddress } from './http-address.js'
 import { VERSION } from './version.js'
 import { Membership } from './membership.js'
 import { checkNotAlone } from './cluster-record.js'
 import { clusterPlugin, metricsPlugin } from './http/plugins.js'
+import { registrationsPlugin } from './http/registrations.js'
 import { tightenDataDir } from './data-dir.js'
-import { exposureWarning } from './config.js'
+import { NameGuard } from './name-guard.js'
+import { exposureWarning, sipAddressWarning } from './config.js'
+import { ClusterDns, dnsHealthInfo } from './dns/cluster-dns.js'
 
 export interface NodeOptions {
   config: Config
@@ -70,6 +74,10 @@ export class FederatorNode {
   realtime!: RealtimeService
   readonly startedAt = Date.now()
   private sweeper: NodeJS.Timeout | null = null
+  /** one live node per name: reports a clash on both sides (name-guard.ts) */
+  names: NameGuard | null = null
+  /** the cluster DNS server (null unless dns.listen is set; docs/dns.md) */
+  dns: ClusterDns | null = null
   private softDb: LocalDb | null = null
   private softKeeper: SoftPersistence | null = null
   url = ''
@@ -105,9 +113,14 @@ export class FederatorNode {
     }
     this.membership = new Membership(this.store)
     await this.membership.ready()
-    const t = await adminToken(config.data, config.adminToken)
-    this.token = t.token
-    this.tokenGenerated = t.generated
+    // admin tokens (token.ts): the cluster's token records, and this node's local token if it has one
+    const local = await localToken(config.data, config.adminToken)
+    if (local === undefined && config.join === undefined && this.store.revocation() === undefined) {
+      const first = await firstToken(this.store, config.data)
+      if (first !== undefined) { this.token = first; this.tokenGenerated = true }
+    }
+    if (this.token === '') this.token = local ?? await readToken(config.data) ?? ''
+    if (this.token === '') this.log.info('no admin token in this data directory: use a token of the cluster (federator token create on a node that has one)')
     await this.startNetwork()
     let routeUrl: string | undefined
     this.routing = new RoutingService({
@@ -123,17 +136,23 @@ export class FederatorNode {
     await this.routing.start() // the snapshot's records load in the background (see loaded())
     this.realtime = new RealtimeService({ store: this.store, registrations: this.soft, logger: this.log, view: { node: config.name }, extraRows: this.routing.extraRows })
     this.routing.onExtraRowsChange(() => this.realtime.extraRowsChanged())
-    const sources = { store: this.store, membership: this.membership, network: this.network, name: config.name, version: VERSION, startedAt: this.startedAt }
+    const sources = { store: this.store, membership: this.membership, network: this.network, name: config.name, version: VERSION, startedAt: this.startedAt, names: { clashes: () => this.names?.clashes() ?? [] } }
     this.app = await buildApp({
       store: this.store,
       logger: this.log,
-      adminToken: this.token,
+      ...(local !== undefined ? { adminToken: local } : {}),
+      cursorSecret: local ?? Buffer.from((await this.store.corestore.createKeyPair('federator-cursor')).secretKey),
       version: VERSION,
-      ready: loadingCheck(this.routing, this.realtime),
-      apiPlugins: [{ plugin: clusterPlugin(sources), prefix: '/cluster' }, { plugin: configAdminPlugin(this.store), prefix: CONFIGS_PREFIX }],
+      ready: ((loading) => () => this.names?.notReadyReason() ?? loading())(loadingCheck(this.routing, this.realtime)),
+      apiPlugins: [
+        { plugin: clusterPlugin(sources), prefix: '/cluster' },
+        { plugin: registrationsPlugin({ soft: this.soft, membership: this.membership, network: this.network, name: config.name }), prefix: '/cluster/registrations' },
+        { plugin: configAdminPlugin(this.store), prefix: CONFIGS_PREFIX }
+      ],
       plugins: [
-        { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics(), () => this.realtime.metrics()]) },
+        { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics(), () => this.realtime.metrics(), () => this.softMetrics(), () => this.dns?.metrics() ?? []]) },
         { name: 'route', plugin: this.routing.plugin },
+        { name: 'ui', prefix: UI_PREFIX, plugin: uiPlugin() },
         { name: 'realtime', prefix: REALTIME_PREFIX, plugin: realtimePlugin(this.realtime, { auth: config.realtimeAuth, allow: config.realtimeAllow }) }
       ]
     })
@@ -143,11 +162,21 @@ export class FederatorNode {
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host
     this.url = `http://${host}:${port}`
     routeUrl = defaultRouteUrl(config.http.host, port)
+    await writeHttpAddress(config.data, clientUrl(config.http.host, port))
     const exposed = exposureWarning(config)
     if (exposed !== undefined) this.log.warn({ http: this.url }, exposed)
+    const noSip = sipAddressWarning(config, config.join !== undefined)
+    if (noSip !== undefined) this.log.warn({ name: config.name }, noSip)
     this.followLoading()
     this.watchRevocation()
     if (this.store.revocation() === undefined) await this.registerSelf()
+    this.names = new NameGuard({ store: this.store, membership: this.membership, network: this.network, name: config.name, log: this.log })
+    this.names.start()
+    if (config.dns?.listen !== undefined) {
+      this.dns = new ClusterDns(config, this.network, this.log)
+      await this.dns.listen()
+      this.log.info({ dns: `${config.dns.listen.host}:${this.dns.port}`, zone: config.dns.zone }, 'DNS server listening (UDP and TCP)')
+    }
     this.log.info({ url: this.url, name: config.name, writer: this.store.writerKey, swarm: this.network?.address ?? null }, 'node ready')
   }
 
@@ -165,6 +194,16 @@ export class FederatorNode {
     this.softKeeper = new SoftPersistence(this.soft, { db: this.softDb, flushMs: tun.softPersistMs, keepsKind: keepsSoftKind, log: this.log.child({ component: 'soft-persist' }) })
     const loaded = await this.softKeeper.load()
     this.log.info({ ...loaded, seq: this.soft.seq }, 'soft state put back from disk')
+  }
+
+  /** Counters of the soft state kept on disk (batches, items written, failed writes: each one is also logged). */
+  private softMetrics (): Array<{ name: string, help: string, type: 'counter', samples: Array<{ value: number }> }> {
+    const c = this.softKeeper?.counters ?? { flushes: 0, written: 0, deleted: 0, failures: 0 }
+    return [
+      { name: 'federator_soft_kept_batches_total', help: 'Batches of this node\'s soft state (registrations) written to disk', type: 'counter', samples: [{ value: c.flushes }] },
+      { name: 'federator_soft_kept_items_written_total', help: 'Soft-state items (registrations, removals) written to disk', type: 'counter', samples: [{ value: c.written }] },
+      { name: 'federator_soft_kept_failures_total', help: 'Failed writes of soft state to disk (retried)', type: 'counter', samples: [{ value: c.failures }] }
+    ]
   }
 
   /** Join the cluster when configured; otherwise keep a local soft-state table and open no socket. */
@@ -202,7 +241,9 @@ export class FederatorNode {
         version: VERSION,
         ...(config.sipAddress !== undefined ? { sipAddress: config.sipAddress } : {}),
         load: loadavg(),
-        uptime: Math.round((Date.now() - this.startedAt) / 1000)
+        uptime: Math.round((Date.now() - this.startedAt) / 1000),
+        viewHash: this.store.viewHash(),
+        ...dnsHealthInfo(config)
       }),
       tunables: tun
     })
@@ -214,8 +255,11 @@ export class FederatorNode {
     return this.fullyLoaded ?? Promise.reject(new Error('the node is not started'))
   }
 
+  /** The routing snapshot first (every call needs it), then the realtime indexes (a request that needs one starts them at once). */
   private followLoading (): void {
-    this.fullyLoaded = Promise.all([this.routing.ready(), this.realtime.ready()]).then(() => {
+    const routed = this.routing.ready()
+    const indexed = routed.catch(() => {}).then(async () => { await this.realtime.ready() })
+    this.fullyLoaded = Promise.all([routed, indexed]).then(() => {
       this.log.info({ msSinceStart: Date.now() - this.startedAt, msSinceProcessStart: Math.round(performance.now()) }, 'node fully loaded (routing snapshot and realtime indexes)')
     })
     this.fullyLoaded.catch((err: unknown) => { this.log.error({ err }, 'loading in the background failed') })
@@ -257,7 +301,10 @@ export class FederatorNode {
     if (this.opening === null) return
     await this.opening.catch(() => {})
     if (this.sweeper !== null) clearInterval(this.sweeper)
+    this.names?.close()
+    await this.dns?.close()
     await this.app?.close()
+    if (this.url !== '') await removeHttpAddress(this.config.data).catch((err: unknown) => this.log.warn({ err }, 'could not remove the recorded HTTP address'))
     await this.realtime?.close()
     this.routing?.close()
     await this.network?.close()
