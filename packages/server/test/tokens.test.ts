@@ -154,3 +154,32 @@ t.test('token records are never exported nor imported', async (t) => {
   t.equal(store.count('token'), before, 'nothing imported')
   t.equal(await store.get('token', '0123456789abcdef'), undefined)
 })
+
+t.test('a conflict on a token record never shows its hash', async (t) => {
+  const { until } = await import('../../../test/helpers/index.js')
+  const a = await openStore(t)
+  const b = await openStore(t)
+  const { api } = await harness(t, {}, a)
+  const link = (): () => void => {
+    const s1 = a.corestore.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
+    const s2 = b.corestore.replicate(false) as NodeJS.ReadWriteStream & { destroy: () => void }
+    s1.pipe(s2).pipe(s1)
+    return () => { s1.destroy(); s2.destroy() }
+  }
+  await a.addWriter(b.writerKey)
+  await b.addWriter(a.writerKey)
+  // the same id written on two diverged stores (ids are random: in practice only a forged write does this)
+  const base = { name: 'x', scope: 'admin', created: '2026-01-01T00:00:00.000Z' }
+  await a.write({ op: 'create', type: 'token', id: '0123456789abcdef', fields: { ...base, hash: 'a'.repeat(64) } })
+  await b.write({ op: 'create', type: 'token', id: '0123456789abcdef', fields: { ...base, hash: 'b'.repeat(64) } })
+  t.teardown(link())
+  await until(() => a.viewHash() === b.viewHash(), 'convergence')
+  const res = await api('GET', '/api/v1/conflicts')
+  const page = res.json() as { items: Array<{ type: string, conflicts: Array<{ field: string, value: unknown, losers: Array<{ value: unknown }> }> }> }
+  const tok = page.items.find((i) => i.type === 'token')
+  const hash = tok?.conflicts.find((c) => c.field === 'hash')
+  t.ok(hash, 'the conflict is listed')
+  t.equal(hash?.value, '(hidden)')
+  t.same(hash?.losers.map((l) => l.value), ['(hidden)'])
+  t.notOk(res.body.includes('a'.repeat(64)) || res.body.includes('b'.repeat(64)), 'neither hash is in the answer')
+})
