@@ -87,6 +87,19 @@ t.test('status UI in headless Chromium on a 3-node cluster', { skip: missing ?? 
     await page.waitForSelector('#rec-detail pre')
     t.match(JSON.parse(await page.textContent('#rec-detail pre') ?? '{}'), { id: 'dave', name: 'Dave' }, 'a record opens')
 
+    // rows of a generic table: listed, and one opened by its key
+    await a.json('/api/v1/tables/queue_rules', { method: 'PUT', body: JSON.stringify({ keys: ['rule_name', 'time'] }) })
+    await a.json('/api/v1/tables/queue_rules/rows', { method: 'POST', body: JSON.stringify({ columns: { rule_name: 'short', time: '20', min_penalty: '1' } }) })
+    await page.selectOption('#rec-collection', 'rows')
+    await page.fill('#rec-family', 'queue_rules')
+    await page.fill('#rec-filter', '')
+    await page.press('#rec-filter', 'Enter')
+    await page.waitForSelector('#rec-table tr[data-id="queue_rules/short/20"]')
+    await page.fill('#rec-id', 'short/20')
+    await page.press('#rec-id', 'Enter')
+    await page.waitForSelector('#rec-detail pre:has-text("min_penalty")')
+    t.match(JSON.parse(await page.textContent('#rec-detail pre') ?? '{}'), { id: 'queue_rules/short/20', columns: { min_penalty: '1' } }, 'a table row opens by its key')
+
     // registrations: alice registered through b, listed under b
     await page.click('nav a[data-page="registrations"]')
     await page.waitForSelector('section.node-regs[data-node="b"] tr[data-device="alice"]')
