@@ -3,7 +3,8 @@
  * `[fed-route]` subroutine of "Writing it yourself: PJSIP" is in examples/asterisk/pjsip/extensions.conf
  * verbatim, and with the request line of "Writing it yourself: chan_sip" in
  * examples/asterisk/chan_sip/extensions.conf; the `exten` lines that call it are in both, in
- * `[from-internal-curl]`. The examples are what test/asterisk/dialplan.test.ts runs on a real Asterisk.
+ * `[from-internal-curl]`; README.md shows the PJSIP block as it is. The examples are what
+ * test/asterisk/dialplan.test.ts runs on a real Asterisk.
  * (Both use the node's default URL, http://127.0.0.1:7280; the suite rewrites it per instance.)
  */
 import t from 'tap'
@@ -64,4 +65,12 @@ t.test('examples/asterisk/chan_sip/extensions.conf has it with the chan_sip requ
   for (const line of pjsipBlock.split('\n').filter((l) => l.startsWith('exten => _'))) {
     t.ok(context(example, 'from-internal-curl').includes(`\n${line}\n`), `[from-internal-curl]: ${line}`)
   }
+})
+
+t.test('README.md shows the docs\' PJSIP block verbatim (status check, ClearHash, failover)', async (t) => {
+  const readme = read('README.md')
+  t.equal(blockAfter(readme, '## Asterisk'), pjsipBlock, 'the first code block under "## Asterisk"')
+  t.match(pjsipBlock, /ClearHash\(route\)/)
+  t.match(pjsipBlock, /HASH\(route,status\)/)
+  t.match(pjsipBlock, /HASH\(route,dial2\)/)
 })
