@@ -115,11 +115,11 @@ export class FederatorNode {
     await this.membership.ready()
     // admin tokens (token.ts): the cluster's token records, and this node's local token if it has one
     const local = await localToken(config.data, config.adminToken)
-    if (local === undefined && config.join === undefined && this.store.revocation() === undefined) {
+    if (config.adminToken === undefined && local === undefined && config.join === undefined && this.store.revocation() === undefined) {
       const first = await firstToken(this.store, config.data)
       if (first !== undefined) { this.token = first; this.tokenGenerated = true }
     }
-    if (this.token === '') this.token = local ?? await readToken(config.data) ?? ''
+    if (this.token === '') this.token = config.adminToken ?? await readToken(config.data) ?? ''
     if (this.token === '') this.log.info('no admin token in this data directory: use a token of the cluster (federator token create on a node that has one)')
     await this.startNetwork()
     let routeUrl: string | undefined

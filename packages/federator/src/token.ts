@@ -9,8 +9,8 @@
  *
  * A node may also have a local token (full scope, this node only): the
  * FEDERATOR_ADMIN_TOKEN setting, or an `<data>/admin-token` file written by an
- * older version (any content that is not a `fedt_…` token) — so existing data
- * directories and scripts keep working.
+ * older version — so existing data directories and scripts keep working. A
+ * `fedt_…` value is never a local token (see localToken).
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -27,9 +27,13 @@ export async function readToken (dataDir: string): Promise<string | undefined> {
   return text?.trim() || undefined
 }
 
-/** The node's local token: the configured one, else a token file of an older version (not `fedt_…`). */
+/**
+ * The node's local token: the configured one, else a token file of an older
+ * version. A `fedt_…` value is never local: it is a cluster token, checked
+ * against its record, so revoking it works on this node too.
+ */
 export async function localToken (dataDir: string, fromConfig?: string): Promise<string | undefined> {
-  if (fromConfig !== undefined && fromConfig !== '') return fromConfig
+  if (fromConfig !== undefined && fromConfig !== '') return parseToken(fromConfig) === undefined ? fromConfig : undefined
   const file = await readToken(dataDir)
   return file !== undefined && parseToken(file) === undefined ? file : undefined
 }
