@@ -26,3 +26,18 @@ export async function makeNameConflict (nodes: ClusterNode[], x: ClusterNode, y:
   }
   return false
 }
+
+/**
+ * A record deleted on `x` while `y` edits its name at the same moment, repeated (the record made
+ * again each time) until the conflict is listed. Resolves with whether it was made.
+ */
+export async function makeDeleteConflict (nodes: ClusterNode[], x: ClusterNode, y: ClusterNode, id: string, tries = 20): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    await x.put('users', id, { name: id, extensions: [] })
+    await waitConverged(nodes)
+    await Promise.all([x.remove('users', id), y.patch('users', id, { name: `${id} edited on ${y.name} (${i})` })])
+    await waitConverged(nodes)
+    if ((await x.conflicts()).some((c) => c.id === id)) return true
+  }
+  return false
+}
