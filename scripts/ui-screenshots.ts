@@ -1,7 +1,7 @@
 /**
  * `npm run screenshots`: a screenshot of each page of the status web UI, saved as docs/ui/<page>.png.
  * Starts a local 3-node cluster (real node processes on 127.0.0.1, stopped at the end), fills it
- * with a few users, devices, trunks and registrations and one conflict, signs in to node a with
+ * with a few users, devices, trunks and registrations and two conflicts, signs in to node a with
  * headless Chromium (Debian's `chromium`) and takes each page once its data has loaded.
  */
 import { mkdir } from 'node:fs/promises'
@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LocalCluster, waitConverged, type ClusterNode } from '../test/helpers/cluster.js'
 import { chromiumMissing, launchBrowser, signIn, waitCount } from '../test/helpers/browser.js'
-import { makeNameConflict, registerContact } from '../test/helpers/ui-data.js'
+import { makeDeleteConflict, makeNameConflict, registerContact } from '../test/helpers/ui-data.js'
 
 const OUT = fileURLToPath(new URL('../docs/ui/', import.meta.url))
 
@@ -25,6 +25,7 @@ async function seed (cluster: LocalCluster): Promise<void> {
   const where: Array<[ClusterNode, string]> = [[a, 'alice'], [a, 'bob'], [b, 'carol'], [b, 'dave'], [c, 'erin']]
   for (const [n, d] of where) await registerContact(n, d)
   if (!await makeNameConflict(cluster.nodes, a, b, 'frank')) throw new Error('could not make a conflict')
+  if (!await makeDeleteConflict(cluster.nodes, c, b, 'gina')) throw new Error('could not make a delete conflict')
 }
 
 async function main (): Promise<void> {
