@@ -42,7 +42,7 @@ t.test('records from node A answered by node B; registrations stay with their no
   await waitConverged([a, b])
   t.equal(await rt(a, 'ps_auths', 'single', 'id=alice'), 'id=alice&auth_type=userpass&username=alice&password=n3w\n', 'and A a change made on B')
 
-  // a PJSIP registration through A (OBSERVED §6, expiring in an hour)
+  // a PJSIP registration through A (docs/asterisk-protocol.md §6, expiring in an hour)
   const exp = Math.floor(Date.now() / 1000) + 3600
   const store = `id=${CONTACT_ID}&via_addr=127.0.0.1&qualify_timeout=3.000000&reg_server=a&path=&endpoint=alice&via_port=25070&uri=sip%3Aalice%40127.0.0.1%3A25070&qualify_frequency=0&expiration_time=${exp}&outbound_proxy=`
   t.equal(await rt(a, 'ps_contacts', 'store', store), '1\n')

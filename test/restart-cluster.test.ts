@@ -22,7 +22,7 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent'
 /** `<endpoint>;@<hash>` URL-encoded, as Asterisk names a contact. */
 const contactId = (endpoint: string, hash: string): string => `${endpoint}%3B%40${hash.padEnd(32, '0')}`
 
-/** What Asterisk posts when a device REGISTERs (OBSERVED.md §6), expiring at `exp` (epoch seconds). */
+/** What Asterisk posts when a device REGISTERs (docs/asterisk-protocol.md §6), expiring at `exp` (epoch seconds). */
 function registerBody (endpoint: string, id: string, exp: number): string {
   return `id=${id}&via_addr=127.0.0.1&qualify_timeout=3.000000&qualify_2xx_only=false&call_id=${endpoint}%40127.0.0.1&reg_server=proto&prune_on_boot=no&path=&endpoint=${endpoint}&via_port=25070&authenticate_qualify=no&uri=sip%3A${endpoint}%40127.0.0.1%3A25070&qualify_frequency=0&user_agent=harness-sip-register&expiration_time=${exp}&outbound_proxy=`
 }

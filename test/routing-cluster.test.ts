@@ -18,7 +18,7 @@ import { startCluster, waitConverged, waitFor, type ClusterNode } from './helper
 const FORM = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'asterisk-libcurl-agent/1.0' }
 const CONTACT_ID = 'alice%3B%40a709087b369aae7261670380fca91842'
 
-/** What Asterisk posts when alice REGISTERs (OBSERVED.md §6), expiring in an hour. */
+/** What Asterisk posts when alice REGISTERs (docs/asterisk-protocol.md §6), expiring in an hour. */
 function registerBody (): string {
   const exp = Math.floor(Date.now() / 1000) + 3600
   return `id=${CONTACT_ID}&via_addr=127.0.0.1&qualify_timeout=3.000000&qualify_2xx_only=false&call_id=c1%40127.0.0.1&reg_server=proto&prune_on_boot=no&path=&endpoint=alice&via_port=25070&authenticate_qualify=no&uri=sip%3Aalice%40127.0.0.1%3A25070&qualify_frequency=0&user_agent=harness-sip-register&expiration_time=${exp}&outbound_proxy=`

@@ -1,5 +1,5 @@
 /**
- * Durable record types (DESIGN.md §2) and their JSON schemas (TypeBox).
+ * Durable record types (docs/design.md, "Records and entries") and their JSON schemas (TypeBox).
  *
  * A record is `{ type, id, ...fields }`. Fields are merged one by one
  * (field-level last-writer-wins), so every top-level property is one merge

@@ -1,5 +1,5 @@
 /**
- * Answers to Asterisk, byte-exact (OBSERVED.md §4, §8; REALTIME-HTTP.md §9).
+ * Answers to Asterisk, byte-exact (docs/asterisk-protocol.md §4, §8).
  *
  * A row is `Record<string, string | null | undefined>`: null/undefined is
  * SQL NULL and the column is left out. A line is `name=value&…`, both
@@ -40,7 +40,7 @@ export function inheritedName (name: string): boolean {
 export const ANSWER_NONE = ''
 /** require: "requirements satisfied". */
 export const ANSWER_REQUIRE = '0\n'
-/** update, store, destroy: failure. Never answer a write with an empty body (OBSERVED.md §4.3). */
+/** update, store, destroy: failure. Never answer a write with an empty body (docs/asterisk-protocol.md §4.4). */
 export const ANSWER_FAILED = '-1\n'
 
 /** Integer answer of update, update2, store and destroy (rows affected; negative = failure). */

@@ -1,8 +1,8 @@
 /**
  * PJSIP registrations (`ps_contacts`) as data. They are soft state owned by
- * the node whose Asterisk accepted them (DESIGN.md §2): this module only
+ * the node whose Asterisk accepted them (docs/federation.md, "Soft state"): this module only
  * defines the shape and turns Asterisk's requests into contacts and contacts
- * back into rows (REALTIME-HTTP.md §3.4, OBSERVED.md §6).
+ * back into rows (docs/asterisk-protocol.md §6).
  *
  * The id is `<aor>;@<hash>` (hash: md5 of the Contact URI in current
  * versions); the AOR is the text before the first `;@`. Values are kept as

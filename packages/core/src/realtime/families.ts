@@ -32,7 +32,7 @@ export function familyKind (family: string): FamilyKind {
   return Object.hasOwn(KINDS, family) ? KINDS[family]! : 'generic'
 }
 
-/** The lookups Asterisk makes, per family (REALTIME-HTTP.md §3–6), as indexes. */
+/** The lookups Asterisk makes, per family (docs/asterisk-protocol.md §6), as indexes. */
 const INDEXES: Readonly<Record<string, ReadonlyArray<readonly string[]>>> = {
   ps_endpoints: [['id']],
   ps_auths: [['id']],

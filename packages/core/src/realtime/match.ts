@@ -1,6 +1,6 @@
 /**
  * Matching rows against criteria: SQL semantics as the Asterisk SQL drivers
- * give them (REALTIME-HTTP.md §2.3, §9).
+ * give them (docs/asterisk-protocol.md §3, §8).
  *
  * - Criteria are ANDed; their order carries no meaning.
  * - A row is `Record<string, string | null | undefined>`; an absent (or null)

@@ -1,6 +1,6 @@
 /**
  * Which index a lookup can use, so that a lookup costs the same with 10 or
- * 100,000 records (DESIGN.md §1.7).
+ * 100,000 records (docs/asterisk.md, "Speed"; docs/benchmarks.md).
  *
  * The plugin keeps, per family, indexes over column tuples (sorted, so a
  * prefix of the leading columns and a text prefix of the next column are

@@ -1,6 +1,6 @@
 /**
  * Request bodies of res_config_curl, parsed exactly as Asterisk writes them
- * (OBSERVED.md §1–3, REALTIME-HTTP.md §1.2, §1.4–1.5).
+ * (docs/asterisk-protocol.md §1–§3).
  *
  * A body is `name=value&name=value…`: split on `&`, empty pieces dropped (the
  * trailing `&` of destroy), each piece split at its first `=` (no `=`: empty

@@ -1,7 +1,7 @@
 /**
  * chan_sip registrations as data: the registration columns chan_sip writes
- * into `sippeers` (or `sipregs`) with `update?name=<peer>` (REALTIME-HTTP.md
- * §4.2, OBSERVED.md §9). chan_sip never stores or deletes rows; a REGISTER
+ * into `sippeers` (or `sipregs`) with `update?name=<peer>` (docs/asterisk-protocol.md
+ * §6, chan_sip). chan_sip never stores or deletes rows; a REGISTER
  * writes ipaddr, port, regseconds (absolute expiry), fullcontact, useragent,
  * defaultuser, lastms (and regserver, path), an unregister or an expiry
  * clears them (`regseconds=0&port=0&ipaddr=&fullcontact=…`), a qualify

@@ -1,6 +1,6 @@
 /**
  * Static realtime: a whole config file as lines of variables
- * (`GET <base>/static?file=<name>`, OBSERVED.md §4.6, REALTIME-HTTP.md §1.4.3).
+ * (`GET <base>/static?file=<name>`, docs/asterisk-protocol.md §4.7).
  *
  * Asterisk reads the lines in order (it does not sort), starts a new
  * category whenever `category` or `cat_metric` differs from the previous

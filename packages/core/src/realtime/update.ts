@@ -4,8 +4,8 @@
  * update (ast_update_realtime): query `key=value`, body the new values.
  *
  * update2 (ast_update2_realtime) has no endpoint of its own. Since Asterisk 12
- * res_config_curl inverts its separators (OBSERVED.md §4.4, REALTIME-HTTP.md
- * §1.5.4): the query is `&k1=v1k2=v2…` and the body `&c1=n1c2=n2…`. It is
+ * res_config_curl inverts its separators (docs/asterisk-protocol.md
+ * §4.5): the query is `&k1=v1k2=v2…` and the body `&c1=n1c2=n2…`. It is
  * recognised by the leading `&` of the query. Asterisk ≤ 11 sent a correct
  * `k1=v1&k2=v2` query, recognised by its several pairs.
  *
@@ -20,7 +20,7 @@
  *
  * A value with an unbalanced `(` in the query makes CURL() miss its argument
  * separator, so Asterisk sends a GET to `update?name=a(b,port=1` without a
- * body (REALTIME-HTTP.md §1.1). A raw `,` cannot occur in an encoded query,
+ * body (docs/asterisk-protocol.md §1). A raw `,` cannot occur in an encoded query,
  * so with an empty body the text after the first `,` is taken as the body.
  */
 import { decodeComponent } from './percent.js'

@@ -10,7 +10,7 @@ const asStrings = (vars: AstVar[] | undefined): Array<[string, string]> | undefi
 t.test('single: one line, byte-exact', async (t) => {
   t.equal(encodeSingle({ id: 'alice', aors: 'alice', allow: 'ulaw,alaw', context: 'from-internal' }), 'id=alice&aors=alice&allow=ulaw%2Calaw&context=from-internal\n')
   t.equal(encodeSingle({ exten: '100', app: 'Verbose', appdata: '1,RT-SWITCH priority 1 for ${EXTEN}' }),
-    'exten=100&app=Verbose&appdata=1%2CRT-SWITCH%20priority%201%20for%20%24%7BEXTEN%7D\n', 'OBSERVED §6 pbx_realtime answer')
+    'exten=100&app=Verbose&appdata=1%2CRT-SWITCH%20priority%201%20for%20%24%7BEXTEN%7D\n', 'asterisk-protocol.md §6: the pbx_realtime answer')
   t.equal(encodeSingle({ callerid: '"Alice" <100>', pct: '100%', amp: 'x&y', eq: 'a=b', plus: 'a+b', nl: 'a\nb\r', u: 'ü' }),
     'callerid=%22Alice%22%20%3C100%3E&pct=100%25&amp=x%26y&eq=a%3Db&plus=a%2Bb&nl=a%0Ab%0D&u=%C3%BC\n')
   t.equal(encodeSingle({ name: 'alice', secret: null, host: undefined }), 'name=alice\n', 'NULL columns are left out')

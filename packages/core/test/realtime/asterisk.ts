@@ -1,7 +1,7 @@
 /**
  * Asterisk's side of the wire, re-implemented from its source for the tests:
  * ast_uri_encode (main/utils.c, "http" flavour, with its buffer cut),
- * res_config_curl's request building and answer parsing (OBSERVED.md §3–4),
+ * res_config_curl's request building and answer parsing (docs/asterisk-protocol.md §3–§4),
  * and the blank filtering of ast_load_realtime (main/config.c). Byte-level,
  * like the C code: strings go in and out as UTF-8.
  */

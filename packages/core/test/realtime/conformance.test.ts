@@ -1,5 +1,5 @@
 /**
- * Replays the call flows of OBSERVED.md §6/§9 and REALTIME-HTTP.md appendix B
+ * Replays the call flows of docs/asterisk-protocol.md §6
  * through the pure functions, with a small in-test backend that does what the
  * HTTP plugin will do: parse → select rows (views, generic rows, contacts) →
  * match → encode; writes answer an integer, bad input "nothing" or -1.
@@ -190,7 +190,7 @@ t.test('queues, queue_members and pbx_realtime as generic rows', async (t) => {
   t.match(b.handle('queue_members', 'multi', 'interface%20LIKE=%25&queue_name%20LIKE=%25'), /paused=1/)
   t.equal(b.handle('extensions', 'store', 'exten=100&context=rt-switch&priority=1&app=Verbose&appdata=1%2CRT-SWITCH%20priority%201%20for%20%24%7BEXTEN%7D'), '1\n')
   t.equal(b.handle('extensions', 'single', 'exten=100&priority=1&context=rt-switch'),
-    'exten=100&context=rt-switch&priority=1&app=Verbose&appdata=1%2CRT-SWITCH%20priority%201%20for%20%24%7BEXTEN%7D\n', 'OBSERVED §6, byte for byte')
+    'exten=100&context=rt-switch&priority=1&app=Verbose&appdata=1%2CRT-SWITCH%20priority%201%20for%20%24%7BEXTEN%7D\n', 'asterisk-protocol.md §6, byte for byte')
   t.equal(b.handle('extensions', 'single', 'exten=100&priority=2&context=rt-switch'), '', 'only the exact priority')
   t.equal(b.handle('extensions', 'multi', 'exten%20LIKE=%5C_%25&priority=1&context=rt-switch'), '')
 })
@@ -201,7 +201,7 @@ t.test('static realtime', async (t) => {
     'category=general&var_name=persistentmembers&var_val=no&cat_metric=0&var_metric=0\n' +
     'category=staticq&var_name=strategy&var_val=ringall&cat_metric=1&var_metric=0\n' +
     'category=staticq&var_name=timeout&var_val=15&cat_metric=1&var_metric=1\n' +
-    'category=staticq&var_name=member&var_val=Local%2F200%40apps%2C0%2CCarol&cat_metric=1&var_metric=2\n', 'OBSERVED §4.6')
+    'category=staticq&var_name=member&var_val=Local%2F200%40apps%2C0%2CCarol&cat_metric=1&var_metric=2\n', 'asterisk-protocol.md §4.7')
 })
 
 t.test('bad input: reads answer nothing, writes -1, never half-written', async (t) => {

@@ -55,7 +55,7 @@ t.test('criteria are ANDed, order is irrelevant, NULL matches nothing', async (t
     { name: 'bob', host: '10.0.0.9', port: '5060', insecure: 'port,invite' },
     { name: 'carol', host: 'dynamic' }
   ]
-  t.same(select(rows, 'name=alice&host=dynamic').map((r) => r.name), ['alice'], 'OBSERVED §9: chan_sip asks name and host')
+  t.same(select(rows, 'name=alice&host=dynamic').map((r) => r.name), ['alice'], 'asterisk-protocol.md §6: chan_sip asks name and host')
   t.same(select(rows, 'host=dynamic&name=alice').map((r) => r.name), ['alice'])
   t.same(select(rows, 'name=bob&host=dynamic'), [], 'every criterion counts')
   t.same(select(rows, 'ipaddr=10.0.0.1&port=5060', 'sippeers').map((r) => r.name), ['alice'])

@@ -9,7 +9,7 @@ import { astMulti } from './asterisk.js'
 const STORE = 'id=alice%3B%40a709087b369aae7261670380fca91842&via_addr=127.0.0.1&qualify_timeout=3.000000&qualify_2xx_only=false&call_id=c1%40127.0.0.1&reg_server=proto&prune_on_boot=no&path=&endpoint=alice&via_port=25070&authenticate_qualify=no&uri=sip%3Aalice%40127.0.0.1%3A25070&qualify_frequency=0&user_agent=harness-sip-register&expiration_time=1795686256&outbound_proxy='
 const ID = 'alice;@a709087b369aae7261670380fca91842'
 
-t.test('the PJSIP REGISTER flow as contacts (OBSERVED §6, REALTIME-HTTP appendix B)', async (t) => {
+t.test('the PJSIP REGISTER flow as contacts (asterisk-protocol.md §6)', async (t) => {
   const c = contactFromStore(parseStore(STORE).values)
   t.same(c, {
     id: ID, aor: 'alice', expiration_time: 1795686256, via_addr: '127.0.0.1', qualify_timeout: '3.000000', qualify_2xx_only: 'false',
@@ -63,7 +63,7 @@ t.test('bad contacts are refused', async (t) => {
   t.throws(() => contactWithUpdate(c, [{ column: 'expiration_time', value: '', truncated: false }]))
 })
 
-t.test('chan_sip registration updates (OBSERVED §9, REALTIME-HTTP §4.2)', async (t) => {
+t.test('chan_sip registration updates (asterisk-protocol.md §6, chan_sip)', async (t) => {
   const reg = parseUpdate('name=alice', 'ipaddr=127.0.0.1&regserver=pbx1&fullcontact=sip%3Aalice%40127.0.0.1%3A5062&lastms=0&useragent=Zoiper&defaultuser=alice&regseconds=1795686316&port=5062')
   const split = splitSipUpdate(reg.set)
   t.same(split.other, [])

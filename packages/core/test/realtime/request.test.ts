@@ -12,7 +12,7 @@ const problem = (fn: () => unknown): string | undefined => {
   return undefined
 }
 
-t.test('OBSERVED §3: the encodings captured from Asterisk decode to what the CLI sent', async (t) => {
+t.test('asterisk-protocol.md §3: the encodings captured from Asterisk decode to what the CLI sent', async (t) => {
   t.same(parseLookup('single', 'name=alice'), { op: 'single', key: 'name', criteria: [{ column: 'name', op: '=', value: 'alice', truncated: false }] })
   const odd = parseCriteria('name=a%20b%26c%3Dd%2Ce%25f%2Bg%2Fh%3Fi%3Aj%3Bk%40l~m*n\'o(p)q!r_s.t-u')
   t.equal(odd[0]!.value, "a b&c=d,e%f+g/h?i:j;k@l~m*n'o(p)q!r_s.t-u")
@@ -24,7 +24,7 @@ t.test('OBSERVED §3: the encodings captured from Asterisk decode to what the CL
   t.equal(parseCriteria('utf8raw=ü')[0]!.value, 'ü', 'raw UTF-8 passes through')
 })
 
-t.test('operators in field names (OBSERVED §3, REALTIME-HTTP §2.3)', async (t) => {
+t.test('operators in field names (asterisk-protocol.md §3)', async (t) => {
   const c = parseCriteria('exten%20LIKE=%5C_%25&priority=1&context=rt-switch&contact%20%21%3D=&expiration_time%20%3C%3D=1795686183' +
     '&a%20%3C=1&b%20%3E=2&c%20%3E%3D=3&d%20like=x&e%20%3D=5')
   t.same(c.map((x) => [x.column, x.op, x.value]), [
@@ -58,7 +58,7 @@ t.test('invalid percent-escapes are refused (Asterisk never sends them)', async 
   t.equal(decodeComponent('%FF%FE'), '\uFFFD\uFFFD', 'bytes that are not UTF-8 become U+FFFD')
 })
 
-t.test('the PJSIP contact store body of OBSERVED §6 parses column by column', async (t) => {
+t.test('the PJSIP contact store body of asterisk-protocol.md §6 parses column by column', async (t) => {
   const body = 'id=alice%3B%40a709087b369aae7261670380fca91842&via_addr=127.0.0.1&qualify_timeout=3.000000&qualify_2xx_only=false&call_id=abc%40127.0.0.1&reg_server=proto&prune_on_boot=no&path=&endpoint=alice&via_port=25070&authenticate_qualify=no&uri=sip%3Aalice%40127.0.0.1%3A25070&qualify_frequency=0&user_agent=harness-sip-register&expiration_time=1795686256&outbound_proxy='
   const s = parseStore(body)
   const v = Object.fromEntries(s.values.map((a) => [a.column, a.value]))
@@ -82,10 +82,10 @@ t.test('require bodies', async (t) => {
 t.test('truncation: values cut at 255 (199) encoded bytes are flagged as prefixes', async (t) => {
   const long = 'x'.repeat(300)
   const c = parseCriteria(astBody([['name', long]]))[0]!
-  t.equal(c.value.length, 255, 'OBSERVED: a 300-character value arrived with 255 characters')
+  t.equal(c.value.length, 255, 'asterisk-protocol.md §3: a 300-character value arrived with 255 characters')
   t.equal(c.truncated, true)
   const pct = parseCriteria(astBody([['name', '%'.repeat(100)]]))[0]!
-  t.equal(pct.value, '%'.repeat(85), 'OBSERVED: 100 % arrived as 85 × %25')
+  t.equal(pct.value, '%'.repeat(85), 'asterisk-protocol.md §3: 100 % arrived as 85 × %25')
   t.equal(pct.truncated, true)
   const exact = parseCriteria('name=' + 'y'.repeat(252))[0]!
   t.equal(exact.truncated, false, '252 bytes: complete')

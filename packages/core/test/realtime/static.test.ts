@@ -9,7 +9,7 @@ const importError = (fn: () => unknown): { code: string, line?: number } | undef
   return undefined
 }
 
-t.test('static lines are byte-exact, all five keys on every line (OBSERVED §4.6)', async (t) => {
+t.test('static lines are byte-exact, all five keys on every line (asterisk-protocol.md §4.7)', async (t) => {
   const lines: StaticLine[] = [
     { category: 'general', name: 'persistentmembers', value: 'no', catMetric: 0, varMetric: 0 },
     { category: 'staticq', name: 'strategy', value: 'ringall', catMetric: 1, varMetric: 0 },

@@ -18,7 +18,7 @@ const flat = (u: UpdateRequest): Flat => ({
   ambiguous: u.ambiguous
 })
 
-t.test('update: key in the query, new values in the body (OBSERVED §1, §6)', async (t) => {
+t.test('update: key in the query, new values in the body (asterisk-protocol.md §1, §6)', async (t) => {
   t.same(flat(parseUpdate('name=alice', 'port=5061', sippeers)), { where: [['name', '=', 'alice']], set: [['port', '5061']], update2: false, ambiguous: false })
   t.same(flat(parseUpdate('uniqueid=77', 'paused=1')), { where: [['uniqueid', '=', '77']], set: [['paused', '1']], update2: false, ambiguous: false })
   const reg = parseUpdate('name=alice', 'ipaddr=127.0.0.1&fullcontact=sip%3Aalice%40127.0.0.1%3A5062&lastms=0&useragent=Zoiper%20rv2&defaultuser=alice&regseconds=1795686316&port=5062')
@@ -34,7 +34,7 @@ t.test('update: key in the query, new values in the body (OBSERVED §1, §6)', a
   t.equal(problem(() => parseUpdate('name=al%2', 'port=1')), 'bad_escape')
 })
 
-t.test('update2, the broken shape of Asterisk ≥ 12 (OBSERVED §4.4, REALTIME-HTTP §1.5.4)', async (t) => {
+t.test('update2, the broken shape of Asterisk ≥ 12 (asterisk-protocol.md §4.5)', async (t) => {
   t.same(flat(parseUpdate('&name=alice', '&port=4343', sippeers)),
     { where: [['name', '=', 'alice']], set: [['port', '4343']], update2: true, ambiguous: false }, 'one lookup field: parseable without columns too')
   t.same(flat(parseUpdate('&name=alice', '&port=4343')).where, [['name', '=', 'alice']])
@@ -42,7 +42,7 @@ t.test('update2, the broken shape of Asterisk ≥ 12 (OBSERVED §4.4, REALTIME-H
     { where: [['name', '=', 'bobsphone'], ['ipaddr', '=', '127.0.0.1']], set: [['port', '4343']], update2: true, ambiguous: false })
   t.same(flat(parseUpdate('&name=bobcontext=defaulthost=dynamic', '&port=5060', sippeers)).where,
     [['name', '=', 'bob'], ['context', '=', 'default'], ['host', '=', 'dynamic']])
-  t.same(flat(parseUpdate('&name=aliceipaddr=1.2.3.4', '&port=4343', sippeers)).where, [['name', '=', 'alice'], ['ipaddr', '=', '1.2.3.4']], 'REALTIME-HTTP lab capture')
+  t.same(flat(parseUpdate('&name=aliceipaddr=1.2.3.4', '&port=4343', sippeers)).where, [['name', '=', 'alice'], ['ipaddr', '=', '1.2.3.4']], 'asterisk-protocol.md §4.5, captured')
   t.equal(problem(() => parseUpdate('&name=bobsphoneipaddr=127.0.0.1', '&port=4343')), 'update2_unknown_columns', 'run-together pairs need the columns')
   t.equal(problem(() => parseUpdate('&name=bobfoo=1', '&port=1', sippeers)), 'update2_unknown_columns', 'no known column ends the piece')
 })
@@ -83,7 +83,7 @@ t.test('update2 as Asterisk ≤ 11 sent it, and the GET of an unbalanced "("', a
   t.same(flat(parseUpdate('name=alice&host=dynamic', 'port=1&lastms=2')),
     { where: [['name', '=', 'alice'], ['host', '=', 'dynamic']], set: [['port', '1'], ['lastms', '2']], update2: true, ambiguous: false })
   t.same(flat(parseUpdate('name=a(b,port=1', '')), { where: [['name', '=', 'a(b']], set: [['port', '1']], update2: false, ambiguous: false },
-    'REALTIME-HTTP §1.1: GET update?name=a(b,port=1')
+    'asterisk-protocol.md §1: GET update?name=a(b,port=1')
   t.same(flat(parseUpdate('name=a)b', 'port=1')).where, [['name', '=', 'a)b']])
 })
 

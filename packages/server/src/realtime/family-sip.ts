@@ -2,7 +2,7 @@
  * chan_sip families (`sippeers`, `sipusers`, `sipregs`) as views of devices
  * and trunks (core chansip.ts), with this node's chan_sip registrations
  * merged into the peer rows, so a lookup by `ipaddr`+`port` finds the
- * registered peer (OBSERVED.md §9).
+ * registered peer (docs/asterisk-protocol.md §6, chan_sip).
  *
  * Lookups: `name=` reads one device (else trunk, else extra row); `ipaddr=`
  * takes the peers registered from that address (RegistrationBook);

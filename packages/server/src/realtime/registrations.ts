@@ -1,5 +1,5 @@
 /**
- * Registrations as soft state (DESIGN.md §2, §4): PJSIP contacts
+ * Registrations as soft state (docs/federation.md, "Soft state"): PJSIP contacts
  * (`ps_contacts`) and chan_sip registrations (the registration columns of
  * `sippeers`/`sipregs`) are published by the node whose Asterisk accepted
  * them, with their expiry as TTL, and relayed to every node (routing reads

@@ -1,5 +1,5 @@
 /**
- * Conformance: the exact requests of OBSERVED.md and REALTIME-HTTP.md sent
+ * Conformance: the exact requests of docs/asterisk-protocol.md sent
  * through the HTTP plugin (raw bodies, raw query strings) against a real
  * store and a real soft-state table, checking the exact answer bytes.
  */
@@ -22,7 +22,7 @@ const CONTACT_ID = 'alice%3B%40a709087b369aae7261670380fca91842'
 const STORE = `id=${CONTACT_ID}&via_addr=127.0.0.1&qualify_timeout=3.000000&qualify_2xx_only=false&call_id=c0ffee%40127.0.0.1&reg_server=proto&prune_on_boot=no&path=&endpoint=alice&via_port=25070&authenticate_qualify=no&uri=sip%3Aalice%40127.0.0.1%3A25070&qualify_frequency=0&user_agent=harness-sip-register&expiration_time=1795686256&outbound_proxy=`
 const BOUND = `id=${CONTACT_ID}&uri=sip%3Aalice%40127.0.0.1%3A25070&expiration_time=1795686256&qualify_frequency=0&user_agent=harness-sip-register&qualify_timeout=3.000000&reg_server=proto&authenticate_qualify=no&via_addr=127.0.0.1&via_port=25070&call_id=c0ffee%40127.0.0.1&endpoint=alice&prune_on_boot=no&qualify_2xx_only=false\n`
 
-t.test('PJSIP REGISTER: identify → auth → aor → contacts multi → store → update → destroy → expiry pruning (OBSERVED §6, appendix B)', async (t) => {
+t.test('PJSIP REGISTER: identify → auth → aor → contacts multi → store → update → destroy → expiry pruning (asterisk-protocol.md §6)', async (t) => {
   const h = await rtHarness(t, { now: () => 1795686000_000 })
   await seed(h)
   const { rt } = h
@@ -66,7 +66,7 @@ t.test('PJSIP REGISTER: identify → auth → aor → contacts multi → store �
   t.same(h.service.counters.problems, new Map(), 'nothing refused')
 })
 
-t.test('PJSIP: max_contacts=1 with remove_existing stores the new binding, then destroys the old one (OBSERVED §10)', async (t) => {
+t.test('PJSIP: max_contacts=1 with remove_existing stores the new binding, then destroys the old one (asterisk-protocol.md §6)', async (t) => {
   const h = await rtHarness(t, { now: () => 1795686000_000 })
   await seed(h)
   const second = STORE.replace(/a709087b369aae7261670380fca91842/g, 'b8f1f8d1a0b6f4f0f6a1e3b7c9d2e4f5').replace(/25070/g, '25080')
@@ -80,7 +80,7 @@ t.test('PJSIP: max_contacts=1 with remove_existing stores the new binding, then 
   t.equal(h.soft.get(CONTACT_KIND).length, 2)
 })
 
-t.test('PJSIP: digest auth and an unknown user (OBSERVED §6)', async (t) => {
+t.test('PJSIP: digest auth and an unknown user (asterisk-protocol.md §6)', async (t) => {
   const h = await rtHarness(t)
   await seed(h)
   t.equal((await h.rt('ps_auths', 'single', 'id=alice')).body, 'id=alice&auth_type=userpass&username=alice&password=s3cr3t\n')
@@ -91,7 +91,7 @@ t.test('PJSIP: digest auth and an unknown user (OBSERVED §6)', async (t) => {
   t.equal((await h.rt('ps_endpoints', 'single', 'id=pbx2')).body, 'id=pbx2&aors=pbx2&context=from-pbx2&disallow=all&allow=ulaw%2Calaw&direct_media=no&dtmf_mode=rfc4733&identify_by=username%2Cip\n')
 })
 
-t.test('chan_sip REGISTER: name+host lookup, registration update, lookup by address, unregister (OBSERVED §9)', async (t) => {
+t.test('chan_sip REGISTER: name+host lookup, registration update, lookup by address, unregister (asterisk-protocol.md §6, chan_sip)', async (t) => {
   const h = await rtHarness(t, { now: () => 1795686000_000 })
   await seed(h)
   const { rt } = h
@@ -140,7 +140,7 @@ t.test('chan_sip: INVITE from a trunk address, start-up query, peers by host', a
   t.match((await rt('sippeers', 'single', 'host=192.0.2.30&port=5070')).body, /^name=alice&type=friend&host=192.0.2.30&/, 'a device with a static host (sip override)')
 })
 
-t.test('encodings of requests and answers (OBSERVED §3, §4)', async (t) => {
+t.test('encodings of requests and answers (asterisk-protocol.md §3, §4)', async (t) => {
   const h = await rtHarness(t)
   const odd = "a b&c=d,e%f+g/h?i:j;k@l~m*n'o(p)q!r_s.t-u"
   const enc = "a%20b%26c%3Dd%2Ce%25f%2Bg%2Fh%3Fi%3Aj%3Bk%40l~m*n'o(p)q!r_s.t-u"
@@ -155,7 +155,7 @@ t.test('encodings of requests and answers (OBSERVED §3, §4)', async (t) => {
   t.equal((await h.rt('queues', 'single', 'strategy=linear&name%20%21%3D=x')).body, 'name=%C3%BCn%C3%AF%C2%A9%C3%B8d%C3%A9&strategy=linear\n', 'field order carries no meaning')
 })
 
-t.test('truncated values: cut at 255 encoded bytes, matched as a prefix (OBSERVED §3)', async (t) => {
+t.test('truncated values: cut at 255 encoded bytes, matched as a prefix (asterisk-protocol.md §3)', async (t) => {
   const h = await rtHarness(t)
   const long = 'q'.repeat(300)
   t.equal((await h.rt('queues', 'store', `name=${long.slice(0, 255)}&strategy=ringall`)).body, '1\n', 'stored as it arrived')
@@ -167,7 +167,7 @@ t.test('truncated values: cut at 255 encoded bytes, matched as a prefix (OBSERVE
   t.equal((await h.rt('queues', 'single', `name=${pct}`)).body, `name=${pct}&strategy=x\n`)
 })
 
-t.test('update2: the voicemail password change and its broken separators (OBSERVED §4.4)', async (t) => {
+t.test('update2: the voicemail password change and its broken separators (asterisk-protocol.md §4.5)', async (t) => {
   const h = await rtHarness(t)
   await seed(h)
   t.equal((await h.rt('voicemail', 'require', 'uniqueid=uinteger3%3A11&password=char%3A10')).body, '0\n')
@@ -182,7 +182,7 @@ t.test('update2: the voicemail password change and its broken separators (OBSERV
   t.equal((await h.rt('sippeers', 'update', '&secret=x', '&name=alice')).body, '-1\n', 'update2 of a non-registration column of a view')
 })
 
-t.test('app_queue and pbx_realtime as generic rows (OBSERVED §4.2, §6)', async (t) => {
+t.test('app_queue and pbx_realtime as generic rows (asterisk-protocol.md §4.3, §6)', async (t) => {
   const h = await rtHarness(t)
   const { rt } = h
   t.equal((await rt('queue_members', 'require', 'paused=integer1%3A1&uniqueid=uinteger2%3A5&reason_paused=char%3A80')).body, '0\n')
@@ -201,7 +201,7 @@ t.test('app_queue and pbx_realtime as generic rows (OBSERVED §4.2, §6)', async
   t.equal((await rt('extensions', 'store', 'exten=100&context=rt-switch&priority=1&app=Verbose&appdata=1%2CRT-SWITCH%20priority%201%20for%20%24%7BEXTEN%7D')).body, '1\n')
   t.equal((await rt('extensions', 'store', 'exten=_2XX&context=rt-switch&priority=1&app=Dial&appdata=PJSIP%2F%24%7BEXTEN%7D')).body, '1\n')
   t.equal((await rt('extensions', 'single', 'exten=100&priority=1&context=rt-switch')).body,
-    'exten=100&context=rt-switch&priority=1&app=Verbose&appdata=1%2CRT-SWITCH%20priority%201%20for%20%24%7BEXTEN%7D\n', 'OBSERVED §6, byte for byte')
+    'exten=100&context=rt-switch&priority=1&app=Verbose&appdata=1%2CRT-SWITCH%20priority%201%20for%20%24%7BEXTEN%7D\n', 'asterisk-protocol.md §6, byte for byte')
   t.equal((await rt('extensions', 'single', 'exten=100&priority=01&context=rt-switch')).body.startsWith('exten=100&'), true, 'priority is numeric: 01 = 1')
   t.equal((await rt('extensions', 'single', 'exten=100&priority=2&context=rt-switch')).body, '')
   t.equal((await rt('extensions', 'multi', 'exten%20LIKE=%5C_%25&priority=1&context=rt-switch')).body, 'exten=_2XX&context=rt-switch&priority=1&app=Dial&appdata=PJSIP%2F%24%7BEXTEN%7D\n', 'pattern extensions')
@@ -211,7 +211,7 @@ t.test('app_queue and pbx_realtime as generic rows (OBSERVED §4.2, §6)', async
   t.equal((await rt('queues', 'multi', 'name%20LIKE=%25')).body, 'name=support&strategy=ringall&timeout=15\n')
 })
 
-t.test('GET update with an unbalanced ( in the key (REALTIME-HTTP §1.1)', async (t) => {
+t.test('GET update with an unbalanced ( in the key (asterisk-protocol.md §1)', async (t) => {
   const h = await rtHarness(t)
   t.equal((await h.rt('queues', 'store', 'name=a(b&strategy=ringall')).body, '1\n')
   const res = await h.app.inject({ method: 'GET', url: '/realtime/queues/update?name=a(b,strategy=linear' })
@@ -255,7 +255,7 @@ t.test('extra rows (inter-node trunks) are merged, devices and trunks win', asyn
   t.equal((await h.rt('ps_endpoint_id_ips', 'multi', 'id%20LIKE=%25')).body, 'id=carrier&endpoint=carrier&match=192.0.2.10\nid=pbx2&endpoint=pbx2&match=192.0.2.20\n')
 })
 
-t.test('static realtime: a .conf file imported through the admin API, served in the static line format (OBSERVED §4.6)', async (t) => {
+t.test('static realtime: a .conf file imported through the admin API, served in the static line format (asterisk-protocol.md §4.7)', async (t) => {
   const h = await rtHarness(t)
   const text = '[general]\npersistentmembers=no\n\n[staticq]\nstrategy=ringall\ntimeout=15 ; seconds\nmember=Local/200@apps,0,Carol\n'
   const put = await h.app.inject({ method: 'PUT', url: '/api/v1/configs/queues.conf/conf', headers: { authorization: 'Bearer ' + (await import('./harness.js')).TOKEN, 'content-type': 'text/plain' }, payload: text })

@@ -46,7 +46,7 @@ t.test('registrations through /realtime, trunks and dialplan as realtime rows', 
   const route = async (q: string): Promise<string> => (await app.inject({ method: 'GET', url: '/route?' + q })).body
 
   t.equal(await route('exten=100'), 'status=UNAVAILABLE&count=0&reason=not-registered&cause=20')
-  // exactly what Asterisk sends on REGISTER (OBSERVED.md §6), with a live expiry
+  // exactly what Asterisk sends on REGISTER (docs/asterisk-protocol.md §6), with a live expiry
   const exp = Math.floor(now.t / 1000) + 3600
   const stored = await rt('ps_contacts', 'store', `id=alice%3B%40a709087b369aae7261670380fca91842&via_addr=127.0.0.1&qualify_timeout=3.000000&qualify_2xx_only=false&call_id=abc%40127.0.0.1&reg_server=proto&prune_on_boot=no&path=&endpoint=alice&via_port=25070&authenticate_qualify=no&uri=sip%3Aalice%40127.0.0.1%3A25070&qualify_frequency=0&user_agent=harness-sip-register&expiration_time=${exp}&outbound_proxy=`)
   t.equal(stored, '1')
