@@ -70,6 +70,7 @@ function show () {
   current = state
   const tick = async () => {
     if (state.stopped) return
+    if (document.hidden && page.live !== false) { state.timer = setTimeout(tick, POLL_MS); return } // a tab in the background asks nothing
     try {
       await state.view.update?.()
       live.hidden = false
