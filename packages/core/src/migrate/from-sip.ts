@@ -117,6 +117,9 @@ export function migrateSip (categories: readonly ConfCategory[], state: Migratio
         row.callbackextension = reg.extension ?? (fields.username as string | undefined) ?? (fields.fromUser as string | undefined) ?? 's'
         notes.push('its register => line becomes register: true (a realtime peer registers through callbackextension; remove the line from sip.conf)')
         if (reg.authuser !== undefined) notes.push(`register line auth user ${reg.authuser} is not kept`)
+        if (reg.port !== undefined && reg.port !== 5060) {
+          state.unmapped(`${reg.where} register => …@${reg.host}:${reg.port}`, `chan_sip registers a realtime peer (callbackextension) to port 5060 of its host (Asterisk 20.20.1): port ${reg.port} cannot be kept`)
+        }
       }
     }
     const userRec = fields.user !== undefined ? state.recordLike('user', fields.user as string) : undefined

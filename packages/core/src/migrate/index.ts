@@ -14,9 +14,9 @@ import { migrateQueues } from './from-queues.js'
 import { sortedRecords, type MigrationReport } from './report.js'
 import { MigrationState } from './state.js'
 
-export * from './report.js'
-export * from './objects.js'
-export * from './overrides.js'
+export { formatReport, type MappedEntry, type MigratedRecord, type MigrationReport, type UnmappedEntry } from './report.js'
+export { codecList, type ConfObject } from './objects.js'
+export { OTHER_VIEW_OPTIONS, type Difference } from './overrides.js'
 export { parseSipUri } from './from-pjsip.js'
 export { parseRegisterLine } from './from-sip.js'
 

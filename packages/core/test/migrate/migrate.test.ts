@@ -97,6 +97,13 @@ t.test('sip.conf: friends → devices, a peer with a register line → a registe
   t.equal(trunkSipPeer(tr)!.directmedia, undefined)
 })
 
+t.test('sip.conf: a register line with a port other than 5060 is reported', async (t) => {
+  const text = '[general]\nregister => u1:pw@10.0.0.9:5080/u1\n[prov]\ntype=peer\nhost=10.0.0.9\nport=5080\nsecret=pw\n'
+  const r = migrateAsterisk([{ file: 'sip.conf', categories: parseConfCategories(text, 'sip.conf').categories }])
+  t.match(r.records, [{ type: 'trunk', id: 'prov', host: '10.0.0.9', port: 5080, register: true, username: 'u1' }])
+  t.match(r.unmapped.slice(1), [{ from: /register => …@10\.0\.0\.9:5080/, reason: /port 5080 cannot be kept/ }])
+})
+
 t.test('voicemail.conf → users; queues.conf → rows', async (t) => {
   const u = rec(records, 'user', '102.sales')
   t.same(voicemailRow(u), { uniqueid: voicemailRow(u)!.uniqueid, context: 'sales', mailbox: '102', password: '1234', fullname: 'Bob Jones', email: 'bob@example.com', pager: 'bob-pager@example.com', tz: 'central' })
