@@ -106,6 +106,23 @@ t.test('truncation: within 512 bytes without EDNS, within the EDNS size, whole o
   t.ok(r.counters.truncated >= 3)
 })
 
+t.test('encoded answers are cached, and follow the node list and the serial', async (t) => {
+  let list = dnsNodes(statuses(3))
+  let serial = 1
+  const r = new DnsResponder({ zone: 'pbx.example.com.', self: 'x', nodes: () => list, serial: () => serial })
+  const targets = (name = '_sip._udp.pbx.example.com', id = 1): string[] => decode(r.handle(query(name, 'SRV', { id }), '127.0.0.1', 'udp')).answers!.map((a) => (a as { data: { target: string } }).data.target)
+  t.equal(targets().length, 3)
+  const again = decode(r.handle(query('_sip._udp.pbx.example.com', 'SRV', { id: 4321 }), '127.0.0.1', 'udp'))
+  t.equal(again.id, 4321, 'a cached answer carries the id of its query')
+  t.same(targets('_SIP._Udp.PBX.example.com').length, 3)
+  t.equal(decode(r.handle(query('_SIP._Udp.PBX.example.com', 'SRV'), '127.0.0.1', 'udp')).questions![0]!.name, '_SIP._Udp.PBX.example.com', 'the question echoed in the case it was asked')
+  list = dnsNodes(statuses(2))
+  t.equal(targets().length, 2, 'a new node list: answered from it at once')
+  serial = 2
+  t.equal((decode(r.handle(query('pbx.example.com', 'SOA'), '127.0.0.1', 'udp')).answers![0] as { data: { serial: number } }).data.serial, 2, 'a new serial too')
+  t.equal(r.counters.answered, 6)
+})
+
 t.test('rate limit: a burst per source, then nothing until tokens come back', async (t) => {
   let now = 0
   const r = responder(3, { now: () => now, rateLimit: { ratePerSecond: 2, burst: 3 } })

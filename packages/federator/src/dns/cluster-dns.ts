@@ -4,7 +4,9 @@
  * when it may have changed — a node changed state (alive, suspect, dead), a
  * heartbeat came in (a node's address or weight may differ), or
  * DNS_NODES_MAX_AGE_MS passed (this node's own load) — so answers follow
- * health within one heartbeat, and a query costs no more than a lookup. The
+ * health within one heartbeat, and a query costs no more than a lookup; the
+ * list object stays the same while its content does (the responder's cache
+ * of encoded answers lives as long as it). The
  * SOA serial is the time (s) the listed set last changed. A node not in a
  * cluster lists itself only.
  */
@@ -31,6 +33,7 @@ export class ClusterDns {
   private cached: DnsNode[] | null = null
   private builtAt = 0
   private key = ''
+  private listed: DnsNode[] | null = null
   private serial = Math.floor(Date.now() / 1000)
   private readonly invalidate = (): void => { this.cached = null }
   private readonly onchange = (c: SoftChange): void => { if (c.kind === HEALTH_KIND) this.cached = null }
@@ -65,10 +68,15 @@ export class ClusterDns {
     if (this.cached !== null && now - this.builtAt < DNS_NODES_MAX_AGE_MS) return this.cached
     const nodes = dnsNodes(this.statuses(), { lowerUnderLoad: this.config.dns?.lowerUnderLoad === true })
     const key = JSON.stringify(nodes)
-    if (key !== this.key) { this.key = key; this.serial = Math.max(this.serial + 1, Math.floor(now / 1000)) >>> 0 }
-    this.cached = nodes
+    // the same list object while nothing changed: the responder keeps its encoded answers (responder.ts)
+    if (key !== this.key || this.listed === null) {
+      this.key = key
+      this.listed = nodes
+      this.serial = Math.max(this.serial + 1, Math.floor(now / 1000)) >>> 0
+    }
+    this.cached = this.listed
     this.builtAt = now
-    return nodes
+    return this.listed
   }
 
   async listen (): Promise<void> {
