@@ -16,6 +16,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildRuns, contextCopies, entrypoint, healthcheck, parseDockerfile, parseDockerignore, readText, reproduceContext } from './helpers/docker-context.js'
 
+// npm ci and a build take a minute alone, a few while the rest of the suite loads the machine
+t.setTimeout(600_000)
+
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const instructions = parseDockerfile(readText(join(REPO, 'Dockerfile')))
 const rules = parseDockerignore(readText(join(REPO, '.dockerignore')))
@@ -70,7 +73,7 @@ t.test('the build stage, replayed from the Dockerfile in a copy of its context',
   const runs = buildRuns(instructions)
   t.equal(runs.length, 1, 'the build stage builds in one RUN')
   const env = { npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false', NODE_ENV: '' }
-  const build = await run('sh', ['-c', runs[0]!], { cwd: dir, env, timeoutMs: 240_000 })
+  const build = await run('sh', ['-c', runs[0]!], { cwd: dir, env, timeoutMs: 420_000 })
   t.equal(build.code, 0, build.code === 0 ? 'the RUN line succeeds' : `the RUN line fails:\n${build.stderr.slice(-3000)}`)
   t.notMatch(build.stderr, /EBADENGINE/, 'no engine warnings')
   if (build.code !== 0) return

@@ -13,6 +13,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+// npm install (with its build) takes a minute alone, a few while the rest of the suite loads the machine
+t.setTimeout(600_000)
+
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 
 interface Run { code: number | null, stdout: string, stderr: string }
@@ -48,7 +51,7 @@ t.test('fresh clone: npm install, then npx federator --help', async (t) => {
   t.equal(clone.code, 0, `git clone\n${clone.stderr}`)
   const repo = join(dir, 'federator')
 
-  const install = await run('npm', ['install', '--no-audit', '--no-fund'], repo, 300_000)
+  const install = await run('npm', ['install', '--no-audit', '--no-fund'], repo, 420_000)
   t.equal(install.code, 0, install.code === 0 ? 'npm install succeeds' : `npm install fails:\n${install.stderr.slice(-3000)}`)
   t.notMatch(install.stderr, /EBADENGINE/, `no EBADENGINE warning on Node ${process.version}`)
 
