@@ -1,10 +1,11 @@
 /**
- * `federator import-asterisk` round trip on a real Asterisk: one Asterisk loads the fixture
- * pjsip.conf (templates, #include) as static files; a node imports the same files with the CLI and
- * a second Asterisk reads them from the node through realtime. For every endpoint the two give the
- * same `pjsip show endpoint` (its options, AOR, auth and identify), and the same `pjsip show aor`
- * and `pjsip show auth` — except the lines naming where an object came from, and the names the
- * import gives an auth or identify (Federator serves them under the endpoint's id).
+ * `federator import-asterisk` round trip on a real Asterisk: one Asterisk loads the fixture files
+ * (test/fixtures/asterisk-import/: templates, #include, (+)) statically; a node imports the same
+ * files with the CLI and a second Asterisk reads them from the node through realtime. Equal, for
+ * every object: `pjsip show endpoint|aor|auth`, `sip show peer`, `queue show`, VM_INFO of each
+ * mailbox, and the REGISTER the chan_sip trunk sends — except the lines naming where an object came
+ * from, the names the import gives an auth or identify (served under the endpoint's id), and
+ * call-limit, which the report lists as not mapped. One node, four Asterisks, ~25 s.
  */
 import t from 'tap'
 import { execFile } from 'node:child_process'
@@ -75,7 +76,7 @@ if (install !== null) {
     }
   })
 
-  t.test('chan_sip and queues: the same peers and queue from sip.conf/queues.conf and from Federator', async (t) => {
+  t.test('chan_sip, queues and voicemail: the same peers, queue and mailboxes from the files and from Federator', async (t) => {
     const general = fixture('sip.conf').split(/^\[office-phone\]/m)[0]!
     // where sipgate-out's registration goes: chan_sip sends it to the peer's host on port 5060, not to
     // the peer's port (5996), for a register => line naming the peer and for a realtime peer's
@@ -93,6 +94,7 @@ if (install !== null) {
       files: {
         'sip.conf': fixture('sip.conf').replace('udpbindaddr = 0.0.0.0:5060', `udpbindaddr = ${staticAddress}:5060`),
         'queues.conf': fixture('queues.conf'),
+        'voicemail.conf': fixture('voicemail.conf'),
         'extconfig.conf': '[settings]\n'
       }
     })
@@ -105,7 +107,8 @@ if (install !== null) {
       files: {
         'sip.conf': general.replace('udpbindaddr = 0.0.0.0:5060', `udpbindaddr = ${rtAddress}:5060`).replace(/^register =>.*$/m, '') +
           'rtupdate = yes\nrtcachefriends = yes\n', // qualify needs cached realtime peers (docs/asterisk.md, chan_sip)
-        'queues.conf': fixture('queues.conf').split(/^\[support\]/m)[0]!
+        'queues.conf': fixture('queues.conf').split(/^\[support\]/m)[0]!,
+        'voicemail.conf': fixture('voicemail.conf').split(/^\[default\]/m)[0]!
       }
     })
     for (const id of ['201', '202', 'sipgate-out']) {
@@ -129,6 +132,25 @@ if (install !== null) {
     const queueFile = normalizeSip(await staticAst.rx('queue show sales'))
     t.match(queueFile, /sales has 0 calls/)
     t.equal(normalizeSip(await realtimeAst.rx('queue show sales')), queueFile, 'queue show sales: the same')
+
+    // voicemail: what app_voicemail knows of each mailbox (VM_INFO), from voicemail.conf and from the users.
+    // Only attributes the fixture sets, one at a time: `dialplan eval function` of VM_INFO made Asterisk
+    // 20.20.1 exit after an empty result (static and realtime alike)
+    const attributes: Record<string, string[]> = {
+      '101@default': ['exists', 'password', 'fullname', 'email'],
+      '103@default': ['exists', 'password', 'fullname'],
+      '102@sales': ['exists', 'password', 'fullname', 'email', 'pager', 'tz']
+    }
+    for (const [box, attrs] of Object.entries(attributes)) {
+      const info = async (ast: typeof staticAst): Promise<string[]> => {
+        const out: string[] = []
+        for (const a of attrs) out.push((await ast.rx(`dialplan eval function VM_INFO(${box},${a})`)).replace(/\s+$/, ''))
+        return out
+      }
+      const fromFile = await info(staticAst)
+      t.match(fromFile[0], /Result: 1$/, `the static Asterisk has mailbox ${box}`)
+      t.same(await info(realtimeAst), fromFile, `VM_INFO of ${box} (${attrs.join(', ')}): the same`)
+    }
   })
   })
 }
