@@ -28,7 +28,7 @@ t.test('--dry-run: the report, nothing written, no node needed', async (t) => {
   t.match(r.stdout, /trunk sipgate-out {2}← .*sip\.conf:\d+ peer sipgate-out \+ .*register => 4930999:\*\*\*@sipgate-out/, 'the register line is shown without its secret')
   t.notMatch(r.stdout, /sip-trunk-pw/, 'no secret in the report')
   t.match(r.stdout, /Not mapped:[\s\S]*transport transport-udp: a transport is node-local/)
-  t.match(r.stdout, /friend 201: sippeers\.call-limit: file "2", Federator \(unset\) \(cannot be expressed as an override\)/)
+  t.match(r.stdout, /device 201 {2}← .*\n {6}overrides: [^\n]*sip\.call-limit/, 'call-limit kept as a sip override')
   t.match(r.stdout, /\(dry run: nothing written\)/)
 
   const rec = await runCli(['import-asterisk', '--dry-run', '--records', ...FILES])

@@ -16,7 +16,7 @@ const Text = (maxLength = 255) => Type.String({ maxLength })
 const Extension = Type.String({ pattern: '^[0-9A-Za-z*#+]{1,32}$', description: 'a dialable number' })
 const Codec = Type.String({ pattern: '^[a-z0-9_.-]{1,32}$', description: 'an Asterisk codec name, e.g. ulaw' })
 /** Driver-specific Asterisk columns we do not model: column name → value. */
-const Overrides = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }), Type.String({ maxLength: 255 }), { additionalProperties: false })
+const Overrides = Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }), Type.String({ maxLength: 255 }), { additionalProperties: false })
 const IpOrCidr = Type.String({ pattern: '^[0-9A-Fa-f:.]{2,45}(/[0-9]{1,3})?$', description: 'an IP address or CIDR block' })
 const Port = Type.Integer({ minimum: 1, maximum: 65535 })
 

@@ -36,7 +36,7 @@ export const OTHER_VIEW_OPTIONS: Readonly<Partial<ViewOptions>> = Object.freeze(
 })
 const OPTION_SETS: ReadonlyArray<Partial<ViewOptions>> = [DEFAULT_VIEW_OPTIONS, OTHER_VIEW_OPTIONS]
 
-const OVERRIDE_KEY = /^[a-z][a-z0-9_]{0,63}$/
+const OVERRIDE_KEY = /^[a-z0-9][a-z0-9_-]{0,63}$/ // as records.ts Overrides
 export const MAX_OVERRIDE_VALUE = 255
 
 export interface Difference { table: string, column: string, file?: string, view?: string }

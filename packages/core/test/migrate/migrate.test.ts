@@ -88,9 +88,9 @@ t.test('sip.conf: friends → devices, a peer with a register line → a registe
   t.equal(d.fields.user, '103', 'mailbox 103@default → the user made from voicemail.conf')
   t.same(deviceSipPeer(d, rec(records, 'user', '103')), {
     name: '201', type: 'friend', host: 'dynamic', secret: 'carol-sip-201', context: 'from-internal', disallow: 'all', allow: 'ulaw',
-    nat: 'force_rport,comedia', dtmfmode: 'rfc2833', qualify: 'yes', callerid: '"Carol Diaz" <201>', mailbox: '103@default'
+    nat: 'force_rport,comedia', dtmfmode: 'rfc2833', qualify: 'yes', callerid: '"Carol Diaz" <201>', mailbox: '103@default', 'call-limit': '2'
   })
-  t.ok(report.unmapped.some((u) => /friend 201/.test(u.from) && /call-limit/.test(u.reason)), 'call-limit cannot be an override key: reported')
+  t.equal((d.fields.sip as Record<string, string>)['call-limit'], '2', 'call-limit kept as an override (a "-" in the key)')
   const tr = rec(records, 'trunk', 'sipgate-out')
   t.match(tr.fields, { host: '127.0.0.1', port: 5996, register: true, username: '4930999', ips: ['127.0.0.1'] })
   t.equal(trunkSipPeer(tr)!.callbackextension, '4930999', 'registers through callbackextension, as the register line did')
@@ -119,7 +119,9 @@ t.test('node-local objects and problems are reported, never dropped silently', a
   const text = formatReport(report)
   t.match(text, /transport transport-udp: a transport is node-local/)
   t.match(text, /\[general\]: node-local/)
-  t.equal(report.unmapped.filter((u) => /cannot be expressed|not modelled/.test(u.reason)).length, 1, 'only call-limit cannot be reproduced')
+  t.same(report.unmapped.filter((u) => /cannot be expressed|not modelled/.test(u.reason)), [], 'every record reproduces its objects')
+  const odd = migrateAsterisk([{ file: 'sip.conf', categories: parseConfCategories('[p1]\ntype=friend\nhost=dynamic\n@body=x\n', 'sip.conf').categories }])
+  t.match(odd.unmapped, [{ from: /friend p1/, reason: /sippeers\.@body: file "x", Federator \(unset\) \(cannot be expressed as an override\)/ }])
   const r = migrateAsterisk([{ file: 'pjsip.conf', categories: parseConfCategories('[ep1]\ntype=endpoint\naors=a1,a2\n[a1]\ntype=aor\n[a2]\ntype=aor\n[lost]\ntype=auth\n[bad id!]\ntype=endpoint\n').categories }])
   t.match(r.unmapped.map((u) => u.from + ': ' + u.reason), [/aors=a2: a record has one AOR/, /endpoint bad id!: the name is not a valid record id/, /aor a2: no endpoint uses it/, /auth lost: no endpoint uses it/])
 })
