@@ -16,7 +16,11 @@
  *   `;-- … --;` blocks (nested, may span lines);
  * - `#include file`, `#include "file"`, `#include <file>`: an include line in
  *   place; `#tryinclude` becomes a plain include (static realtime has no
- *   "try", a warning says so); `#exec` is dropped with a warning.
+ *   "try", a warning says so); `#exec` is dropped with a warning. With an
+ *   include reader (parseConfCategories, for `federator import-asterisk`)
+ *   the included text is read in place instead: its templates serve the
+ *   including file, a loop or a missing `#include` is FED_ERR_IMPORT_LINE, a
+ *   missing `#tryinclude` a warning.
  * A variable before the first category is an error (FED_ERR_IMPORT_LINE, as
  * Asterisk refuses the file); a line without `=` is skipped with a warning.
  * Repeated category names stay separate categories (different cat_metric).
