@@ -153,7 +153,7 @@ export class TestPhone {
     return await new Promise<SipMessage>((resolve, reject) => {
       let tries = 0
       const resend = (): void => {
-        if (tries++ > 6) { this.waiting.delete(branch); reject(new Error(`${method} to ${this.opts.registrar}: no final response`)); return }
+        if (tries++ > 6) { clearInterval(timer); this.waiting.delete(branch); reject(new Error(`${method} to ${this.opts.registrar}: no final response`)); return }
         this.send(text, to)
       }
       const timer = setInterval(resend, T_RESPONSE / 6)
