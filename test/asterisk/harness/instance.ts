@@ -88,7 +88,8 @@ export class AsteriskInstance {
     const out = openSync(join(this.dir, 'log', 'stdout.log'), 'a')
     const p = spawn(this.install.binary, ['-C', this.confPath, '-f', '-n', '-g'], {
       env: { ...process.env, LD_LIBRARY_PATH: this.install.libdir },
-      stdio: ['ignore', out, out]
+      stdio: ['ignore', out, out],
+      cwd: this.dir // a crash leaves its core file with the instance's logs, not in the repository
     })
     closeSync(out)
     this.proc = p
