@@ -16,27 +16,10 @@
  */
 import t from 'tap'
 import { startCluster, waitConverged, waitFor, type ClusterNode } from './helpers/cluster.js'
+import { contactId, realtime, registerBody, route } from './helpers/asterisk-requests.js'
 
-const FORM = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'asterisk-libcurl-agent/1.0' }
-
-/** `<endpoint>;@<hash>` URL-encoded, as Asterisk names a contact. */
-const contactId = (endpoint: string, hash: string): string => `${endpoint}%3B%40${hash.padEnd(32, '0')}`
-
-/** What Asterisk posts when a device REGISTERs (docs/asterisk-protocol.md §6), expiring at `exp` (epoch seconds). */
-function registerBody (endpoint: string, id: string, exp: number): string {
-  return `id=${id}&via_addr=127.0.0.1&qualify_timeout=3.000000&qualify_2xx_only=false&call_id=${endpoint}%40127.0.0.1&reg_server=proto&prune_on_boot=no&path=&endpoint=${endpoint}&via_port=25070&authenticate_qualify=no&uri=sip%3A${endpoint}%40127.0.0.1%3A25070&qualify_frequency=0&user_agent=harness-sip-register&expiration_time=${exp}&outbound_proxy=`
-}
-
-async function realtime (n: ClusterNode, family: string, op: string, body: string): Promise<string> {
-  const res = await fetch(`${n.url}/realtime/${family}/${op}`, { method: 'POST', headers: FORM, body })
-  return (await res.text()).trimEnd()
-}
-
-async function route (n: ClusterNode, query: string): Promise<string> {
-  const res = await fetch(`${n.url}/route?${query}`)
-  if (res.status !== 200) throw new Error(`/route answered HTTP ${res.status}`)
-  return await res.text()
-}
+/** `<endpoint>;@<hash>` URL-encoded, the hash padded as Asterisk's are. */
+const cid = (endpoint: string, hash: string): string => contactId(endpoint, hash.padEnd(32, '0'))
 
 /** The contacts A's Asterisk sees for an endpoint (what `pjsip show contacts` reads). */
 const contactsOf = async (n: ClusterNode, endpoint: string): Promise<string> => await realtime(n, 'ps_contacts', 'multi', `id%20LIKE=${endpoint}%3B%40%25`)
@@ -60,14 +43,14 @@ t.test('registrations survive SIGTERM and SIGKILL restarts of their node; expire
   }
   await waitConverged([a, b])
 
-  const alice = contactId('alice', 'a1')
-  const carol = contactId('carol', 'c1')
-  t.equal(await realtime(a, 'ps_contacts', 'store', registerBody('alice', alice, nowS() + 3600)), '1')
+  const alice = cid('alice', 'a1')
+  const carol = cid('carol', 'c1')
+  t.equal(await realtime(a, 'ps_contacts', 'store', registerBody('alice', { id: alice, exp: nowS() + 3600 })), '1')
   t.equal(await waitFor('B routing alice through A', async () => await route(b, 'exten=100'), (s) => s.startsWith('status=OK')), viaA('100'))
 
   // carol's registration runs out (expiry plus the 60 s grace) about 3 s from now: it must not outlive the restart
   const carolGone = Date.now() + 3000
-  t.equal(await realtime(a, 'ps_contacts', 'store', registerBody('carol', carol, Math.floor((carolGone - 60_000) / 1000))), '1')
+  t.equal(await realtime(a, 'ps_contacts', 'store', registerBody('carol', { id: carol, exp: Math.floor((carolGone - 60_000) / 1000) })), '1')
   t.match(await contactsOf(a, 'carol'), /^id=carol%3B%40/, 'carol registered (not yet past her grace)')
 
   // ---- SIGTERM: a clean stop announces a restart ----
@@ -85,12 +68,12 @@ t.test('registrations survive SIGTERM and SIGKILL restarts of their node; expire
   t.equal(await waitFor('carol gone on B', async () => await route(b, 'exten=300'), (s) => s === NOT_REGISTERED), NOT_REGISTERED)
 
   // ---- SIGKILL more than softPersistMs (1 s) after a registration; a removal before it ----
-  const dave = contactId('dave', 'd1')
-  const bob = contactId('bob', 'b1')
-  t.equal(await realtime(a, 'ps_contacts', 'store', registerBody('bob', bob, nowS() + 3600)), '1')
+  const dave = cid('dave', 'd1')
+  const bob = cid('bob', 'b1')
+  t.equal(await realtime(a, 'ps_contacts', 'store', registerBody('bob', { id: bob, exp: nowS() + 3600 })), '1')
   t.equal(await waitFor('B routing bob through A', async () => await route(b, 'exten=200'), (s) => s.startsWith('status=OK')), viaA('200'))
   t.equal(await realtime(a, 'ps_contacts', 'destroy', `id=${bob}&`), '1', 'bob’s phone unregisters')
-  t.equal(await realtime(a, 'ps_contacts', 'store', registerBody('dave', dave, nowS() + 3600)), '1')
+  t.equal(await realtime(a, 'ps_contacts', 'store', registerBody('dave', { id: dave, exp: nowS() + 3600 })), '1')
   await sleep(1500)
   t.match(await (await fetch(a.url + '/metrics')).text(), /\nfederator_soft_kept_items_written_total [1-9]/, 'on disk already (the write-behind timer), before the kill')
   await a.kill('SIGKILL')

@@ -14,26 +14,12 @@
  */
 import t from 'tap'
 import { startCluster, waitConverged, waitFor, type ClusterNode } from './helpers/cluster.js'
+import { realtime, registerBody, route } from './helpers/asterisk-requests.js'
 
-const FORM = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'asterisk-libcurl-agent/1.0' }
-const CONTACT_ID = 'alice%3B%40a709087b369aae7261670380fca91842'
+const CONTACT_HASH = 'a709087b369aae7261670380fca91842'
 
-/** What Asterisk posts when alice REGISTERs (docs/asterisk-protocol.md §6), expiring in an hour. */
-function registerBody (): string {
-  const exp = Math.floor(Date.now() / 1000) + 3600
-  return `id=${CONTACT_ID}&via_addr=127.0.0.1&qualify_timeout=3.000000&qualify_2xx_only=false&call_id=c1%40127.0.0.1&reg_server=proto&prune_on_boot=no&path=&endpoint=alice&via_port=25070&authenticate_qualify=no&uri=sip%3Aalice%40127.0.0.1%3A25070&qualify_frequency=0&user_agent=harness-sip-register&expiration_time=${exp}&outbound_proxy=`
-}
-
-async function realtime (n: ClusterNode, family: string, op: string, body: string): Promise<string> {
-  const res = await fetch(`${n.url}/realtime/${family}/${op}`, { method: 'POST', headers: FORM, body })
-  return (await res.text()).trimEnd()
-}
-
-async function route (n: ClusterNode, query: string): Promise<string> {
-  const res = await fetch(`${n.url}/route?${query}`)
-  if (res.status !== 200) throw new Error(`/route answered HTTP ${res.status}`)
-  return await res.text()
-}
+/** What Asterisk posts when alice REGISTERs (docs/asterisk-protocol.md), expiring in an hour. */
+const aliceRegisters = (): string => registerBody('alice', { hash: CONTACT_HASH })
 
 const until = async (n: ClusterNode, query: string, want: string | RegExp, what: string): Promise<string> =>
   await waitFor(what, async () => await route(n, query), (s) => typeof want === 'string' ? s === want : want.test(s), 30_000, 100)
@@ -78,7 +64,7 @@ t.test('registrations, inter-node trunks, LCR failover and node death across two
 
   // alice registers through A
   t.equal(await route(b, 'exten=100'), 'status=UNAVAILABLE&count=0&reason=not-registered&cause=20')
-  t.equal(await realtime(a, 'ps_contacts', 'store', registerBody()), '1')
+  t.equal(await realtime(a, 'ps_contacts', 'store', aliceRegisters()), '1')
   t.equal(await route(a, 'exten=100'), 'status=OK&dial=PJSIP%2Falice&timeout=30&count=1&reason=user', 'A rings it directly')
   t.equal(await until(b, 'exten=100', /^status=OK/, 'B to learn alice’s registration'),
     'status=OK&dial=PJSIP%2F100%40fed-a&timeout=30&count=1&reason=user', 'B → A’s inter-node trunk')
@@ -99,7 +85,7 @@ t.test('registrations, inter-node trunks, LCR failover and node death across two
   t.match(metrics, /federator_route_internode_trunks 0/)
 
   // alice's phone registers on B now
-  t.equal(await realtime(b, 'ps_contacts', 'store', registerBody()), '1')
+  t.equal(await realtime(b, 'ps_contacts', 'store', aliceRegisters()), '1')
   t.equal(await route(b, 'exten=100'), 'status=OK&dial=PJSIP%2Falice&timeout=30&count=1&reason=user', 'B routes locally')
   const j = JSON.parse(await route(b, 'exten=100&format=json')) as { node: string, alternatives: Array<{ legs: Array<{ device: string, via?: string }> }> }
   t.match(j, { node: 'b', alternatives: [{ legs: [{ device: 'alice' }] }] })

@@ -10,13 +10,7 @@ import t from 'tap'
 import { join } from 'node:path'
 import { startCluster, waitConverged, waitFor, type ClusterNode } from '../helpers/cluster.js'
 import { runCli } from '../helpers/node-process.js'
-
-const FORM = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'asterisk-libcurl-agent/1.0' }
-
-function registerBody (aor: string, hash: string): string {
-  const exp = Math.floor(Date.now() / 1000) + 3600
-  return `id=${aor}%3B%40${hash}&via_addr=127.0.0.1&reg_server=proto&endpoint=${aor}&uri=sip%3A${aor}%40127.0.0.1%3A25070&expiration_time=${exp}&path=`
-}
+import { ASTERISK_FORM, registerBody } from '../helpers/asterisk-requests.js'
 
 interface Clash { name: string, holder: string, refused: string[] }
 
@@ -52,14 +46,14 @@ t.test('a second live node with a taken name is refused on both sides; routing d
   t.match(st.stdout, new RegExp(`name clash: "pbx" is held by ${w1.slice(0, 16)}…; refused \\(FED_ERR_NAME_TAKEN`), '`federator status` says so')
 
   // alice registers on the first pbx, bob on the second: a third node routes alice to fed-pbx every time, bob never
-  t.equal(await (await fetch(first.url + '/realtime/ps_contacts/store', { method: 'POST', headers: FORM, body: registerBody('alice', 'aaaa') })).text(), '1\n')
-  t.equal(await (await fetch(second.url + '/realtime/ps_contacts/store', { method: 'POST', headers: FORM, body: registerBody('bob', 'bbbb') })).text(), '1\n')
+  t.equal(await (await fetch(first.url + '/realtime/ps_contacts/store', { method: 'POST', headers: ASTERISK_FORM, body: registerBody('alice', { hash: 'aaaa' }) })).text(), '1\n')
+  t.equal(await (await fetch(second.url + '/realtime/ps_contacts/store', { method: 'POST', headers: ASTERISK_FORM, body: registerBody('bob', { hash: 'bbbb' }) })).text(), '1\n')
   const route = async (q: string): Promise<string> => await (await fetch(`${third.url}/route?${q}`)).text()
   await waitFor('the third node routes alice', async () => await route('exten=100'), (s) => s.startsWith('status=OK'), 30_000, 100)
   const answers = new Set<string>()
   for (let i = 0; i < 20; i++) answers.add(await route('exten=100'))
   t.same([...answers], ['status=OK&dial=PJSIP%2F100%40fed-pbx&timeout=30&count=1&reason=user'], 'the same answer 20 times: through the first pbx')
-  t.match(await (await fetch(`${third.url}/realtime/ps_aors/single`, { method: 'POST', headers: FORM, body: 'id=fed-pbx' })).text(), /contact=sip%3A127\.0\.0\.1%3A5060/, 'fed-pbx is the first one')
+  t.match(await (await fetch(`${third.url}/realtime/ps_aors/single`, { method: 'POST', headers: ASTERISK_FORM, body: 'id=fed-pbx' })).text(), /contact=sip%3A127\.0\.0\.1%3A5060/, 'fed-pbx is the first one')
   t.notMatch(await route('exten=200'), /^status=OK/, 'the refused node is not routed to')
 
   // renamed, the second node is ready and routed to
@@ -67,7 +61,7 @@ t.test('a second live node with a taken name is refused on both sides; routing d
   const renamed = cluster.createNode({ name: 'pbx2', dataDir: second.dataDir, args: ['--sip-address', '127.0.0.3:5060'] })
   await renamed.start(t)
   await waitFor('the renamed node ready', async () => (await fetch(renamed.url + '/readyz')).status, (s) => s === 200, 30_000, 100)
-  t.equal(await (await fetch(renamed.url + '/realtime/ps_contacts/store', { method: 'POST', headers: FORM, body: registerBody('bob', 'bbbb') })).text(), '1\n')
+  t.equal(await (await fetch(renamed.url + '/realtime/ps_contacts/store', { method: 'POST', headers: ASTERISK_FORM, body: registerBody('bob', { hash: 'bbbb' }) })).text(), '1\n')
   t.equal(await waitFor('bob routed through pbx2', async () => await route('exten=200'), (s) => s.startsWith('status=OK'), 30_000, 100),
     'status=OK&dial=PJSIP%2F200%40fed-pbx2&timeout=30&count=1&reason=user')
   t.same(((await first.status()) as unknown as { nameClashes: Clash[] }).nameClashes, [], 'no clash any more')

@@ -10,26 +10,12 @@
  */
 import t from 'tap'
 import { ClusterNode, startCluster, waitConverged, waitFor } from '../helpers/cluster.js'
+import { realtime, registerBody, route } from '../helpers/asterisk-requests.js'
 import { CLI } from '../helpers/node-process.js'
 import { previousReleaseCli, PREVIOUS_RELEASE } from '../helpers/previous-release.js'
 
-const FORM = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'asterisk-libcurl-agent/1.0' }
-
-async function realtime (n: ClusterNode, family: string, op: string, body: string): Promise<string> {
-  const res = await fetch(`${n.url}/realtime/${family}/${op}`, { method: 'POST', headers: FORM, body })
-  return (await res.text()).trimEnd()
-}
-
-/** What Asterisk posts when `device` REGISTERs, expiring in an hour. */
-function contactBody (device: string, port: number): string {
-  const exp = Math.floor(Date.now() / 1000) + 3600
-  const id = encodeURIComponent(`${device};@${device}${port}`)
-  return `id=${id}&via_addr=127.0.0.1&qualify_timeout=3.000000&qualify_2xx_only=false&call_id=${device}%40127.0.0.1&reg_server=x&prune_on_boot=no&path=&endpoint=${device}&via_port=${port}&authenticate_qualify=no&uri=sip%3A${device}%40127.0.0.1%3A${port}&qualify_frequency=0&user_agent=upgrade-test&expiration_time=${exp}&outbound_proxy=`
-}
-
-async function route (n: ClusterNode, exten: string): Promise<string> {
-  return await (await fetch(`${n.url}/route?exten=${exten}`)).text()
-}
+/** What Asterisk posts when `device` REGISTERs from `port`, expiring in an hour. */
+const contactBody = (device: string, port: number): string => registerBody(device, { hash: `${device}${port}`, port })
 
 t.test('a cluster of the previous release and this one converges, then the old node is upgraded in place', async (t) => {
   let oldCli: string
@@ -87,8 +73,8 @@ t.test('a cluster of the previous release and this one converges, then the old n
   // a registration accepted by one version routes on the other, both ways
   t.equal(await realtime(old, 'ps_contacts', 'store', contactBody('b-u0-d', 25001)), '1', 'a contact stored on the old node')
   t.equal(await realtime(b, 'ps_contacts', 'store', contactBody('old-u0-d', 25002)), '1', 'a contact stored on a new node')
-  await waitFor('b to route to the phone registered on old', async () => await route(b, '210'), (s) => s.includes('fed-old'))
-  await waitFor('old to route to the phone registered on b', async () => await route(old, '200'), (s) => s.includes('fed-b'))
+  await waitFor('b to route to the phone registered on old', async () => await route(b, 'exten=210'), (s) => s.includes('fed-old'))
+  await waitFor('old to route to the phone registered on b', async () => await route(old, 'exten=200'), (s) => s.includes('fed-b'))
   t.pass('registrations cross versions')
 
   // the upgrade: stop old, start this build on the same data directory
