@@ -21,12 +21,12 @@ import pino, { type Logger } from 'pino'
 import type { Store } from '@federator/store'
 import { FedError } from '@federator/core'
 import { CursorCodec } from './cursor.js'
-import { errorHandler, notFoundHandler } from './http-errors.js'
+import { errorHandler, notFoundHandler } from './http/http-errors.js'
 import { API_PREFIX, adminPlugin, type ApiPlugin } from './plugins/admin.js'
-import { AdminAuth } from './auth.js'
-import { registerDocs } from './plugins/docs.js'
-import { healthPlugin, type ReadyCheck } from './plugins/health.js'
-import { resolveLimits, type Limits } from './tunables.js'
+import { AdminAuth } from './http/auth.js'
+import { registerDocs } from './http/docs.js'
+import { healthPlugin, type ReadyCheck } from './http/health.js'
+import { resolveLimits, type Limits } from './http/limits.js'
 
 export interface RootPlugin {
   /** a short name: the plugin's child logger is tagged with it */

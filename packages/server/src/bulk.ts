@@ -18,8 +18,8 @@ import {
 import type { Store, WriteOp, WriteResult } from '@federator/store'
 import { ImportRules } from './import-rules.js'
 import { ndjsonLines } from './ndjson.js'
-import { isPlainObject } from './merge-patch.js'
-import { DEFAULT_LIMITS } from './tunables.js'
+import { isPlainObject } from './http/merge-patch.js'
+import { DEFAULT_LIMITS } from './http/limits.js'
 
 export interface ImportOptions {
   /** validate only, write nothing */

@@ -7,8 +7,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { FedError, PLURAL, RECORD_TYPES, type RecordType } from '@federator/core'
-import type { AdminAuth } from '../auth.js'
-import { sendError } from '../http-errors.js'
+import type { AdminAuth } from '../http/auth.js'
+import { sendError } from '../http/http-errors.js'
 import { bulkPlugin } from './bulk.js'
 import { conflictsPlugin } from './conflicts.js'
 import type { AdminContext } from './context.js'

@@ -11,7 +11,7 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import Type from 'typebox'
 import { FedError, RECORD_TYPES } from '@federator/core'
 import { exportNdjson, importNdjson, parseTypes } from '../bulk.js'
-import { errors } from '../schemas.js'
+import { errors } from '../http/schemas.js'
 import type { AdminContext } from './context.js'
 
 export const NDJSON = 'application/x-ndjson'

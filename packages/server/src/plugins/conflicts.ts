@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { hlcWall, type Conflict, type Hlc } from '@federator/core'
 import type { Store } from '@federator/store'
-import { errors, pageOf } from '../schemas.js'
+import { errors, pageOf } from '../http/schemas.js'
 import type { AdminContext } from './context.js'
 
 const SEP = '\u0000'

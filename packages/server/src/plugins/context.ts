@@ -2,7 +2,7 @@
 import type { Logger } from 'pino'
 import type { Store } from '@federator/store'
 import type { CursorCodec } from '../cursor.js'
-import type { Limits } from '../tunables.js'
+import type { Limits } from '../http/limits.js'
 
 export interface AdminContext {
   store: Store

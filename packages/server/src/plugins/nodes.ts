@@ -8,7 +8,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { FedError, assertId } from '@federator/core'
-import { IdParams, errors, recordOut } from '../schemas.js'
+import { IdParams, errors, recordOut } from '../http/schemas.js'
 import { recordJson, type AdminContext } from './context.js'
 import { collectionPlugin } from './records.js'
 

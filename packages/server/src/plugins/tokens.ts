@@ -11,7 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type, { type Static } from 'typebox'
 import { FedError, TokenFields, assertId, formatToken, secretHash, tokenJson, type Fields, type TokenScope } from '@federator/core'
 import type { Store } from '@federator/store'
-import { errors, pageOf } from '../schemas.js'
+import { errors, pageOf } from '../http/schemas.js'
 import type { AdminContext } from './context.js'
 
 /** Bytes of a token's random id (16 hex digits) and secret (43 base64url characters). */

@@ -13,7 +13,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import { FedError, assertId, encodeStatic, parseConf, type Fields, type StaticLine } from '@federator/core'
 import type { Store } from '@federator/store'
-import { errors } from '../schemas.js'
+import { errors } from '../http/schemas.js'
 import { CONFIG_MAX_BYTES } from './tunables.js'
 
 /** The static lines of a config record (defensive: records from peers are not validated here). */

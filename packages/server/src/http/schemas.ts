@@ -7,7 +7,7 @@
 import Type, { type TSchema } from 'typebox'
 import { ID_PATTERN, RECORD_FIELDS, type RecordType } from '@federator/core'
 import { mergePatchSchema, nullable } from './merge-patch.js'
-import type { Limits } from './tunables.js'
+import type { Limits } from './limits.js'
 
 export const ErrorSchema = Type.Object({
   code: Type.String({ description: 'a FED_ERR_* code (docs/errors.md)' }),

@@ -12,7 +12,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { FedError } from '@federator/core'
 import type { Store } from '@federator/store'
-import { ErrorSchema } from '../schemas.js'
+import { ErrorSchema } from './schemas.js'
 
 /** An extra readiness condition: true/false, or a reason string when not ready. */
 export type ReadyCheck = () => boolean | string | Promise<boolean | string>
