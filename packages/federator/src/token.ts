@@ -2,7 +2,7 @@
  * Admin tokens as a node and the local CLI see them.
  *
  * The cluster's tokens are replicated `token` records (core tokens.ts, server
- * auth.ts): one token works on every node. The first one is made by `init`
+ * http/auth.ts): one token works on every node. The first one is made by `init`
  * (and by the first start of a standalone node that has no token at all) and
  * kept in `<data>/admin-token` (mode 0600) for the local CLI; it is printed
  * once.

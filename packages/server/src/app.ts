@@ -11,7 +11,7 @@
  * call ready(), root-level plugins can also be registered on the returned app
  * before listen().
  *
- * Auth: `app.adminAuth` (auth.ts) is the admin API's bearer-token check; a root
+ * Auth: `app.adminAuth` (http/auth.ts) is the admin API's bearer-token check; a root
  * plugin that serves admins (e.g. a web UI) adds `app.adminAuth.hook` as its
  * onRequest hook.
  */
@@ -20,9 +20,9 @@ import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import pino, { type Logger } from 'pino'
 import type { Store } from '@federator/store'
 import { FedError } from '@federator/core'
-import { CursorCodec } from './cursor.js'
+import { CursorCodec } from './admin/list/cursor.js'
 import { errorHandler, notFoundHandler } from './http/http-errors.js'
-import { API_PREFIX, adminPlugin, type ApiPlugin } from './plugins/admin.js'
+import { API_PREFIX, adminPlugin, type ApiPlugin } from './admin/plugin.js'
 import { AdminAuth } from './http/auth.js'
 import { registerDocs } from './http/docs.js'
 import { healthPlugin, type ReadyCheck } from './http/health.js'
@@ -40,14 +40,14 @@ export interface BuildAppOptions {
   store: Store
   /**
    * a local admin token of this node (non-empty; full scope, this node only). The
-   * cluster's `token` records in the store are accepted too (auth.ts).
+   * cluster's `token` records in the store are accepted too (http/auth.ts).
    */
   adminToken?: string
   /** pino logger; the app logs through a child `{ component: 'http' }`; default: silent */
   logger?: Logger
   /** version string shown by /healthz and in the OpenAPI document */
   version?: string
-  /** limits (body sizes, page sizes, import chunking); defaults in tunables.ts */
+  /** limits (body sizes, page sizes, import chunking); defaults in http/limits.ts */
   limits?: Partial<Limits>
   /** secret of the pagination cursor MAC; default: derived from adminToken (cursors survive restarts); required without adminToken */
   cursorSecret?: string | Buffer

@@ -9,13 +9,13 @@ import type { FastifyPluginAsync } from 'fastify'
 import { FedError, PLURAL, RECORD_TYPES, type RecordType } from '@federator/core'
 import type { AdminAuth } from '../http/auth.js'
 import { sendError } from '../http/http-errors.js'
-import { bulkPlugin } from './bulk.js'
-import { conflictsPlugin } from './conflicts.js'
+import { bulkPlugin } from './bulk/plugin.js'
+import { conflictsPlugin } from './conflicts-plugin.js'
 import type { AdminContext } from './context.js'
-import { nodesPlugin } from './nodes.js'
-import { collectionPlugin, type WriteKind } from './records.js'
-import { checkFamily, rowsPlugin } from './rows.js'
-import { tokensPlugin } from './tokens.js'
+import { nodesPlugin } from './nodes-plugin.js'
+import { collectionPlugin, type WriteKind } from './collection-plugin.js'
+import { checkFamily, rowsPlugin } from './rows-plugin.js'
+import { tokensPlugin } from './tokens-plugin.js'
 
 export const API_PREFIX = '/api/v1'
 
@@ -30,7 +30,7 @@ export interface ApiPlugin {
 
 export interface AdminOptions {
   ctx: AdminContext
-  /** who may call (auth.ts): the cluster's token records and the node's local token */
+  /** who may call (http/auth.ts): the cluster's token records and the node's local token */
   auth: AdminAuth
   apiPlugins?: ApiPlugin[]
 }

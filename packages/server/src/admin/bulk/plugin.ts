@@ -10,9 +10,9 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { FedError, RECORD_TYPES } from '@federator/core'
-import { exportNdjson, importNdjson, parseTypes } from '../bulk.js'
-import { errors } from '../http/schemas.js'
-import type { AdminContext } from './context.js'
+import { exportNdjson, importNdjson, parseTypes } from './import-export.js'
+import { errors } from '../../http/schemas.js'
+import type { AdminContext } from '../context.js'
 
 export const NDJSON = 'application/x-ndjson'
 

@@ -10,7 +10,7 @@ import Type from 'typebox'
 import { FedError, assertId } from '@federator/core'
 import { IdParams, errors, recordOut } from '../http/schemas.js'
 import { recordJson, type AdminContext } from './context.js'
-import { collectionPlugin } from './records.js'
+import { collectionPlugin } from './collection-plugin.js'
 
 export const NODE_PATCHABLE = ['revoked'] as const
 

@@ -1,7 +1,7 @@
 /** What the admin route plugins share: the store, the limits, the cursor codec. */
 import type { Logger } from 'pino'
 import type { Store } from '@federator/store'
-import type { CursorCodec } from '../cursor.js'
+import type { CursorCodec } from './list/cursor.js'
 import type { Limits } from '../http/limits.js'
 
 export interface AdminContext {

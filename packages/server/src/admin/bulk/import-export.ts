@@ -8,7 +8,7 @@
  * committing; memory stays bounded by chunk size × in-flight chunks. A line
  * that is not JSON, not a record, or fails validation is reported (line
  * number, code, message) and skipped; every other line is imported. A line
- * passes the same rules as the REST routes (import-rules.ts: read-only node
+ * passes the same rules as the REST routes (admin/bulk/import-rules.ts: read-only node
  * fields, rows of defined tables only…). Nothing here knows HTTP: the CLI can
  * import into a store directly.
  */
@@ -18,8 +18,8 @@ import {
 import type { Store, WriteOp, WriteResult } from '@federator/store'
 import { ImportRules } from './import-rules.js'
 import { ndjsonLines } from './ndjson.js'
-import { isPlainObject } from './http/merge-patch.js'
-import { DEFAULT_LIMITS } from './http/limits.js'
+import { isPlainObject } from '../../http/merge-patch.js'
+import { DEFAULT_LIMITS } from '../../http/limits.js'
 
 export interface ImportOptions {
   /** validate only, write nothing */
