@@ -141,7 +141,7 @@ export class FederatorNode {
       store: this.store,
       logger: this.log,
       ...(local !== undefined ? { adminToken: local } : {}),
-      cursorSecret: local ?? Buffer.from((await this.store.corestore.createKeyPair('federator-cursor')).secretKey),
+      cursorSecret: local ?? await this.store.cursorSecret(),
       version: VERSION,
       ready: ((loading) => () => this.names?.notReadyReason() ?? loading())(loadingCheck(this.routing, this.realtime)),
       apiPlugins: [
@@ -210,7 +210,7 @@ export class FederatorNode {
   private async startNetwork (): Promise<void> {
     const { config } = this
     const tun = netTunables({ ...(config.net as Partial<Tunables> | undefined), ...this.opts.net })
-    const keyPair = await this.store.corestore.createKeyPair('federator-swarm')
+    const keyPair = await this.store.swarmKeyPair()
     await this.openSoftState(keyPair, tun)
     if (config.join === undefined) {
       // the network sweeps its table; a node alone drops expired registrations and tombstones itself

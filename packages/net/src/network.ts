@@ -39,7 +39,7 @@ export interface NetworkOptions {
   log: Logger
   /** the cluster to join (parsed or a join string); null: not in a cluster, no networking */
   join: JoinInfo | string | null
-  /** the swarm identity; default: derived from the corestore (`createKeyPair('federator-swarm')`) */
+  /** the swarm identity; default: the store's (`logs.swarmKeyPair()`) */
   keyPair?: KeyPair
   /**
    * the soft-state table to use (its owner must be `keyPair`'s public key): one the caller built and
@@ -115,7 +115,7 @@ export class Network extends EventEmitter {
       return
     }
     const t = this.tunables
-    const kp = this.keyPair = this.opts.keyPair ?? await this.opts.logs.corestore.createKeyPair('federator-swarm')
+    const kp = this.keyPair = this.opts.keyPair ?? await this.opts.logs.swarmKeyPair()
     if (this.closing !== null) return
     const bootstrap = [...(this.opts.bootstrap ?? []), ...this.join.bootstrap]
     const dht = this.dht = createDht({ host: this.opts.host, port: this.opts.port, bootstrap, keyPair: kp })

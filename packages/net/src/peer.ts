@@ -74,7 +74,7 @@ export class PeerConnection {
         this.state = 'admitted'
         this.admittedAt = Date.now()
         // synchronously, before protomux handles the rest of the batch that carried the remote's ack
-        ctx.logs.corestore.replicate(conn)
+        ctx.logs.replicate(conn)
         this.logChannel = ctx.announcer.attach(mux)
         this.softChannel = ctx.gossip.attach(mux, this.swarmKey)
         ctx.onadmitted(this)

@@ -1,5 +1,4 @@
 /** What the network layer needs from the node's store (satisfied by @federator/store's Store). */
-import type Corestore from 'corestore'
 
 export interface WriterLength {
   /** the writer's hypercore key, 64 hex */
@@ -13,8 +12,10 @@ export interface WriterLength {
 }
 
 export interface ReplicatedLogs {
-  /** every admitted connection is replicated through it: `corestore.replicate(conn)` */
-  readonly corestore: Corestore
+  /** replicate every log over this admitted connection */
+  replicate (conn: unknown): unknown
+  /** the swarm identity derived from the store's key material (same pair on every start) */
+  swarmKeyPair (): Promise<KeyPair>
   /** this node's own log key (hex) */
   readonly writerKey: string
   writers (): WriterLength[]

@@ -4,8 +4,8 @@ import { until } from '../../../test/helpers/index.js'
 import { harness, openStore } from './helpers.js'
 
 function link (a: Store, b: Store): () => void {
-  const s1 = a.corestore.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
-  const s2 = b.corestore.replicate(false) as NodeJS.ReadWriteStream & { destroy: () => void }
+  const s1 = a.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
+  const s2 = b.replicate(false) as NodeJS.ReadWriteStream & { destroy: () => void }
   s1.pipe(s2).pipe(s1)
   return () => { s1.destroy(); s2.destroy() }
 }

@@ -161,8 +161,8 @@ t.test('a conflict on a token record never shows its hash', async (t) => {
   const b = await openStore(t)
   const { api } = await harness(t, {}, a)
   const link = (): () => void => {
-    const s1 = a.corestore.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
-    const s2 = b.corestore.replicate(false) as NodeJS.ReadWriteStream & { destroy: () => void }
+    const s1 = a.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
+    const s2 = b.replicate(false) as NodeJS.ReadWriteStream & { destroy: () => void }
     s1.pipe(s2).pipe(s1)
     return () => { s1.destroy(); s2.destroy() }
   }

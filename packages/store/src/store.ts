@@ -47,6 +47,9 @@ export interface StoreOptions {
   logWriteBufferBytes?: number
 }
 
+/** labels of the key pairs derived from the corestore's primary key */
+export const SWARM_KEY_LABEL = 'federator-swarm'
+export const CURSOR_KEY_LABEL = 'federator-cursor'
 /** RocksDB memtable of the hypercore storage (its default, 64 MiB, costs RSS for nothing at our block rates) */
 export const LOG_WRITE_BUFFER_BYTES = 8 * 1024 * 1024
 
@@ -66,8 +69,10 @@ export class Store extends EventEmitter {
   readonly dir: string
   readonly log: Logger
   readonly clock: HlcClock
-  corestore!: Corestore
-  core!: Hypercore
+  private corestore!: Corestore
+  /** this node's own log (read-only outside the store: tests read its length) */
+  get core (): Hypercore { return this.ownLog }
+  private ownLog!: Hypercore
   writerKey!: WriterKey
   writerTag!: WriterTag
   private view!: View
@@ -99,7 +104,7 @@ export class Store extends EventEmitter {
     await mkdir(this.dir, { recursive: true })
     // our own storage instance: RocksDB's default 64 MiB memtable (×2) is most of a node's native memory
     this.corestore = new Corestore(new CoreStorage(join(this.dir, 'cores'), { writeBufferSize: this.opts.logWriteBufferBytes ?? LOG_WRITE_BUFFER_BYTES }))
-    this.core = this.corestore.get({ name: 'log' })
+    this.ownLog = this.corestore.get({ name: 'log' })
     try {
       await this.core.ready()
     } catch (err) {
@@ -190,6 +195,24 @@ export class Store extends EventEmitter {
         lagMs: cp.applied < length && f.behindSince > 0 ? now - f.behindSince : 0
       }
     })
+  }
+
+  /**
+   * Replicate every log over a connection (an admitted peer's stream), or — given `true`/`false`
+   * (initiator) — return a fresh replication stream to pipe to another store.
+   */
+  replicate (conn: unknown): unknown {
+    return this.corestore.replicate(conn)
+  }
+
+  /** The swarm identity, derived from the store's key material: the same pair on every start. */
+  swarmKeyPair (): Promise<{ publicKey: Buffer, secretKey: Buffer }> {
+    return this.corestore.createKeyPair(SWARM_KEY_LABEL)
+  }
+
+  /** The secret that signs list cursors when no admin token is configured (derived like the swarm key). */
+  async cursorSecret (): Promise<Buffer> {
+    return Buffer.from((await this.corestore.createKeyPair(CURSOR_KEY_LABEL)).secretKey)
   }
 
   getCore (key: WriterKey): Hypercore | undefined {
@@ -312,7 +335,7 @@ export class Store extends EventEmitter {
    */
   revocation (): Revocation | undefined {
     if (this.view === undefined || !this.view.revoked.has(this.writerKey)) return undefined
-    return revocationOf(this.swapping === null ? this.view.getSync('node', this.writerKey) : undefined) ?? { length: this.view.revoked.get(this.writerKey)!, at: '' }
+    return revocationOf(this.swapping === null ? this.view.get('node', this.writerKey) : undefined) ?? { length: this.view.revoked.get(this.writerKey)!, at: '' }
   }
 
   private revokedError (): FedError | undefined {
@@ -330,7 +353,7 @@ export class Store extends EventEmitter {
   /** Synchronous read (hot paths); undefined while a rebuilt view is being swapped in. */
   getSync (type: string, id: string): Fields | undefined {
     if (this.swapping !== null) return undefined
-    return this.view.getSync(type, id)
+    return this.view.get(type, id)
   }
 
   async list (type: string, opts: { after?: string, prefix?: string, limit: number }): Promise<StoredRecord[]> {

@@ -17,7 +17,9 @@ import {
 import type { Logger } from 'pino'
 import { pack, unpack } from './codec.js'
 import {
-  SEP, VIEW_FORMAT, conflictKey, countKey, indexKey, metaKey, quarantineKey, range, recordKey, stateKey, writerKeyOf
+  SEP, VIEW_FORMAT, conflictKey, conflictKeyAfter, conflictRange, countKey, countRange, idOfIndexKey, idOfRecordKey,
+  indexKey, indexRange, metaKey, quarantineKey, quarantineRange, recordKey, recordOfConflictKey, recordRange, stateKey, stateKeyOf,
+  typeOfCountKey, writerKeyOf, writerOfKey, writerRange
 } from './keys.js'
 import type { Change, ConflictRecord, StoredRecord } from './types.js'
 
@@ -102,11 +104,11 @@ export class View {
       if (hash !== undefined) this.hash = Buffer.from(hash)
       const hlc = await this.db.get(metaKey('hlc'))
       if (hlc !== undefined) this.hlc = unpack<number>(hlc)
-      for await (const [k, v] of this.db.iterator(range('m!count!'))) this.counts.set(k.slice(8), unpack<number>(v))
-      for await (const [k, v] of this.db.iterator(range('w!'))) this.checkpoints.set(k.slice(2) as WriterKey, unpack<Checkpoint>(v))
-      for await (const [k, v] of this.db.iterator(range(recordKey('node', '')))) {
+      for await (const [k, v] of this.db.iterator(countRange())) this.counts.set(typeOfCountKey(k), unpack<number>(v))
+      for await (const [k, v] of this.db.iterator(writerRange())) this.checkpoints.set(writerOfKey(k) as WriterKey, unpack<Checkpoint>(v))
+      for await (const [k, v] of this.db.iterator(recordRange('node'))) {
         const cut = revokedLength(unpack<Fields>(v))
-        if (cut !== undefined) this.revoked.set(k.slice(recordKey('node', '').length) as WriterKey, cut)
+        if (cut !== undefined) this.revoked.set(idOfRecordKey('node', k) as WriterKey, cut)
       }
     } catch (err) {
       throw new ViewOpenError('the view cannot be read: ' + (err as Error).message, 'corrupt')
@@ -173,7 +175,7 @@ export class View {
       }
     }
     const keys = [...byRecord.keys()]
-    const stored = keys.map((k) => this.db.getSync('s!' + k))
+    const stored = keys.map((k) => this.db.getSync(stateKeyOf(k)))
     const changes: Change[] = []
     const hash = Buffer.from(this.hash)
     const counts = new Map<string, number>()
@@ -240,58 +242,48 @@ export class View {
 
   // ---- reads ----
 
+  /** the visible fields of a live record (a synchronous read: see getStates) */
   get (type: string, id: string): Fields | undefined {
     const v = this.db.getSync(recordKey(type, id))
     return v === undefined ? undefined : unpack<Fields>(v)
   }
 
-  getSync (type: string, id: string): Fields | undefined {
-    const v = this.db.getSync(recordKey(type, id))
-    return v === undefined ? undefined : unpack<Fields>(v)
-  }
-
   async list (type: string, opts: { after?: string, prefix?: string, limit: number }): Promise<StoredRecord[]> {
-    const base = recordKey(type, '')
-    const r = range(base + (opts.prefix ?? ''))
-    const gt = opts.after !== undefined ? base + opts.after : undefined
+    const r = recordRange(type, opts.prefix)
+    const gt = opts.after !== undefined ? recordKey(type, opts.after) : undefined
     const it = this.db.iterator(gt !== undefined && gt >= r.gte ? { gt, lt: r.lt, limit: opts.limit } : { ...r, limit: opts.limit })
     const out: StoredRecord[] = []
-    for await (const [k, v] of it) out.push({ type, id: k.slice(base.length), fields: unpack<Fields>(v) })
+    for await (const [k, v] of it) out.push({ type, id: idOfRecordKey(type, k), fields: unpack<Fields>(v) })
     return out
   }
 
   async * scan (type: string, prefix = ''): AsyncGenerator<StoredRecord> {
-    const base = recordKey(type, '')
-    for await (const [k, v] of this.db.iterator(range(base + prefix))) yield { type, id: k.slice(base.length), fields: unpack<Fields>(v) }
+    for await (const [k, v] of this.db.iterator(recordRange(type, prefix))) yield { type, id: idOfRecordKey(type, k), fields: unpack<Fields>(v) }
   }
 
   async lookup (index: IndexName, value: string): Promise<string[]> {
-    const base = indexKey(index, value, '')
     const ids: string[] = []
-    for await (const k of this.db.keys(range(base))) ids.push(k.slice(base.length))
+    for await (const k of this.db.keys(indexRange(index, value))) ids.push(idOfIndexKey(index, value, k))
     return ids
   }
 
   async conflicts (opts: { after?: string, limit: number }): Promise<ConflictRecord[]> {
-    const r = range('c!')
-    const it = this.db.iterator(opts.after !== undefined ? { gt: 'c!' + opts.after, lt: r.lt, limit: opts.limit } : { ...r, limit: opts.limit })
+    const r = conflictRange()
+    const it = this.db.iterator(opts.after !== undefined ? { gt: conflictKeyAfter(opts.after), lt: r.lt, limit: opts.limit } : { ...r, limit: opts.limit })
     const out: ConflictRecord[] = []
-    for await (const [k, v] of it) {
-      const [type, id] = k.slice(2).split(SEP) as [string, string]
-      out.push({ type, id, conflicts: unpack(v) })
-    }
+    for await (const [k, v] of it) out.push({ ...recordOfConflictKey(k), conflicts: unpack(v) })
     return out
   }
 
   async conflictCount (): Promise<number> {
     let n = 0
-    for await (const _ of this.db.keys(range('c!'))) n++ // eslint-disable-line @typescript-eslint/no-unused-vars
+    for await (const _ of this.db.keys(conflictRange())) n++ // eslint-disable-line @typescript-eslint/no-unused-vars
     return n
   }
 
   async quarantined (writer: WriterKey, limit = 100): Promise<Array<{ seq: number, index: number, reason: string }>> {
     const out: Array<{ seq: number, index: number, reason: string }> = []
-    for await (const v of this.db.values({ ...range(quarantineKey(writer, 0).slice(0, -12)), limit })) out.push(unpack(v))
+    for await (const v of this.db.values({ ...quarantineRange(writer), limit })) out.push(unpack(v))
     return out
   }
 

@@ -16,8 +16,8 @@ async function open (t: Test, dir: string): Promise<Store> {
 }
 
 function link (a: Store, b: Store): () => void {
-  const s1 = a.corestore.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
-  const s2 = b.corestore.replicate(false) as NodeJS.ReadWriteStream & { destroy: () => void }
+  const s1 = a.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
+  const s2 = b.replicate(false) as NodeJS.ReadWriteStream & { destroy: () => void }
   s1.pipe(s2).pipe(s1)
   return () => { s1.destroy(); s2.destroy() }
 }

@@ -102,8 +102,8 @@ t.test('restart resumes from the checkpoints; rebuild gives the same hash', asyn
 })
 
 function link (a: Store, b: Store): () => void {
-  const s1 = a.corestore.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
-  const s2 = b.corestore.replicate(false) as NodeJS.ReadWriteStream & { destroy: () => void }
+  const s1 = a.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
+  const s2 = b.replicate(false) as NodeJS.ReadWriteStream & { destroy: () => void }
   s1.pipe(s2).pipe(s1)
   return () => { s1.destroy(); s2.destroy() }
 }
@@ -150,7 +150,7 @@ t.test('malformed blocks from a writer are quarantined, the rest applies', async
   const s = await open(t, tmp(t))
   const key = core.key.toString('hex') as WriterKey
   await s.addWriter(key)
-  const s1 = s.corestore.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
+  const s1 = s.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
   const s2 = evil.replicate(false) as NodeJS.ReadWriteStream & { destroy: () => void }
   s1.pipe(s2).pipe(s1)
   t.teardown(() => { s1.destroy(); s2.destroy() })

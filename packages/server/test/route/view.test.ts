@@ -165,8 +165,8 @@ t.test('a view rebuild (revocation cuts a writer’s later entries) reloads the 
   const a = await openStore(t)
   const b = await openStore(t)
   const replicate = (): () => void => {
-    const s1 = a.corestore.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
-    const s2 = b.corestore.replicate(false) as NodeJS.ReadWriteStream & { destroy: () => void }
+    const s1 = a.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
+    const s2 = b.replicate(false) as NodeJS.ReadWriteStream & { destroy: () => void }
     s1.pipe(s2).pipe(s1)
     return () => { s1.destroy(); s2.destroy() }
   }
