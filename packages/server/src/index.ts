@@ -3,6 +3,7 @@ export { API_PREFIX, adminPlugin, type AdminOptions, type ApiPlugin } from './ad
 export { healthPlugin, loadingCheck, type HealthOptions, type Loading, type ReadyCheck } from './http/health.js'
 export { registerDocs, DOCS_PREFIX } from './http/docs.js'
 export type { AdminContext } from './admin/context.js'
+export { configAdminPlugin, CONFIGS_PREFIX } from './admin/configs-plugin.js'
 export { requireBearer, bearerMatches, bearerOf, AdminAuth, type AdminAuthOptions, type Principal } from './http/auth.js'
 export { tokensPlugin, createToken, newToken, TOKEN_ID_BYTES, TOKEN_SECRET_BYTES } from './admin/tokens-plugin.js'
 export { STATUS, statusOf, toHttpError, sendError, errorHandler, notFoundHandler, type ErrorBody, type HttpError } from './http/http-errors.js'

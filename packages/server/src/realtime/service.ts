@@ -27,7 +27,7 @@ import {
 } from '@federator/core'
 import type { Store } from '@federator/store'
 import { AnswerCache } from './cache.js'
-import { staticAnswer } from './config-files.js'
+import { staticAnswer } from './static-answer.js'
 import { ExtraRows, isRecordId, WriteRefused, type ExtraRowsHook, type FamilyHandler, type LookupContext } from './context.js'
 import { contactsHandler } from './family-contacts.js'
 import { genericHandler } from './family-generic.js'

@@ -13,7 +13,8 @@ import type { FastifyInstance } from 'fastify'
 import { SoftState } from '@federator/net'
 import type { Store, WriteOp } from '@federator/store'
 import { buildApp } from '../../src/index.js'
-import { CONFIGS_PREFIX, configAdminPlugin, RealtimeService, realtimePlugin, REALTIME_PREFIX, type RealtimeHttpOptions, type RealtimeOptions } from '../../src/realtime/index.js'
+import { CONFIGS_PREFIX, configAdminPlugin } from '../../src/index.js'
+import { RealtimeService, realtimePlugin, REALTIME_PREFIX, type RealtimeHttpOptions, type RealtimeOptions } from '../../src/realtime/index.js'
 import { openStore, snapshot, TOKEN } from '../helpers.js'
 
 export { snapshot, TOKEN }

@@ -1,59 +1,17 @@
 /**
- * Static realtime: whole config files (`queues.conf`, …) stored as `config`
- * records (id = file name, `lines` = its variables in file order) and served
- * as `GET /realtime/static?file=<name>` in the static line format (core
- * static.ts). Files are imported from `.conf` text (core parseConf) through
- * the admin API (configAdminPlugin) and shown back as `.conf` text (confText).
- *
- * A file that is not stored answers an empty body, which Asterisk loads as an
- * empty configuration (a module reload then drops everything the file held):
- * counted and warned as `unknown_config`.
+ * The `.conf` text routes of the config files (`config` records, the files of
+ * static realtime: realtime/static-answer.ts), inside /api/v1/configs.
  */
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
-import { FedError, assertId, encodeStatic, parseConf, type Fields, type StaticLine } from '@federator/core'
+import { FedError, assertId, parseConf, type Fields } from '@federator/core'
 import type { Store } from '@federator/store'
 import { errors } from '../http/schemas.js'
-import { CONFIG_MAX_BYTES } from './tunables.js'
+import { configLines, confText } from '../realtime/config-lines.js'
+import { CONFIG_MAX_BYTES } from '../realtime/tunables.js'
 
-/** The static lines of a config record (defensive: records from peers are not validated here). */
-export function configLines (fields: Fields | undefined): StaticLine[] | undefined {
-  const lines = fields?.lines
-  if (!Array.isArray(lines)) return undefined
-  const out: StaticLine[] = []
-  for (const l of lines) {
-    const x = l as Record<string, unknown> | null
-    if (x === null || typeof x !== 'object' || typeof x.category !== 'string' || typeof x.name !== 'string' || typeof x.value !== 'string') continue
-    const catMetric = typeof x.catMetric === 'number' ? x.catMetric : 0
-    const varMetric = typeof x.varMetric === 'number' ? x.varMetric : 0
-    out.push({ category: x.category, name: x.name, value: x.value, catMetric, varMetric })
-  }
-  return out
-}
-
-/** The static answer of a stored file, or undefined when there is none. */
-export function staticAnswer (fields: Fields | undefined): string | undefined {
-  const lines = configLines(fields)
-  return lines === undefined ? undefined : encodeStatic(lines)
-}
-
-/** A `.conf` text with the same variables (comments, templates and `+=` are not kept; values are as served). */
-export function confText (lines: readonly StaticLine[]): string {
-  let out = ''
-  let block: string | undefined
-  const esc = (s: string): string => s.replace(/;/g, '\\;')
-  for (const l of lines) {
-    const id = l.category + '\u0000' + String(l.catMetric)
-    if (l.name === '#include') {
-      if (id !== block && l.category !== '') { out += `${out === '' ? '' : '\n'}[${l.category}]\n`; block = id }
-      out += `#include "${l.value}"\n`
-      continue
-    }
-    if (id !== block) { out += `${out === '' ? '' : '\n'}[${l.category}]\n`; block = id }
-    out += `${esc(l.name)} = ${esc(l.value)}\n`
-  }
-  return out
-}
+/** Where configAdminPlugin goes inside /api/v1. */
+export const CONFIGS_PREFIX = '/configs'
 
 function summary (id: string, fields: Fields): Record<string, unknown> {
   const lines = configLines(fields) ?? []
