@@ -16,10 +16,10 @@
  */
 import { EventEmitter } from 'node:events'
 import os from 'node:os'
-import type { SoftChange, SoftState } from './soft-state.js'
+import { HEALTH_KEY, HEALTH_KIND, type SoftChange } from '@federator/core'
+import type { SoftState } from './soft-state.js'
 
-export const HEALTH_KIND = 'node'
-export const HEALTH_KEY = 'health'
+export { HEALTH_KEY, HEALTH_KIND }
 
 export type NodeState = 'alive' | 'suspect' | 'dead'
 

@@ -22,6 +22,7 @@
  * other kind is superseded by a fresh version of what we hold now.
  */
 import { EventEmitter } from 'node:events'
+import type { SoftChange } from '@federator/core'
 import type { KeyPair } from './types.js'
 import { decodeBody, isKind, signItem, verifyBody, type DecodedItem, type WireItem } from './soft-item.js'
 
@@ -35,15 +36,7 @@ export interface SoftItem extends DecodedItem {
   local: boolean
 }
 
-export interface SoftChange {
-  kind: string
-  key: string
-  owner: string
-  /** undefined when removed or expired */
-  value: unknown
-  reason: 'update' | 'remove' | 'expire'
-  local: boolean
-}
+export type { SoftChange }
 
 export interface SoftStateOptions {
   keyPair: KeyPair

@@ -12,7 +12,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os'
 import type { Logger } from 'pino'
-import { dnsNodes, type DnsNode, type DnsNodeStatus } from '@federator/core'
+import { dnsNodes, type DnsNode, type DnsNodeStatus, type Metric } from '@federator/core'
 import { HEALTH_KIND, type Network, type SoftChange } from '@federator/net'
 import type { Config } from '../config.js'
 import { dnsAdvert } from './config.js'
@@ -25,8 +25,6 @@ export const DNS_NODES_MAX_AGE_MS = 1000
 export function dnsHealthInfo (config: Config): { dns: ReturnType<typeof dnsAdvert>, cores: number } {
   return { dns: dnsAdvert(config.dns), cores: availableParallelism() }
 }
-
-type Metric = { name: string, help: string, type: 'counter' | 'gauge', samples: Array<{ labels?: Record<string, string>, value: number }> }
 
 export class ClusterDns {
   readonly server: DnsServer

@@ -1,7 +1,8 @@
 /** Prometheus text exposition (format 0.0.4), just what /metrics needs. */
 
-export interface Sample { labels?: Record<string, string>, value: number }
-export interface Metric { name: string, help: string, type: 'gauge' | 'counter', samples: Sample[] }
+import type { Metric } from '@federator/core'
+
+export type { Metric }
 
 const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')
 

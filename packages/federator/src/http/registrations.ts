@@ -10,13 +10,11 @@
  * when more matched).
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import { FedError } from '@federator/core'
+import { FedError, REGISTRATION_KINDS } from '@federator/core'
 import { routingContact } from '@federator/server'
 import type { Network } from '@federator/net'
 import type { Membership } from '../membership.js'
 
-/** Soft-state kinds holding registrations (realtime/registrations.ts). */
-export const REGISTRATION_KINDS = ['contact', 'sipreg'] as const
 export const REGISTRATIONS_LIMIT = 1000
 export const REGISTRATIONS_MAX = 10_000
 

@@ -9,7 +9,7 @@
  * type, samples), ready for the node's `/metrics`.
  */
 import type { Logger } from 'pino'
-import type { RequestProblem } from '@federator/core'
+import type { Metric, MetricSample as Sample, RequestProblem } from '@federator/core'
 
 /** Why a realtime request was refused or answered with nothing. */
 export type RealtimeProblem = RequestProblem
@@ -30,8 +30,7 @@ export function scrubValues (text: string): string {
   return text.replace(/=(?:\\.|[^&\s"\\])+/g, '=…')
 }
 
-export interface Sample { labels?: Record<string, string>, value: number }
-export interface Metric { name: string, help: string, type: 'gauge' | 'counter', samples: Sample[] }
+export type { Metric, Sample }
 
 export interface CacheStats { hits: number, misses: number, evictions: number, size: number, totalChars: number }
 

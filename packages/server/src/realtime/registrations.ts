@@ -16,20 +16,13 @@
  * them; the book drops its own expired items itself every `checkMs`, in case
  * nobody sweeps the table.
  */
-import type { PjsipContact, SipRegistration } from '@federator/core'
+import { CONTACT_KIND, SIPREG_KIND, type PjsipContact, type SipRegistration, type SoftChange } from '@federator/core'
 import { addTo, removeFrom } from './multimap.js'
 
-export const CONTACT_KIND = 'contact'
-export const SIPREG_KIND = 'sipreg'
+export { CONTACT_KIND, SIPREG_KIND }
 
-/** A change of the soft-state table (SoftState's 'change' event). */
-export interface RegistrationChange {
-  kind: string
-  key: string
-  owner: string
-  /** undefined when removed or expired */
-  value: unknown
-}
+/** A change of the soft-state table (SoftState's 'change' event), declared in @federator/core. */
+export type RegistrationChange = SoftChange
 
 /** What the plugin needs of the soft-state table; @federator/net's SoftState satisfies it. */
 export interface Registrations {
@@ -154,7 +147,7 @@ export class RegistrationBook {
     return Math.max(1000, epochSeconds * 1000 + this.opts.graceMs - this.now())
   }
 
-  private apply (c: RegistrationChange): void {
+  private apply (c: Pick<RegistrationChange, 'kind' | 'key' | 'owner' | 'value'>): void {
     if (c.owner !== this.table.owner) return
     if (c.kind === CONTACT_KIND) {
       if (!isContact(c.value)) { this.drop(CONTACT_KIND, c.key); return }

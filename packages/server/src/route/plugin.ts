@@ -24,7 +24,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
-import { encodeHashcompat, encodeJson, encodePlain, routeFromParams, type RouteDecision, type RouteStatus, type RoutingSnapshot } from '@federator/core'
+import { encodeHashcompat, encodeJson, encodePlain, routeFromParams, type Metric, type RouteDecision, type RouteStatus, type RoutingSnapshot } from '@federator/core'
 import { formatFromAccept, formatOf, parseForm, queryOf, type Params, type RouteFormat } from './params.js'
 import { noValidation, ROUTE_SCHEMA } from './schema.js'
 
@@ -38,9 +38,7 @@ const TEXT = 'text/plain; charset=utf-8'
 const JSON_TYPE = 'application/json; charset=utf-8'
 const STATUSES: readonly RouteStatus[] = ['OK', 'NOTFOUND', 'BUSY', 'UNAVAILABLE', 'CONGESTION', 'INVALID', 'ERROR']
 
-export interface Sample { labels?: Record<string, string>, value: number }
-/** The shape of federator's Prometheus metrics (packages/federator/src/http/prometheus.ts). */
-export interface Metric { name: string, help: string, type: 'gauge' | 'counter', samples: Sample[] }
+export type { Metric }
 
 /** Answers per status and format, for /metrics. */
 export class RouteCounters {

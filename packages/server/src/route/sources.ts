@@ -4,6 +4,7 @@
  * @federator/net, the Network's node health) and tests the same real pieces
  * without this package depending on @federator/net.
  */
+import { CONTACT_KIND, HEALTH_KIND, SIPREG_KIND, type SoftChange } from '@federator/core'
 
 /** A record change as the store emits it (`'changes'` events). */
 export interface RecordChange {
@@ -27,15 +28,8 @@ export interface RoutingStore {
   off (event: 'rebuilt', fn: () => void): unknown
 }
 
-/** A soft-state change (SoftState's `'change'` event). */
-export interface SoftChange {
-  kind: string
-  key: string
-  /** owner: the publishing node's swarm key */
-  owner: string
-  /** undefined when removed or expired */
-  value: unknown
-}
+/** A soft-state change (SoftState's `'change'` event), declared in @federator/core. */
+export type { SoftChange }
 
 /** The soft-state table; @federator/net's SoftState satisfies it. */
 export interface SoftTable {
@@ -63,8 +57,5 @@ export interface NodeStateSource {
   off (event: 'node-state', fn: (...args: unknown[]) => void): unknown
 }
 
-/** Soft-state kinds published by the realtime plugin (server/src/realtime/registrations.ts). */
-export const CONTACT_KIND = 'contact'
-export const SIPREG_KIND = 'sipreg'
-/** Soft-state kind of node heartbeats (@federator/net health.ts): carries name, sipAddress, writerKey. */
-export const HEALTH_KIND = 'node'
+/** Soft-state kinds (declared in @federator/core): registrations, and node heartbeats (name, sipAddress, writerKey). */
+export { CONTACT_KIND, SIPREG_KIND, HEALTH_KIND }
