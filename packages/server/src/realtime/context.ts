@@ -13,7 +13,7 @@
  *   s:<name> a:<ip> S*     chan_sip registrations: of a peer, at an address, all
  *   c:<aor> C*             PJSIP contacts of an AOR, all
  *   vm:<mailbox> vu:<uid>  voicemail by mailbox, by uniqueid
- *   r:… R:<family>         generic rows (row-index.ts)
+ *   r:… R:<family>         generic rows (rows-index.ts)
  *   cf:<file>              a static config file
  */
 import { ID_PATTERN, str, type DestroyRequest, type Fields, type LookupPlan, type LookupRequest, type RecordLike, type Row, type StoreRequest, type UpdateRequest, type ViewOptions } from '@federator/core'
@@ -21,7 +21,7 @@ import type { Store } from '@federator/store'
 import type { RealtimeProblem } from './metrics.js'
 import type { HostIndex, MailboxIndex, TrunkTable } from './record-index.js'
 import type { RegistrationBook } from './registrations.js'
-import type { RowIndex } from './row-index.js'
+import type { RowIndex } from './rows-index.js'
 
 /** Rows of other origins merged into a family's answers (the routing work's inter-node trunks). */
 export type ExtraRowsHook = (family: string) => readonly Row[]

@@ -28,7 +28,7 @@ import type { Change, Store } from '@federator/store'
 import type { AnswerCache } from './cache.js'
 import type { LookupContext } from './context.js'
 import type { RecordChange } from './record-index.js'
-import type { RowColumns } from './row-index.js'
+import type { RowColumns } from './rows-index.js'
 
 /** The background scans yield to the event loop after this many records (requests are served meanwhile). */
 export const LOAD_YIELD_EVERY = 500

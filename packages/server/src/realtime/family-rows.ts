@@ -18,7 +18,7 @@ import {
 } from '@federator/core'
 import type { WriteOp } from '@federator/store'
 import { WriteRefused, type FamilyHandler, type LookupContext } from './context.js'
-import { familyTag } from './row-index.js'
+import { familyTag } from './rows-index.js'
 
 interface FoundRow { id: string, columns: Record<string, string> }
 
