@@ -14,7 +14,7 @@
  */
 import type { ConfCategory } from '../realtime/conf.js'
 import { devicePjsipRows, trunkPjsipRows, PJSIP_OBJECTS } from '../realtime/pjsip.js'
-import type { ViewOptions } from '../realtime/view-common.js'
+import type { ProjectionOptions } from '../realtime/projection.js'
 import { toObject, type ConfObject } from './objects.js'
 import { settle, type Rows } from './overrides.js'
 import type { MappedEntry, MigratedRecord } from './report.js'
@@ -156,7 +156,7 @@ export function migratePjsip (categories: readonly ConfCategory[], state: Migrat
     if (aorRow !== undefined) rows.ps_aors = aorRow
     if (authRow !== undefined) rows.ps_auths = authRow
     let record: MigratedRecord
-    let view: (f: Record<string, unknown>, o: Partial<ViewOptions>) => Rows
+    let view: (f: Record<string, unknown>, o: Partial<ProjectionOptions>) => Rows
     if (!isTrunk) {
       if (authType === 'userpass' && a.password !== undefined && a.password.length <= 128) fields.secret = a.password
       if (authType === 'md5' && a.md5_cred !== undefined && /^[0-9a-f]{32}$/.test(a.md5_cred)) fields.ha1 = a.md5_cred

@@ -14,7 +14,7 @@
  */
 import type { ConfCategory } from '../realtime/conf.js'
 import { deviceSipPeer, trunkSipPeer } from '../realtime/chansip.js'
-import type { ViewOptions } from '../realtime/view-common.js'
+import type { ProjectionOptions } from '../realtime/projection.js'
 import { toObject, type ConfObject } from './objects.js'
 import { settle, type Rows } from './overrides.js'
 import type { MigratedRecord } from './report.js'
@@ -123,7 +123,7 @@ export function migrateSip (categories: readonly ConfCategory[], state: Migratio
       }
     }
     const userRec = fields.user !== undefined ? state.recordLike('user', fields.user as string) : undefined
-    const view = (f: Record<string, unknown>, o: Partial<ViewOptions>): Rows => {
+    const view = (f: Record<string, unknown>, o: Partial<ProjectionOptions>): Rows => {
       const r = isDevice ? deviceSipPeer({ id, fields: f }, userRec, undefined, o) : trunkSipPeer({ id, fields: f }, undefined, o)
       return r === undefined ? {} : { sippeers: r }
     }

@@ -10,18 +10,18 @@
  * column the view adds (Federator's defaults, e.g. `direct_media=no`) is
  * removed with an empty value so Asterisk's own default applies, as it did
  * for the file. The view is computed under two different sets of node
- * settings (ViewOptions), so a column that only matches by the chance of a
+ * settings (ProjectionOptions), so a column that only matches by the chance of a
  * node's defaults is pinned too. The result is checked by computing the view
  * once more: what still differs is reported, never hidden.
  */
 import { tableSchema } from '../realtime/schema.js'
-import { DEFAULT_VIEW_OPTIONS, type ViewOptions, type ViewRow } from '../realtime/view-common.js'
+import { DEFAULT_PROJECTION_OPTIONS, type ProjectionOptions, type ProjectedRow } from '../realtime/projection.js'
 
-export type Rows = Partial<Record<string, ViewRow>>
-export type ViewOf = (opts: Partial<ViewOptions>) => Rows
+export type Rows = Partial<Record<string, ProjectedRow>>
+export type ViewOf = (opts: Partial<ProjectionOptions>) => Rows
 
 /** A second set of node settings: every tunable the views read differs from the defaults. */
-export const OTHER_VIEW_OPTIONS: Readonly<Partial<ViewOptions>> = Object.freeze({
+export const OTHER_VIEW_OPTIONS: Readonly<Partial<ProjectionOptions>> = Object.freeze({
   deviceContext: 'migrate-check-device',
   trunkContext: 'migrate-check-trunk',
   voicemailContext: 'migrate-check-vm',
@@ -34,7 +34,7 @@ export const OTHER_VIEW_OPTIONS: Readonly<Partial<ViewOptions>> = Object.freeze(
   registrationMaxRetries: 10001,
   registrationExpiration: 3601
 })
-const OPTION_SETS: ReadonlyArray<Partial<ViewOptions>> = [DEFAULT_VIEW_OPTIONS, OTHER_VIEW_OPTIONS]
+const OPTION_SETS: ReadonlyArray<Partial<ProjectionOptions>> = [DEFAULT_PROJECTION_OPTIONS, OTHER_VIEW_OPTIONS]
 
 const OVERRIDE_KEY = /^[a-z0-9][a-z0-9_-]{0,63}$/ // as records.ts Overrides
 export const MAX_OVERRIDE_VALUE = 255
@@ -86,7 +86,7 @@ export function differences (file: Rows, view: ViewOf, keep: readonly string[]):
 export function overridesFor (file: Rows, view: ViewOf, objects: Readonly<Record<string, string>>, keep: readonly string[]): OverrideResult {
   const { diffs, missing, extra } = differences(file, view, keep)
   const prefixOf = new Map(Object.entries(objects).map(([o, t]) => [t, o]))
-  const yielded = Object.keys(view(DEFAULT_VIEW_OPTIONS)).filter((t) => view(DEFAULT_VIEW_OPTIONS)[t] !== undefined)
+  const yielded = Object.keys(view(DEFAULT_PROJECTION_OPTIONS)).filter((t) => view(DEFAULT_PROJECTION_OPTIONS)[t] !== undefined)
   const overrides: Record<string, string> = {}
   const unexpressible: Difference[] = []
   for (const d of diffs) {
@@ -120,7 +120,7 @@ export interface Settled {
  */
 export function settle (
   fields: Record<string, unknown>, field: string, file: Rows,
-  view: (fields: Record<string, unknown>, o: Partial<ViewOptions>) => Rows,
+  view: (fields: Record<string, unknown>, o: Partial<ProjectionOptions>) => Rows,
   objects: Readonly<Record<string, string>>, keep: readonly string[]
 ): Settled {
   const res = overridesFor(file, (o) => view(fields, o), objects, keep)

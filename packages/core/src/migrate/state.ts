@@ -4,7 +4,7 @@
  * became users (so a device naming a mailbox gets its user), and the report.
  */
 import { ID_PATTERN } from '../records.js'
-import type { RecordLike } from '../realtime/view-common.js'
+import type { RecordLike } from '../realtime/projection.js'
 import { emptyReport, type MappedEntry, type MigratedRecord, type MigrationReport } from './report.js'
 
 const ID_RE = new RegExp(ID_PATTERN)

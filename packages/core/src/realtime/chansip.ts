@@ -7,26 +7,26 @@
  * registration when one is given (sipreg.ts), so lookups by `ipaddr`+`port`
  * find a registered peer. `device.sip` / `trunk.sip` override or extend any
  * column. `sipregs` rows hold the name and the registration columns only.
- * `qualify` is sent only for `rtcachefriends=yes` (view option `sipCacheFriends`).
+ * `qualify` is sent only for `rtcachefriends=yes` (projection option `sipCacheFriends`).
  */
 import { sipRegistrationColumns, type SipRegistration } from './sipreg.js'
 import { trunkServedOn } from './pjsip.js'
 import { mailboxSpec } from './voicemail.js'
 import {
-  applyOverrides, bool, enabled, int, obj, put, str, strs, userCallerId, viewOptions,
-  type RecordLike, type ViewOptions, type ViewRow
-} from './view-common.js'
+  applyOverrides, bool, enabled, int, obj, put, str, strs, userCallerId, projectionOptions,
+  type RecordLike, type ProjectionOptions, type ProjectedRow
+} from './projection.js'
 
 const DTMF: Readonly<Record<string, string>> = { rfc4733: 'rfc2833', inband: 'inband', info: 'info', auto: 'auto', auto_info: 'auto' }
 const SIP_TRANSPORTS = new Set(['udp', 'tcp', 'tls', 'ws', 'wss'])
 const KEEP = ['name']
 
-function codecs (fields: Readonly<Record<string, unknown>>, o: ViewOptions): string {
+function codecs (fields: Readonly<Record<string, unknown>>, o: ProjectionOptions): string {
   const list = strs(fields.codecs)
   return (list.length > 0 ? list : o.codecs).join(',')
 }
 
-function withRegistration (row: ViewRow, reg: SipRegistration | undefined): void {
+function withRegistration (row: ProjectedRow, reg: SipRegistration | undefined): void {
   if (reg !== undefined) Object.assign(row, sipRegistrationColumns(reg))
 }
 
@@ -35,18 +35,18 @@ function withRegistration (row: ViewRow, reg: SipRegistration | undefined): void
  * on every realtime peer it builds and logs "Qualify is incompatible with dynamic uncached realtime"
  * at each lookup (docs/asterisk.md, "What the real Asterisk showed").
  */
-function qualify (row: ViewRow, o: ViewOptions): void {
+function qualify (row: ProjectedRow, o: ProjectionOptions): void {
   if (!o.sipCacheFriends || o.qualifyFrequency <= 0) return
   row.qualify = 'yes'
   row.qualifyfreq = String(o.qualifyFrequency)
 }
 
 /** The sippeers (= sipusers) row of a device (undefined when disabled). */
-export function deviceSipPeer (device: RecordLike, user: RecordLike | undefined, reg?: SipRegistration, opts?: Partial<ViewOptions>): ViewRow | undefined {
+export function deviceSipPeer (device: RecordLike, user: RecordLike | undefined, reg?: SipRegistration, opts?: Partial<ProjectionOptions>): ProjectedRow | undefined {
   if (!enabled(device)) return undefined
-  const o = viewOptions(opts)
+  const o = projectionOptions(opts)
   const f = device.fields
-  const row: ViewRow = { name: device.id, type: 'friend', host: 'dynamic' }
+  const row: ProjectedRow = { name: device.id, type: 'friend', host: 'dynamic' }
   const secret = str(f.secret)
   if (secret !== undefined) row.secret = secret
   else put(row, 'md5secret', str(f.ha1))
@@ -68,12 +68,12 @@ export function deviceSipPeer (device: RecordLike, user: RecordLike | undefined,
 }
 
 /** The sippeers row of a trunk (undefined when disabled or not served on `opts.node`). */
-export function trunkSipPeer (trunk: RecordLike, reg?: SipRegistration, opts?: Partial<ViewOptions>): ViewRow | undefined {
-  const o = viewOptions(opts)
+export function trunkSipPeer (trunk: RecordLike, reg?: SipRegistration, opts?: Partial<ProjectionOptions>): ProjectedRow | undefined {
+  const o = projectionOptions(opts)
   if (!trunkServedOn(trunk, o.node)) return undefined
   const f = trunk.fields
   const ips = strs(f.ips)
-  const row: ViewRow = { name: trunk.id, type: 'peer' }
+  const row: ProjectedRow = { name: trunk.id, type: 'peer' }
   row.host = str(f.host) ?? ips.find((ip) => !ip.includes('/')) ?? 'dynamic'
   const port = int(f.port)
   if (port !== undefined) row.port = String(port)
@@ -97,8 +97,8 @@ export function trunkSipPeer (trunk: RecordLike, reg?: SipRegistration, opts?: P
 }
 
 /** The sipregs row of a peer: its name and, when registered, the registration columns. */
-export function sipRegsRow (name: string, reg?: SipRegistration): ViewRow {
-  const row: ViewRow = { name }
+export function sipRegsRow (name: string, reg?: SipRegistration): ProjectedRow {
+  const row: ProjectedRow = { name }
   withRegistration(row, reg)
   return row
 }

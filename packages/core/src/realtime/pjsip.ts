@@ -8,22 +8,22 @@
  * trunk's host as permanent contact, an outbound auth `t`, an identify `t`
  * (match = its IPs) and, when it registers, a registration `t`. Disabled
  * records and trunks not served on this node (`nodes`) yield nothing.
- * `device.pjsip` / `trunk.pjsip` override or extend any column (view-common.ts
+ * `device.pjsip` / `trunk.pjsip` override or extend any column (projection.ts
  * applyOverrides; objects: endpoint, auth, aor, identify, registration).
  */
 import { mailboxSpec } from './voicemail.js'
 import {
-  applyOverrides, bool, enabled, int, obj, put, str, strs, userCallerId, viewOptions,
-  type RecordLike, type ViewOptions, type ViewRow
-} from './view-common.js'
+  applyOverrides, bool, enabled, int, obj, put, str, strs, userCallerId, projectionOptions,
+  type RecordLike, type ProjectionOptions, type ProjectedRow
+} from './projection.js'
 
-export interface DevicePjsipRows { ps_endpoints: ViewRow, ps_aors: ViewRow, ps_auths?: ViewRow }
+export interface DevicePjsipRows { ps_endpoints: ProjectedRow, ps_aors: ProjectedRow, ps_auths?: ProjectedRow }
 export interface TrunkPjsipRows {
-  ps_endpoints: ViewRow
-  ps_aors: ViewRow
-  ps_auths?: ViewRow
-  ps_endpoint_id_ips?: ViewRow
-  ps_registrations?: ViewRow
+  ps_endpoints: ProjectedRow
+  ps_aors: ProjectedRow
+  ps_auths?: ProjectedRow
+  ps_endpoint_id_ips?: ProjectedRow
+  ps_registrations?: ProjectedRow
 }
 
 export const PJSIP_OBJECTS: Readonly<Record<string, string>> = {
@@ -35,7 +35,7 @@ export const PJSIP_OBJECTS: Readonly<Record<string, string>> = {
 }
 const KEEP = ['id']
 
-function codecs (fields: Readonly<Record<string, unknown>>, o: ViewOptions): string {
+function codecs (fields: Readonly<Record<string, unknown>>, o: ProjectionOptions): string {
   const list = strs(fields.codecs)
   return (list.length > 0 ? list : o.codecs).join(',')
 }
@@ -53,7 +53,7 @@ export function trunkServedOn (trunk: RecordLike, node: string | undefined): boo
   return nodes.length === 0 || node === undefined || nodes.includes(node)
 }
 
-function natColumns (row: ViewRow, nat: boolean | undefined): void {
+function natColumns (row: ProjectedRow, nat: boolean | undefined): void {
   if (nat === undefined) return
   const v = nat ? 'yes' : 'no'
   row.rtp_symmetric = v
@@ -61,14 +61,14 @@ function natColumns (row: ViewRow, nat: boolean | undefined): void {
   row.rewrite_contact = v
 }
 
-function authRow (id: string, username: string, secret: string | undefined, ha1: string | undefined, realm: string | undefined): ViewRow | undefined {
+function authRow (id: string, username: string, secret: string | undefined, ha1: string | undefined, realm: string | undefined): ProjectedRow | undefined {
   if (secret !== undefined) {
-    const row: ViewRow = { id, auth_type: 'userpass', username, password: secret }
+    const row: ProjectedRow = { id, auth_type: 'userpass', username, password: secret }
     put(row, 'realm', realm)
     return row
   }
   if (ha1 !== undefined) {
-    const row: ViewRow = { id, auth_type: 'md5', username, md5_cred: ha1 }
+    const row: ProjectedRow = { id, auth_type: 'md5', username, md5_cred: ha1 }
     put(row, 'realm', realm)
     return row
   }
@@ -76,13 +76,13 @@ function authRow (id: string, username: string, secret: string | undefined, ha1:
 }
 
 /** Endpoint, AOR and auth of a device (undefined when disabled). `user`: the device's user, if any. */
-export function devicePjsipRows (device: RecordLike, user: RecordLike | undefined, opts?: Partial<ViewOptions>): DevicePjsipRows | undefined {
+export function devicePjsipRows (device: RecordLike, user: RecordLike | undefined, opts?: Partial<ProjectionOptions>): DevicePjsipRows | undefined {
   if (!enabled(device)) return undefined
-  const o = viewOptions(opts)
+  const o = projectionOptions(opts)
   const f = device.fields
   const id = device.id
   const auth = authRow(id, str(f.username) ?? id, str(f.secret), str(f.ha1), str(f.realm))
-  const endpoint: ViewRow = { id, aors: id }
+  const endpoint: ProjectedRow = { id, aors: id }
   if (auth !== undefined) endpoint.auth = id
   endpoint.context = str(f.context) ?? o.deviceContext
   endpoint.disallow = 'all'
@@ -94,17 +94,17 @@ export function devicePjsipRows (device: RecordLike, user: RecordLike | undefine
   put(endpoint, 'callerid', str(f.callerId) ?? userCallerId(user))
   put(endpoint, 'mailboxes', mailboxSpec(user, o))
   endpoint.identify_by = 'username'
-  const aor: ViewRow = { id, max_contacts: String(int(f.maxContacts) ?? o.maxContacts), remove_existing: 'yes' }
+  const aor: ProjectedRow = { id, max_contacts: String(int(f.maxContacts) ?? o.maxContacts), remove_existing: 'yes' }
   if (o.qualifyFrequency > 0) aor.qualify_frequency = String(o.qualifyFrequency)
   const rows: DevicePjsipRows = { ps_endpoints: endpoint, ps_aors: aor }
   if (auth !== undefined) rows.ps_auths = auth
-  applyOverrides(rows as unknown as Record<string, ViewRow>, obj(f.pjsip), PJSIP_OBJECTS, 'ps_endpoints', KEEP)
+  applyOverrides(rows as unknown as Record<string, ProjectedRow>, obj(f.pjsip), PJSIP_OBJECTS, 'ps_endpoints', KEEP)
   return rows
 }
 
 /** The PJSIP objects of a trunk (undefined when disabled or not served on `opts.node`). */
-export function trunkPjsipRows (trunk: RecordLike, opts?: Partial<ViewOptions>): TrunkPjsipRows | undefined {
-  const o = viewOptions(opts)
+export function trunkPjsipRows (trunk: RecordLike, opts?: Partial<ProjectionOptions>): TrunkPjsipRows | undefined {
+  const o = projectionOptions(opts)
   return trunkServedOn(trunk, o.node) ? trunkRows(trunk, o) : undefined
 }
 
@@ -116,15 +116,15 @@ export function trunkPjsipRows (trunk: RecordLike, opts?: Partial<ViewOptions>):
  * binding until it expires (Asterisk 20.20, docs/asterisk.md "Provider trunks"). An auth object no
  * endpoint or registration names is used for nothing else.
  */
-export function trunkRetiredAuthRow (trunk: RecordLike, opts?: Partial<ViewOptions>): ViewRow | undefined {
-  const o = viewOptions(opts)
+export function trunkRetiredAuthRow (trunk: RecordLike, opts?: Partial<ProjectionOptions>): ProjectedRow | undefined {
+  const o = projectionOptions(opts)
   return trunkServedOn(trunk, o.node) ? undefined : trunkRows(trunk, o).ps_auths
 }
 
 /** What Asterisk's ast_true() reads as true. */
 const ASTERISK_TRUE = /^(yes|true|y|t|1|on)$/i
 
-function trunkRows (trunk: RecordLike, o: ViewOptions): TrunkPjsipRows {
+function trunkRows (trunk: RecordLike, o: ProjectionOptions): TrunkPjsipRows {
   const f = trunk.fields
   const id = trunk.id
   const host = str(f.host)
@@ -133,7 +133,7 @@ function trunkRows (trunk: RecordLike, o: ViewOptions): TrunkPjsipRows {
   const secret = str(f.secret)
   const username = str(f.username)
   const auth = authRow(id, username ?? str(f.fromUser) ?? id, secret, undefined, undefined)
-  const endpoint: ViewRow = { id, aors: id, context: str(f.context) ?? o.trunkContext, disallow: 'all', allow: codecs(f, o) }
+  const endpoint: ProjectedRow = { id, aors: id, context: str(f.context) ?? o.trunkContext, disallow: 'all', allow: codecs(f, o) }
   put(endpoint, 'transport', str(f.transport))
   if (auth !== undefined) {
     endpoint.outbound_auth = id
@@ -144,7 +144,7 @@ function trunkRows (trunk: RecordLike, o: ViewOptions): TrunkPjsipRows {
   endpoint.direct_media = 'no'
   endpoint.dtmf_mode = 'rfc4733'
   endpoint.identify_by = host !== undefined ? 'ip' : ips.length > 0 ? 'username,ip' : 'username'
-  const aor: ViewRow = { id }
+  const aor: ProjectedRow = { id }
   if (host !== undefined) aor.contact = `sip:${hostPort(host, port)}`
   else aor.max_contacts = '1'
   if (o.qualifyFrequency > 0) aor.qualify_frequency = String(o.qualifyFrequency)
@@ -153,7 +153,7 @@ function trunkRows (trunk: RecordLike, o: ViewOptions): TrunkPjsipRows {
   if (ips.length > 0) rows.ps_endpoint_id_ips = { id, endpoint: id, match: ips.join(',') }
   if (bool(f.register) === true && host !== undefined) {
     const user = username ?? str(f.fromUser) ?? id
-    const reg: ViewRow = {
+    const reg: ProjectedRow = {
       id,
       server_uri: `sip:${hostPort(host, port)}`,
       client_uri: `sip:${user}@${hostPort(host, port)}`,
@@ -170,7 +170,7 @@ function trunkRows (trunk: RecordLike, o: ViewOptions): TrunkPjsipRows {
     reg.endpoint = id
     rows.ps_registrations = reg
   }
-  applyOverrides(rows as unknown as Record<string, ViewRow>, obj(f.pjsip), PJSIP_OBJECTS, 'ps_endpoints', KEEP)
+  applyOverrides(rows as unknown as Record<string, ProjectedRow>, obj(f.pjsip), PJSIP_OBJECTS, 'ps_endpoints', KEEP)
   // Asterisk refuses (and never registers) a registration naming an endpoint without line support
   const reg = rows.ps_registrations
   if (reg !== undefined && !ASTERISK_TRUE.test(reg.line ?? '')) delete reg.endpoint

@@ -2,7 +2,7 @@
  * The `voicemail` family (app_voicemail) as a view of users: a user with a
  * `voicemail` object (and `enabled` not false) has one mailbox,
  * `<mailbox>@<context>`, the mailbox defaulting to the user's first extension
- * and the context to ViewOptions.voicemailContext.
+ * and the context to ProjectionOptions.voicemailContext.
  *
  * uniqueid: app_voicemail wants a unique integer per mailbox (`require
  * uniqueid=uinteger3:11`). It is derived from the user id (FNV-1a, 31 bits,
@@ -15,7 +15,7 @@
  */
 import { FedError } from '../errors.js'
 import type { Assignment } from './request.js'
-import { applyOverrides, bool, obj, put, str, strs, viewOptions, yesNo, type RecordLike, type ViewOptions, type ViewRow } from './view-common.js'
+import { applyOverrides, bool, obj, put, str, strs, projectionOptions, yesNo, type RecordLike, type ProjectionOptions, type ProjectedRow } from './projection.js'
 
 export function voicemailUniqueId (userId: string): string {
   let h = 0x811c9dc5
@@ -27,27 +27,27 @@ export function voicemailUniqueId (userId: string): string {
 }
 
 /** The user's mailbox, or undefined when the user has none. */
-export function userMailbox (user: RecordLike | undefined, opts?: Partial<ViewOptions>): { mailbox: string, context: string } | undefined {
+export function userMailbox (user: RecordLike | undefined, opts?: Partial<ProjectionOptions>): { mailbox: string, context: string } | undefined {
   if (user === undefined) return undefined
   const vm = obj(user.fields.voicemail)
   if (vm === undefined || vm.enabled === false) return undefined
   const mailbox = str(vm.mailbox) ?? strs(user.fields.extensions)[0]
   if (mailbox === undefined) return undefined
-  return { mailbox, context: str(vm.context) ?? viewOptions(opts).voicemailContext }
+  return { mailbox, context: str(vm.context) ?? projectionOptions(opts).voicemailContext }
 }
 
 /** `box@context`, as PJSIP `mailboxes` and chan_sip `mailbox` want it. */
-export function mailboxSpec (user: RecordLike | undefined, opts?: Partial<ViewOptions>): string | undefined {
+export function mailboxSpec (user: RecordLike | undefined, opts?: Partial<ProjectionOptions>): string | undefined {
   const m = userMailbox(user, opts)
   return m === undefined ? undefined : `${m.mailbox}@${m.context}`
 }
 
 /** The voicemail row of a user, or undefined. `voicemail.options` overrides/extends any column. */
-export function voicemailRow (user: RecordLike, opts?: Partial<ViewOptions>): ViewRow | undefined {
+export function voicemailRow (user: RecordLike, opts?: Partial<ProjectionOptions>): ProjectedRow | undefined {
   const box = userMailbox(user, opts)
   if (box === undefined) return undefined
   const vm = obj(user.fields.voicemail)!
-  const row: ViewRow = { uniqueid: voicemailUniqueId(user.id), context: box.context, mailbox: box.mailbox }
+  const row: ProjectedRow = { uniqueid: voicemailUniqueId(user.id), context: box.context, mailbox: box.mailbox }
   put(row, 'password', str(vm.pin))
   put(row, 'fullname', str(user.fields.name))
   put(row, 'email', str(vm.email) ?? str(user.fields.email))

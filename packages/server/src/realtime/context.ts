@@ -1,6 +1,6 @@
 /**
  * What the family handlers share: the store, the in-memory indexes, this
- * node's registrations, the view options, the extra rows hook; the handler
+ * node's registrations, the projection options, the extra rows hook; the handler
  * interface; and the small helpers they all use.
  *
  * Cache tags (cache.ts) used by the handlers and bumped by the change router
@@ -16,7 +16,7 @@
  *   r:… R:<family>         generic rows (rows-index.ts)
  *   cf:<file>              a static config file
  */
-import { ID_PATTERN, str, type DestroyRequest, type Fields, type LookupPlan, type LookupRequest, type RecordLike, type Row, type StoreRequest, type UpdateRequest, type ViewOptions } from '@federator/core'
+import { ID_PATTERN, str, type DestroyRequest, type Fields, type LookupPlan, type LookupRequest, type RecordLike, type Row, type StoreRequest, type UpdateRequest, type ProjectionOptions } from '@federator/core'
 import type { Store } from '@federator/store'
 import type { RealtimeProblem } from './metrics.js'
 import type { HostIndex, MailboxIndex, TrunkTable } from './record-index.js'
@@ -73,7 +73,7 @@ export class ExtraRows {
 
 export interface LookupContext {
   store: Store
-  view: Partial<ViewOptions>
+  projection: Partial<ProjectionOptions>
   trunks: TrunkTable
   hosts: HostIndex
   mailboxes: MailboxIndex

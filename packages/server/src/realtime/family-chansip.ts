@@ -26,12 +26,12 @@ export function sipPeerRow (ctx: LookupContext, family: string, name: string, ta
   const device = read(ctx, 'device', name)
   let peer: Row | undefined
   if (device !== undefined) {
-    peer = deviceSipPeer({ id: name, fields: device }, userOf(ctx, device, tags), reg, ctx.view)
+    peer = deviceSipPeer({ id: name, fields: device }, userOf(ctx, device, tags), reg, ctx.projection)
   } else {
     tags.push('t:' + name)
     const trunk = ctx.trunks.get(name)
     if (trunk !== undefined) {
-      peer = trunkSipPeer({ id: name, fields: trunk }, reg, ctx.view)
+      peer = trunkSipPeer({ id: name, fields: trunk }, reg, ctx.projection)
     } else {
       tags.push('x*')
       const extra = ctx.extra.byId('sippeers', name)
@@ -48,7 +48,7 @@ async function scan (ctx: LookupContext, family: string, prefix: string, tags: s
   const push = (row: Row | undefined): void => { if (row !== undefined) out.push(row) }
   for await (const d of ctx.store.scan('device', prefix)) {
     const reg = ctx.book.sipReg(d.id)
-    const peer = deviceSipPeer({ id: d.id, fields: d.fields }, userOf(ctx, d.fields, []), reg, ctx.view)
+    const peer = deviceSipPeer({ id: d.id, fields: d.fields }, userOf(ctx, d.fields, []), reg, ctx.projection)
     push(peer === undefined ? undefined : family === 'sipregs' ? sipRegsRow(d.id, reg) : peer)
   }
   for (const id of ctx.trunks.trunks.keys()) {

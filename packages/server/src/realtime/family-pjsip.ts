@@ -14,14 +14,14 @@
  * un-REGISTER of its registration at the next reload. Writes are refused:
  * these families are read-only views.
  */
-import { devicePjsipRows, familyIndexes, trunkPjsipRows, trunkRetiredAuthRow, type Fields, type LookupPlan, type Row, type ViewOptions } from '@federator/core'
+import { devicePjsipRows, familyIndexes, trunkPjsipRows, trunkRetiredAuthRow, type Fields, type LookupPlan, type Row, type ProjectionOptions } from '@federator/core'
 import { exactKey, keyPrefix, read, userOf, type FamilyHandler, type LookupContext } from './context.js'
 
 /** The families a device yields rows in. */
 const DEVICE_FAMILIES = new Set(['ps_endpoints', 'ps_auths', 'ps_aors'])
 
 function deviceRow (ctx: LookupContext, family: string, id: string, fields: Fields, tags: string[]): Row | undefined {
-  const rows = devicePjsipRows({ id, fields }, userOf(ctx, fields, tags), ctx.view) as Record<string, Row> | undefined
+  const rows = devicePjsipRows({ id, fields }, userOf(ctx, fields, tags), ctx.projection) as Record<string, Row> | undefined
   return rows?.[family]
 }
 
@@ -31,16 +31,16 @@ function deviceRow (ctx: LookupContext, family: string, id: string, fields: Fiel
  * endpoint, then its auth, then its AOR, for the same id).
  */
 function deviceRowsPrefilled (ctx: LookupContext, family: string, id: string, fields: Fields, tags: string[]): Row | undefined {
-  const rows = devicePjsipRows({ id, fields }, userOf(ctx, fields, tags), ctx.view) as Record<string, Row> | undefined
+  const rows = devicePjsipRows({ id, fields }, userOf(ctx, fields, tags), ctx.projection) as Record<string, Row> | undefined
   for (const f of DEVICE_FAMILIES) if (f !== family) ctx.prefill(f, id, rows?.[f], tags)
   return rows?.[family]
 }
 
 /** A trunk's row; of a trunk not used here (disabled, other nodes) only the auth, for Asterisk's un-REGISTER. */
-function trunkRow (family: string, id: string, fields: Fields, view: Partial<ViewOptions>): Row | undefined {
-  const rows = trunkPjsipRows({ id, fields }, view) as Record<string, Row> | undefined
+function trunkRow (family: string, id: string, fields: Fields, projection: Partial<ProjectionOptions>): Row | undefined {
+  const rows = trunkPjsipRows({ id, fields }, projection) as Record<string, Row> | undefined
   if (rows !== undefined) return rows[family]
-  return family === 'ps_auths' ? trunkRetiredAuthRow({ id, fields }, view) as Row | undefined : undefined
+  return family === 'ps_auths' ? trunkRetiredAuthRow({ id, fields }, projection) as Row | undefined : undefined
 }
 
 /** The row of one id: the device's, else the trunk's, else an extra row. */
@@ -50,7 +50,7 @@ export function pjsipRowById (ctx: LookupContext, family: string, id: string, ta
   if (device !== undefined) return DEVICE_FAMILIES.has(family) ? deviceRowsPrefilled(ctx, family, id, device, tags) : undefined
   tags.push('t:' + id)
   const trunk = ctx.trunks.get(id)
-  if (trunk !== undefined) return trunkRow(family, id, trunk, ctx.view)
+  if (trunk !== undefined) return trunkRow(family, id, trunk, ctx.projection)
   tags.push('x*')
   return ctx.extra.byId(family, id)
 }
@@ -67,7 +67,7 @@ async function scan (ctx: LookupContext, family: string, prefix: string, tags: s
   }
   for (const [id, fields] of ctx.trunks.trunks) {
     if (!id.startsWith(prefix) || ctx.trunks.shadowed.has(id)) continue
-    const row = trunkRow(family, id, fields, ctx.view)
+    const row = trunkRow(family, id, fields, ctx.projection)
     if (row !== undefined) out.push(row)
   }
   for (const row of ctx.extra.rowsWithId(family)) {

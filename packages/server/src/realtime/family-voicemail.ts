@@ -29,7 +29,7 @@ function matching (ctx: LookupContext, plan: LookupPlan, tags: string[]): Promis
   const out: Array<{ user: RecordLike, row: Row }> = []
   const add = (user: RecordLike | undefined): void => {
     if (user === undefined) return
-    const row = voicemailRow(user, ctx.view)
+    const row = voicemailRow(user, ctx.projection)
     if (row !== undefined) out.push({ user, row })
   }
   if (plan.kind === 'index') {

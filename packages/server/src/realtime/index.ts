@@ -2,7 +2,7 @@
  * The realtime plugin (res_config_curl over HTTP); the static config files'
  * admin routes are admin/configs-plugin.ts. Composition:
  *
- *   const realtime = new RealtimeService({ store, registrations: softState, view: { node: name } })
+ *   const realtime = new RealtimeService({ store, registrations: softState, projection: { node: name } })
  *   buildApp({ …, plugins: [{ name: 'realtime', prefix: REALTIME_PREFIX, plugin: realtimePlugin(realtime, { auth, allow }) }],
  *              apiPlugins: [{ prefix: CONFIGS_PREFIX, plugin: configAdminPlugin(store) }] })
  *   … realtime.metrics() for /metrics; await realtime.close() on shutdown.

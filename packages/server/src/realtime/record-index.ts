@@ -11,7 +11,7 @@
  * Each holds ids only (and trunk fields), never computed rows.
  */
 import {
-  obj, str, trunkSipPeer, userMailbox, voicemailUniqueId, type Fields, type ViewOptions
+  obj, str, trunkSipPeer, userMailbox, voicemailUniqueId, type Fields, type ProjectionOptions
 } from '@federator/core'
 import { addTo, removeFrom } from './multimap.js'
 
@@ -49,7 +49,7 @@ export class TrunkTable {
 }
 
 /** The static chan_sip host of a device (only a `sip.host` override gives one) or of a trunk (its sippeers row). */
-export function sipHostOf (type: string, id: string, fields: Fields | undefined, opts: Partial<ViewOptions>): string | undefined {
+export function sipHostOf (type: string, id: string, fields: Fields | undefined, opts: Partial<ProjectionOptions>): string | undefined {
   if (fields === undefined) return undefined
   if (type === 'device') {
     const host = str(obj(fields.sip)?.host)
@@ -63,7 +63,7 @@ export function sipHostOf (type: string, id: string, fields: Fields | undefined,
 export class HostIndex {
   private readonly byHost = new Map<string, Set<string>>()
 
-  constructor (private readonly opts: Partial<ViewOptions>) {}
+  constructor (private readonly opts: Partial<ProjectionOptions>) {}
 
   /** Returns the hosts whose peer set changed. */
   apply (c: RecordChange): string[] {
@@ -88,7 +88,7 @@ export class MailboxIndex {
   private readonly byMailbox = new Map<string, Set<string>>()
   private readonly byUniqueId = new Map<string, string>()
 
-  constructor (private readonly opts: Partial<ViewOptions>) {}
+  constructor (private readonly opts: Partial<ProjectionOptions>) {}
 
   /** Returns the mailbox numbers whose users changed (before and after). */
   apply (c: RecordChange): string[] {

@@ -23,7 +23,7 @@ import pino from 'pino'
 import {
   ANSWER_FAILED, ANSWER_NONE, ANSWER_REQUIRE, compileCriteria, defaultKeyColumns, encodeComponent, encodeCount, encodeMulti, encodeSingle, familyKind,
   isFedError, isNumericColumn, parseDestroy, parseLookup, parsePairs, parseRequire, parseStore, parseUpdate, planLookup,
-  requestError, requestProblem, sortRows, tableSchema, type FamilyKind, type Row, type ViewOptions
+  requestError, requestProblem, sortRows, tableSchema, type FamilyKind, type Row, type ProjectionOptions
 } from '@federator/core'
 import type { Store } from '@federator/store'
 import { AnswerCache } from './cache.js'
@@ -46,8 +46,8 @@ export interface RealtimeOptions {
   /** the soft-state table registrations go to (a @federator/net SoftState) */
   registrations: Registrations
   logger?: Logger
-  /** view tunables; `node` = this node's name (trunks restricted to other nodes yield no rows here) */
-  view?: Partial<ViewOptions>
+  /** projection tunables (records → rows); `node` = this node's name (trunks restricted to other nodes yield no rows here) */
+  projection?: Partial<ProjectionOptions>
   /** extra rows per family, merged into the answers (inter-node trunks); call extraRowsChanged() when they change */
   extraRows?: ExtraRowsHook
   limits?: Partial<RealtimeLimits>
@@ -81,7 +81,7 @@ export class RealtimeService {
     this.counters = new RealtimeMetrics(this.log, this.limits.warnIntervalMs, now)
     const bump = (...tags: string[]): void => { this.cache.bump(...tags) }
     this.book = new RegistrationBook(opts.registrations, { graceMs: this.limits.registrationGraceMs, checkMs: this.limits.registrationCheckMs, now, bump })
-    const view = opts.view ?? {}
+    const projection = opts.projection ?? {}
     const keysOf = (family: string): readonly string[] | undefined => {
       const keys = isRecordId(family) ? this.store.getSync('table', family)?.keys : undefined
       if (Array.isArray(keys) && keys.length > 0 && keys.every((k) => typeof k === 'string')) return keys as string[]
@@ -89,10 +89,10 @@ export class RealtimeService {
     }
     this.ctx = {
       store: this.store,
-      view,
+      projection,
       trunks: new TrunkTable(),
-      hosts: new HostIndex(view),
-      mailboxes: new MailboxIndex(view),
+      hosts: new HostIndex(projection),
+      mailboxes: new MailboxIndex(projection),
       rows: new RowIndex(keysOf),
       book: this.book,
       extra: new ExtraRows(opts.extraRows),

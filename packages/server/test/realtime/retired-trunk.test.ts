@@ -10,7 +10,7 @@ import { rtHarness } from './harness.js'
 const TRUNK = { host: '192.0.2.50', register: true, username: 'acct7', secret: 'pw-7', pjsip: { auth__realm: 'carrier' } }
 
 t.test('a disabled trunk keeps only its auth', async (t) => {
-  const { rt, write } = await rtHarness(t, { view: { node: 'a' } })
+  const { rt, write } = await rtHarness(t, { projection: { node: 'a' } })
   await write({ op: 'create', type: 'trunk', id: 'carrier', fields: TRUNK })
   const auth = 'id=carrier&auth_type=userpass&username=acct7&password=pw-7&realm=carrier\n'
   t.equal((await rt('ps_auths', 'single', 'id=carrier')).body, auth, 'served and used: the auth')
@@ -29,7 +29,7 @@ t.test('a disabled trunk keeps only its auth', async (t) => {
 })
 
 t.test('a trunk of other nodes keeps only its auth here', async (t) => {
-  const { rt, write } = await rtHarness(t, { view: { node: 'a' } })
+  const { rt, write } = await rtHarness(t, { projection: { node: 'a' } })
   await write({ op: 'create', type: 'trunk', id: 'far', fields: { ...TRUNK, nodes: ['b'] } })
   t.match((await rt('ps_auths', 'single', 'id=far')).body, /^id=far&auth_type=userpass&username=acct7&password=pw-7/, 'the auth')
   t.equal((await rt('ps_registrations', 'single', 'id=far')).body, '', 'no registration')

@@ -1,24 +1,25 @@
 /**
- * Shared pieces of the family views (records → realtime rows): the input
+ * The rows projection (records → realtime rows; not the store's LevelDB view
+ * nor the routing view): the shared pieces of the family projections, the input
  * shape, defensive field readers, the tunable defaults and the per-driver
  * override maps.
  *
- * The views read the merged, visible fields of records as the store returns
+ * The projections read the merged, visible fields of records as the store returns
  * them. Entries from peers are not validated against this node's schemas (a
  * newer node may write fields we do not know), so every field is read with a
  * type check and a field of an unexpected type counts as absent.
  *
  * A row is `Record<string, string>`; a column that is not set is absent (SQL
- * NULL: Asterisk takes its own default). The views never produce empty
+ * NULL: Asterisk takes its own default). The projections never produce empty
  * strings.
  */
 import { tableSchema } from './schema.js'
 
 /** A record as the store returns it: its id and visible fields. */
 export interface RecordLike { id: string, fields: Readonly<Record<string, unknown>> }
-export type ViewRow = Record<string, string>
+export type ProjectedRow = Record<string, string>
 
-export interface ViewOptions {
+export interface ProjectionOptions {
   /** This node's name: a trunk whose `nodes` list does not name it yields no rows here. */
   node?: string
   /** Dialplan context of devices without one. */
@@ -48,7 +49,7 @@ export interface ViewOptions {
   registrationExpiration: number
 }
 
-export const DEFAULT_VIEW_OPTIONS: Readonly<ViewOptions> = Object.freeze({
+export const DEFAULT_PROJECTION_OPTIONS: Readonly<ProjectionOptions> = Object.freeze({
   deviceContext: 'from-internal',
   trunkContext: 'from-trunk',
   voicemailContext: 'default',
@@ -62,8 +63,8 @@ export const DEFAULT_VIEW_OPTIONS: Readonly<ViewOptions> = Object.freeze({
   registrationExpiration: 3600
 })
 
-export function viewOptions (o?: Partial<ViewOptions>): ViewOptions {
-  return { ...DEFAULT_VIEW_OPTIONS, ...(o ?? {}) }
+export function projectionOptions (o?: Partial<ProjectionOptions>): ProjectionOptions {
+  return { ...DEFAULT_PROJECTION_OPTIONS, ...(o ?? {}) }
 }
 
 export function str (x: unknown): string | undefined {
@@ -84,7 +85,7 @@ export function obj (x: unknown): Readonly<Record<string, unknown>> | undefined 
 export const yesNo = (b: boolean): string => b ? 'yes' : 'no'
 
 /** Set a column when the value is a non-empty string. */
-export function put (row: ViewRow, column: string, value: string | number | undefined): void {
+export function put (row: ProjectedRow, column: string, value: string | number | undefined): void {
   if (value === undefined) return
   const s = String(value)
   if (s.length > 0) row[column] = s
@@ -121,7 +122,7 @@ export function userCallerId (user: RecordLike | undefined): string | undefined 
  * Overrides never create a row the record does not yield.
  */
 export function applyOverrides (
-  rows: Partial<Record<string, ViewRow>>, overrides: unknown,
+  rows: Partial<Record<string, ProjectedRow>>, overrides: unknown,
   aliases: Readonly<Record<string, string>>, fallback: string, keep: readonly string[]
 ): void {
   const map = obj(overrides)
