@@ -4,27 +4,16 @@
  * kept up to date from the store's change events. It answers "is this swarm
  * key revoked?" for the network's firewall and names writers for status.
  */
-import { revocationOf, type Fields, type Revocation } from '@federator/core'
+import { nodeRecordOf, type Fields, type NodeRecordFields } from '@federator/core'
 import type { Change, Store } from '@federator/store'
 
-export interface Member {
+/** a `node` record (core nodeRecordOf) and the writer it describes */
+export interface Member extends NodeRecordFields {
   writer: string
-  name?: string
-  swarmKey?: string
-  sipAddress?: string
-  version?: string
-  revoked?: Revocation
 }
 
 function toMember (writer: string, f: Fields): Member {
-  const m: Member = { writer }
-  if (typeof f.name === 'string') m.name = f.name
-  if (typeof f.swarmKey === 'string') m.swarmKey = f.swarmKey
-  if (typeof f.sipAddress === 'string') m.sipAddress = f.sipAddress
-  if (typeof f.version === 'string') m.version = f.version
-  const r = revocationOf(f)
-  if (r !== undefined) m.revoked = r
-  return m
+  return { writer, ...nodeRecordOf(f) }
 }
 
 export class Membership {

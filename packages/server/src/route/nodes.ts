@@ -20,7 +20,7 @@
  * leaves out the same ones, so `fed-<name>` means one node and routing does
  * not flap between them. This node is always kept.
  */
-import { nameHolders, revocationOf, type NodeInput, type Tech, type Version } from '@federator/core'
+import { nameHolders, nodeRecordOf, type NodeInput, type Tech, type Version } from '@federator/core'
 import type { LiveNode } from './sources.js'
 
 export interface NodeRecordInfo {
@@ -57,10 +57,12 @@ const str = (v: unknown): string | undefined => typeof v === 'string' && v !== '
 /** A `node` record's fields as routing uses them (undefined: not a usable record). */
 export function nodeRecordInfo (id: string, fields: Record<string, unknown> | undefined): NodeRecordInfo | undefined {
   if (fields === undefined || !WRITER.test(id)) return undefined
-  const info: NodeRecordInfo = { id, revoked: revocationOf(fields) !== undefined }
-  const name = str(fields.name)
-  const swarmKey = str(fields.swarmKey)
-  const sipAddress = str(fields.sipAddress)
+  const record = nodeRecordOf(fields)
+  const info: NodeRecordInfo = { id, revoked: record.revoked !== undefined }
+  // routing takes an empty string for absent
+  const name = str(record.name)
+  const swarmKey = str(record.swarmKey)
+  const sipAddress = str(record.sipAddress)
   if (name !== undefined) info.name = name
   if (swarmKey !== undefined) info.swarmKey = swarmKey
   if (sipAddress !== undefined) info.sipAddress = sipAddress
