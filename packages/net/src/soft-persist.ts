@@ -1,6 +1,6 @@
 /**
  * This node's own soft state kept on disk, so its registrations survive a
- * restart (DESIGN §4). Only the node's own items of the kinds it keeps are
+ * restart (docs/federation.md, "Soft state"). Only the node's own items of the kinds it keeps are
  * written (PJSIP contacts, chan_sip registrations…; node health is
  * regenerated at start, never kept), each as published: signed body,
  * signature, publication time. Tombstones are kept too, so a removal done

@@ -1,5 +1,5 @@
 /**
- * The node's soft state (DESIGN §4): owner-signed, versioned, TTL-bound items
+ * The node's soft state (docs/federation.md, "Soft state"): owner-signed, versioned, TTL-bound items
  * of any kind ('node' health now, PJSIP contacts later), at most one live
  * version per (owner, kind, key). This class is the table and the local
  * publisher; the gossip over connections is soft-gossip.ts.
