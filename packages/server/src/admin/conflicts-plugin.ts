@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { hlcWall, type Conflict, type Hlc } from '@federator/core'
 import type { Store } from '@federator/store'
-import { errors, pageOf } from '../http/schemas.js'
+import { errors, pageOf, pageQuery } from '../http/schemas.js'
 import type { AdminContext } from './context.js'
 
 const SEP = '\u0000'
@@ -72,10 +72,7 @@ export function conflictsPlugin (ctx: AdminContext): FastifyPluginAsync {
       schema: {
         tags: ['conflicts'],
         summary: 'Records with concurrent edits (winner and losers per field)',
-        querystring: Type.Object({
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.listMax })),
-          cursor: Type.Optional(Type.String({ minLength: 1, maxLength: limits.cursorMax }))
-        }, { additionalProperties: false }),
+        querystring: pageQuery(limits),
         response: { 200: pageOf(ConflictOut), ...errors(400) }
       }
     }, async (req: FastifyRequest) => {

@@ -11,7 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type, { type Static } from 'typebox'
 import { FedError, TokenFields, assertId, formatToken, secretHash, tokenJson, type Fields, type TokenScope } from '@federator/core'
 import type { Store } from '@federator/store'
-import { errors, pageOf } from '../http/schemas.js'
+import { errors, pageOf, pageQuery } from '../http/schemas.js'
 import type { AdminContext } from './context.js'
 
 /** Bytes of a token's random id (16 hex digits) and secret (43 base64url characters). */
@@ -61,10 +61,7 @@ export function tokensPlugin (ctx: AdminContext): FastifyPluginAsync {
       schema: {
         tags: ['tokens'],
         summary: 'List the admin tokens (without secrets or hashes)',
-        querystring: Type.Object({
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.listMax })),
-          cursor: Type.Optional(Type.String({ minLength: 1, maxLength: limits.cursorMax }))
-        }, { additionalProperties: false }),
+        querystring: pageQuery(limits),
         response: { 200: pageOf(TokenOut), ...errors(400, 403) }
       }
     }, async (req: FastifyRequest) => {

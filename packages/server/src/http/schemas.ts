@@ -47,10 +47,22 @@ export function recordOut (type: RecordType, fields = fieldsOf(type)): TSchema {
   return Type.Object({ id: Type.String(), ...fields }, { additionalProperties: true })
 }
 
-export function listQuery (limits: Limits, filters: string): TSchema {
-  return Type.Object({
+/** `limit` and `cursor` of a paged list. */
+function pageParams (limits: Limits): { limit: TSchema, cursor: TSchema } {
+  return {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.listMax, description: `page size (1–${limits.listMax}, default ${limits.listLimit})` })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: limits.cursorMax, description: 'nextCursor of the previous page' }))
+  }
+}
+
+/** The query string of a paged list without filters. */
+export function pageQuery (limits: Limits): TSchema {
+  return Type.Object(pageParams(limits), { additionalProperties: false })
+}
+
+export function listQuery (limits: Limits, filters: string): TSchema {
+  return Type.Object({
+    ...pageParams(limits)
     // filters are further query parameters (checked by planFilters); `additionalProperties: true` because
     // TypeBox's Value.Convert stops converting `limit` when additionalProperties is a schema
   }, { additionalProperties: true, description: `equality filters: ${filters}` })
