@@ -10,9 +10,9 @@
  * costs its memory reads, and this keeps them to the map's own.
  *
  * Invalidation is by tags, eagerly. Each answer is stored with the tags of
- * everything it was computed from (`d:alice` the device, `u:bob` its user,
- * `T*` every trunk, `c:alice` the contacts of AOR alice…). Each tag has a
- * cell: the clock value of its last bump and the answers that depend on it.
+ * everything it was computed from (cache-tags.ts: the device alice, its user
+ * bob, every trunk, the contacts of AOR alice…). Each tag has a cell: the
+ * clock value of its last bump and the answers that depend on it.
  * A change bumps its tags: their answers are dropped at once. An answer whose
  * computation started before a bump of one of its tags (an async computation
  * that raced with a change) is not kept.
@@ -21,6 +21,7 @@
  * largest scope goes; the tag table is reset with the whole cache when it
  * outgrows its limit.
  */
+import type { CacheTag } from './cache-tags.js'
 
 export interface CacheLimits {
   maxEntries: number
@@ -50,7 +51,8 @@ function flat (s: string): string {
   return f === s ? f : s // a lone surrogate would not survive the round trip: keep the original
 }
 
-export class AnswerCache {
+/** `Tag`: the tags it takes (the realtime service's are CacheTag; the cache itself reads them as plain strings). */
+export class AnswerCache<Tag extends string = CacheTag> {
   /** op → family → body → answer */
   private readonly scopes = new Map<string, Map<string, Scope>>()
   private readonly cells = new Map<string, Cell>()
@@ -83,7 +85,7 @@ export class AnswerCache {
   }
 
   /** Keep an answer computed from `tags`, whose computation started at clock `at`. */
-  set (op: string, family: string, body: string, answer: string, tags: readonly string[], at: number): void {
+  set (op: string, family: string, body: string, answer: string, tags: readonly Tag[], at: number): void {
     if (answer.length > this.limits.maxAnswer || at < this.clearedAt) return
     const cells: Cell[] = []
     for (const t of tags) {
@@ -108,7 +110,7 @@ export class AnswerCache {
   }
 
   /** Invalidate every answer computed from one of these tags. */
-  bump (...tags: string[]): void {
+  bump (...tags: Tag[]): void {
     for (const t of tags) {
       const c = this.cell(t)
       c.v = ++this.clock

@@ -1,23 +1,12 @@
 /**
  * What the family handlers share: the store, the in-memory indexes, this
  * node's registrations, the projection options, the extra rows hook; the handler
- * interface; and the small helpers they all use.
- *
- * Cache tags (cache.ts) used by the handlers and bumped by the change router
- * (service.ts):
- *   d:<id> t:<id> u:<id>   one device / trunk / user (present or not)
- *   D* T* U*               every device / trunk / user (scans; a user change
- *                          also bumps D*: endpoints carry the user's name)
- *   x*                     the extra rows (inter-node trunks)
- *   h:<host>               chan_sip peers with this static host
- *   s:<name> a:<ip> S*     chan_sip registrations: of a peer, at an address, all
- *   c:<aor> C*             PJSIP contacts of an AOR, all
- *   vm:<mailbox> vu:<uid>  voicemail by mailbox, by uniqueid
- *   r:… R:<family>         generic rows (rows-index.ts)
- *   cf:<file>              a static config file
+ * interface; and the small helpers they all use. The cache tags the handlers
+ * push and the change router bumps are declared in cache-tags.ts.
  */
 import { ID_PATTERN, str, type DestroyRequest, type Fields, type LookupPlan, type LookupRequest, type RecordLike, type Row, type StoreRequest, type UpdateRequest, type ProjectionOptions } from '@federator/core'
 import type { Store } from '@federator/store'
+import { tag, type CacheTag } from './cache-tags.js'
 import type { RealtimeProblem } from './metrics.js'
 import type { HostIndex, MailboxIndex, TrunkTable } from './record-index.js'
 import type { RegistrationBook } from './registrations.js'
@@ -87,7 +76,7 @@ export interface LookupContext {
    * Cache the answer of `<family>/single id=<id>` computed along with another
    * lookup (synchronously, in the same computation: same tags).
    */
-  prefill: (family: string, id: string, row: Row | undefined, tags: readonly string[]) => void
+  prefill: (family: string, id: string, row: Row | undefined, tags: readonly CacheTag[]) => void
 }
 
 /** A write Asterisk sent that cannot be done: answered `-1`, counted under `reason`. */
@@ -105,7 +94,7 @@ export interface FamilyHandler {
    * Rows that may match (a superset: the caller filters with the criteria).
    * Pushes the cache tags of everything read onto `tags`.
    */
-  candidates: (family: string, req: LookupRequest, plan: LookupPlan, tags: string[]) => Row[] | Promise<Row[]>
+  candidates: (family: string, req: LookupRequest, plan: LookupPlan, tags: CacheTag[]) => Row[] | Promise<Row[]>
   store?: (family: string, req: StoreRequest) => Promise<number>
   update?: (family: string, req: UpdateRequest) => Promise<number>
   destroy?: (family: string, req: DestroyRequest) => Promise<number>
@@ -124,10 +113,10 @@ export function read (ctx: LookupContext, type: string, id: string): Fields | un
 }
 
 /** The user of a device, tagging it. */
-export function userOf (ctx: LookupContext, device: Fields, tags: string[]): RecordLike | undefined {
+export function userOf (ctx: LookupContext, device: Fields, tags: CacheTag[]): RecordLike | undefined {
   const uid = str(device.user)
   if (uid === undefined) return undefined
-  tags.push('u:' + uid)
+  tags.push(tag.user(uid))
   const fields = read(ctx, 'user', uid)
   return fields === undefined ? undefined : { id: uid, fields }
 }

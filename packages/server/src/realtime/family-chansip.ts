@@ -17,23 +17,24 @@ import {
   applySipRegistration, compileCriteria, deviceSipPeer, familyIndexes, isNumericColumn, sipRegistrationColumns, sipRegsRow,
   splitSipUpdate, trunkSipPeer, type LookupPlan, type Row, type UpdateRequest
 } from '@federator/core'
+import { tag, type CacheTag } from './cache-tags.js'
 import { read, userOf, WriteRefused, type FamilyHandler, type LookupContext } from './context.js'
 
 /** The peer row of one name in `family` (sipregs: name + registration columns). */
-export function sipPeerRow (ctx: LookupContext, family: string, name: string, tags: string[]): Row | undefined {
-  tags.push('d:' + name, 's:' + name)
+export function sipPeerRow (ctx: LookupContext, family: string, name: string, tags: CacheTag[]): Row | undefined {
+  tags.push(tag.device(name), tag.sipReg(name))
   const reg = ctx.book.sipReg(name)
   const device = read(ctx, 'device', name)
   let peer: Row | undefined
   if (device !== undefined) {
     peer = deviceSipPeer({ id: name, fields: device }, userOf(ctx, device, tags), reg, ctx.projection)
   } else {
-    tags.push('t:' + name)
+    tags.push(tag.trunk(name))
     const trunk = ctx.trunks.get(name)
     if (trunk !== undefined) {
       peer = trunkSipPeer({ id: name, fields: trunk }, reg, ctx.projection)
     } else {
-      tags.push('x*')
+      tags.push(tag.extraRows)
       const extra = ctx.extra.byId('sippeers', name)
       peer = extra === undefined || reg === undefined ? extra : { ...extra, ...sipRegistrationColumns(reg) }
     }
@@ -42,8 +43,8 @@ export function sipPeerRow (ctx: LookupContext, family: string, name: string, ta
   return family === 'sipregs' ? sipRegsRow(name, reg) : peer
 }
 
-async function scan (ctx: LookupContext, family: string, prefix: string, tags: string[]): Promise<Row[]> {
-  tags.push('D*', 'T*', 'x*', 'S*')
+async function scan (ctx: LookupContext, family: string, prefix: string, tags: CacheTag[]): Promise<Row[]> {
+  tags.push(tag.allDevices, tag.allTrunks, tag.extraRows, tag.allSipRegs)
   const out: Row[] = []
   const push = (row: Row | undefined): void => { if (row !== undefined) out.push(row) }
   for await (const d of ctx.store.scan('device', prefix)) {
@@ -61,11 +62,11 @@ async function scan (ctx: LookupContext, family: string, prefix: string, tags: s
   return out
 }
 
-function byHost (ctx: LookupContext, family: string, host: string, tags: string[]): Row[] {
-  tags.push('h:' + host, 'x*')
+function byHost (ctx: LookupContext, family: string, host: string, tags: CacheTag[]): Row[] {
+  tags.push(tag.host(host), tag.extraRows)
   const out: Row[] = []
-  for (const p of ctx.hosts.peers(host)) {
-    const row = sipPeerRow(ctx, family, p.slice(2), tags)
+  for (const name of ctx.hosts.peers(host)) {
+    const row = sipPeerRow(ctx, family, name, tags)
     if (row !== undefined) out.push(row)
   }
   for (const row of ctx.extra.rowsWithId('sippeers')) {
@@ -80,7 +81,7 @@ function byHost (ctx: LookupContext, family: string, host: string, tags: string[
 export function sipHandler (ctx: LookupContext): FamilyHandler {
   return {
     indexes: (family) => familyIndexes(family),
-    candidates (family: string, _req, plan: LookupPlan, tags: string[]) {
+    candidates (family: string, _req, plan: LookupPlan, tags: CacheTag[]) {
       if (plan.kind === 'index' && plan.values.length > 0) {
         const first = plan.values[0]!
         switch (plan.index[0]) {
@@ -89,7 +90,7 @@ export function sipHandler (ctx: LookupContext): FamilyHandler {
             return row === undefined ? [] : [row]
           }
           case 'ipaddr':
-            tags.push('a:' + first)
+            tags.push(tag.sipRegsAt(first))
             return ctx.book.sipRegsAt(first).map((n) => sipPeerRow(ctx, family, n, tags)).filter((r): r is Row => r !== undefined)
           case 'host':
             if (first !== 'dynamic') return byHost(ctx, family, first, tags)

@@ -15,16 +15,17 @@ import {
   compileCriteria, contactAor, contactFromStore, contactIdOf, contactRow, contactWithUpdate, familyIndexes, isNumericColumn,
   planLookup, type Criterion, type DestroyRequest, type LookupPlan, type PjsipContact, type Row, type StoreRequest, type UpdateRequest
 } from '@federator/core'
+import { tag, type CacheTag } from './cache-tags.js'
 import { exactKey, keyPrefix, WriteRefused, type FamilyHandler, type LookupContext } from './context.js'
 
 const FAMILY = 'ps_contacts'
 const numeric = (c: string): boolean => isNumericColumn(FAMILY, c)
 
-function ownCandidates (ctx: LookupContext, plan: LookupPlan, tags: string[]): PjsipContact[] {
+function ownCandidates (ctx: LookupContext, plan: LookupPlan, tags: CacheTag[]): PjsipContact[] {
   const id = exactKey(plan, 'id')
   if (id !== undefined) {
     const aor = contactAor(id)
-    tags.push(aor === undefined ? 'C*' : 'c:' + aor)
+    tags.push(aor === undefined ? tag.allContacts : tag.contacts(aor))
     const c = ctx.book.contact(id)
     return c === undefined ? [] : [c]
   }
@@ -32,10 +33,10 @@ function ownCandidates (ctx: LookupContext, plan: LookupPlan, tags: string[]): P
   const at = prefix.indexOf(';@')
   if (at > 0) {
     const aor = prefix.slice(0, at)
-    tags.push('c:' + aor)
+    tags.push(tag.contacts(aor))
     return ctx.book.contactsOfAor(aor)
   }
-  tags.push('C*')
+  tags.push(tag.allContacts)
   return ctx.book.allContacts()
 }
 

@@ -15,12 +15,13 @@
  * these families are read-only views.
  */
 import { devicePjsipRows, familyIndexes, trunkPjsipRows, trunkRetiredAuthRow, type Fields, type LookupPlan, type Row, type ProjectionOptions } from '@federator/core'
+import { tag, type CacheTag } from './cache-tags.js'
 import { exactKey, keyPrefix, read, userOf, type FamilyHandler, type LookupContext } from './context.js'
 
 /** The families a device yields rows in. */
 const DEVICE_FAMILIES = new Set(['ps_endpoints', 'ps_auths', 'ps_aors'])
 
-function deviceRow (ctx: LookupContext, family: string, id: string, fields: Fields, tags: string[]): Row | undefined {
+function deviceRow (ctx: LookupContext, family: string, id: string, fields: Fields, tags: CacheTag[]): Row | undefined {
   const rows = devicePjsipRows({ id, fields }, userOf(ctx, fields, tags), ctx.projection) as Record<string, Row> | undefined
   return rows?.[family]
 }
@@ -30,7 +31,7 @@ function deviceRow (ctx: LookupContext, family: string, id: string, fields: Fiel
  * returned, the two others go into the answer cache (Asterisk asks for the
  * endpoint, then its auth, then its AOR, for the same id).
  */
-function deviceRowsPrefilled (ctx: LookupContext, family: string, id: string, fields: Fields, tags: string[]): Row | undefined {
+function deviceRowsPrefilled (ctx: LookupContext, family: string, id: string, fields: Fields, tags: CacheTag[]): Row | undefined {
   const rows = devicePjsipRows({ id, fields }, userOf(ctx, fields, tags), ctx.projection) as Record<string, Row> | undefined
   for (const f of DEVICE_FAMILIES) if (f !== family) ctx.prefill(f, id, rows?.[f], tags)
   return rows?.[family]
@@ -44,22 +45,22 @@ function trunkRow (family: string, id: string, fields: Fields, projection: Parti
 }
 
 /** The row of one id: the device's, else the trunk's, else an extra row. */
-export function pjsipRowById (ctx: LookupContext, family: string, id: string, tags: string[]): Row | undefined {
-  tags.push('d:' + id)
+export function pjsipRowById (ctx: LookupContext, family: string, id: string, tags: CacheTag[]): Row | undefined {
+  tags.push(tag.device(id))
   const device = DEVICE_FAMILIES.has(family) || ctx.trunks.has(id) ? read(ctx, 'device', id) : undefined
   if (device !== undefined) return DEVICE_FAMILIES.has(family) ? deviceRowsPrefilled(ctx, family, id, device, tags) : undefined
-  tags.push('t:' + id)
+  tags.push(tag.trunk(id))
   const trunk = ctx.trunks.get(id)
   if (trunk !== undefined) return trunkRow(family, id, trunk, ctx.projection)
-  tags.push('x*')
+  tags.push(tag.extraRows)
   return ctx.extra.byId(family, id)
 }
 
-async function scan (ctx: LookupContext, family: string, prefix: string, tags: string[]): Promise<Row[]> {
+async function scan (ctx: LookupContext, family: string, prefix: string, tags: CacheTag[]): Promise<Row[]> {
   const out: Row[] = []
-  tags.push('T*', 'x*')
+  tags.push(tag.allTrunks, tag.extraRows)
   if (DEVICE_FAMILIES.has(family)) {
-    tags.push('D*')
+    tags.push(tag.allDevices)
     for await (const d of ctx.store.scan('device', prefix)) {
       const row = deviceRow(ctx, family, d.id, d.fields, [])
       if (row !== undefined) out.push(row)
@@ -81,7 +82,7 @@ async function scan (ctx: LookupContext, family: string, prefix: string, tags: s
 export function pjsipHandler (ctx: LookupContext): FamilyHandler {
   return {
     indexes: (family) => familyIndexes(family),
-    candidates (family: string, _req, plan: LookupPlan, tags: string[]) {
+    candidates (family: string, _req, plan: LookupPlan, tags: CacheTag[]) {
       const id = exactKey(plan, 'id')
       if (id !== undefined) {
         const row = pjsipRowById(ctx, family, id, tags)

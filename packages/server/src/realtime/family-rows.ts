@@ -17,8 +17,8 @@ import {
   type FedError, type LookupPlan, type Row, type StoreRequest, type UpdateRequest
 } from '@federator/core'
 import type { WriteOp } from '@federator/store'
+import { tag, type CacheTag } from './cache-tags.js'
 import { WriteRefused, type FamilyHandler, type LookupContext } from './context.js'
-import { familyTag } from './rows-index.js'
 
 interface FoundRow { id: string, columns: Record<string, string> }
 
@@ -35,7 +35,7 @@ function readRow (ctx: LookupContext, id: string): FoundRow | undefined {
   return columns === undefined ? undefined : { id, columns }
 }
 
-function found (ctx: LookupContext, family: string, plan: LookupPlan, tags: string[]): FoundRow[] | Promise<FoundRow[]> {
+function found (ctx: LookupContext, family: string, plan: LookupPlan, tags: CacheTag[]): FoundRow[] | Promise<FoundRow[]> {
   const c = ctx.rows.candidates(family, plan)
   if (c !== undefined) {
     tags.push(c.tag)
@@ -43,7 +43,7 @@ function found (ctx: LookupContext, family: string, plan: LookupPlan, tags: stri
     for (const id of c.ids) { const r = readRow(ctx, id); if (r !== undefined) out.push(r) }
     return out
   }
-  tags.push(familyTag(family))
+  tags.push(tag.familyRows(family))
   return (async () => {
     const out: FoundRow[] = []
     for await (const r of ctx.store.scan('row', family + '/')) {
@@ -95,7 +95,7 @@ export function genericHandler (ctx: LookupContext): FamilyHandler {
       const rows = found(ctx, family, plan, tags)
       // generated rows of the hook (the routing dialplan's `extensions`), after the stored ones
       const extra = ctx.extra.rows(family)
-      tags.push('x*')
+      tags.push(tag.extraRows)
       return Array.isArray(rows) ? [...rows.map((r) => r.columns), ...extra] : rows.then((list) => [...list.map((r) => r.columns), ...extra])
     },
     async store (family: string, req: StoreRequest): Promise<number> {

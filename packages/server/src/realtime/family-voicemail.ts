@@ -13,19 +13,20 @@ import {
   type LookupPlan, type RecordLike, type Row, type UpdateRequest
 } from '@federator/core'
 import type { WriteOp } from '@federator/store'
+import { tag, type CacheTag } from './cache-tags.js'
 import { read, WriteRefused, type FamilyHandler, type LookupContext } from './context.js'
 
 const FAMILY = 'voicemail'
 const numeric = (c: string): boolean => isNumericColumn(FAMILY, c)
 
-function userRecord (ctx: LookupContext, id: string, tags: string[]): RecordLike | undefined {
-  tags.push('u:' + id)
+function userRecord (ctx: LookupContext, id: string, tags: CacheTag[]): RecordLike | undefined {
+  tags.push(tag.user(id))
   const fields = read(ctx, 'user', id)
   return fields === undefined ? undefined : { id, fields }
 }
 
 /** Users whose mailbox may match the plan, with their rows. */
-function matching (ctx: LookupContext, plan: LookupPlan, tags: string[]): Promise<Array<{ user: RecordLike, row: Row }>> | Array<{ user: RecordLike, row: Row }> {
+function matching (ctx: LookupContext, plan: LookupPlan, tags: CacheTag[]): Promise<Array<{ user: RecordLike, row: Row }>> | Array<{ user: RecordLike, row: Row }> {
   const out: Array<{ user: RecordLike, row: Row }> = []
   const add = (user: RecordLike | undefined): void => {
     if (user === undefined) return
@@ -35,18 +36,18 @@ function matching (ctx: LookupContext, plan: LookupPlan, tags: string[]): Promis
   if (plan.kind === 'index') {
     const mailbox = plan.index.length === 2 && plan.values.length === 2 ? plan.values[1] : plan.index[0] === 'mailbox' && plan.values.length === 1 ? plan.values[0] : undefined
     if (mailbox !== undefined) {
-      tags.push('vm:' + mailbox)
+      tags.push(tag.mailbox(mailbox))
       for (const id of ctx.mailboxes.users(mailbox)) add(userRecord(ctx, id, tags))
       return out
     }
     if (plan.index[0] === 'uniqueid' && plan.values.length === 1) {
-      tags.push('vu:' + plan.values[0]!)
+      tags.push(tag.voicemailUniqueId(plan.values[0]!))
       const id = ctx.mailboxes.user(plan.values[0]!)
       if (id !== undefined) add(userRecord(ctx, id, tags))
       return out
     }
   }
-  tags.push('U*')
+  tags.push(tag.allUsers)
   return (async () => {
     for await (const u of ctx.store.scan('user')) add({ id: u.id, fields: u.fields })
     return out

@@ -26,6 +26,7 @@ import type { Logger } from 'pino'
 import { obj, voicemailUniqueId, type FamilyKind, type Fields } from '@federator/core'
 import type { Change, Store } from '@federator/store'
 import type { AnswerCache } from './cache.js'
+import { tag } from './cache-tags.js'
 import type { LookupContext } from './context.js'
 import type { RecordChange } from './record-index.js'
 import type { RowColumns } from './rows-index.js'
@@ -234,19 +235,19 @@ export class IndexLoader {
     const id = c.id
     switch (c.type) {
       case 'device':
-        cache.bump('d:' + id, 'D*')
-        if (ctx.trunks.shadow(id, c.after !== undefined)) cache.bump('T*')
+        cache.bump(tag.device(id), tag.allDevices)
+        if (ctx.trunks.shadow(id, c.after !== undefined)) cache.bump(tag.allTrunks)
         break
       case 'trunk':
         ctx.trunks.apply(c, this.o.store.getSync('device', id) !== undefined)
-        cache.bump('t:' + id, 'T*')
-        for (const h of ctx.hosts.apply(c)) cache.bump('h:' + h)
+        cache.bump(tag.trunk(id), tag.allTrunks)
+        for (const h of ctx.hosts.apply(c)) cache.bump(tag.host(h))
         break
       case 'user':
-        cache.bump('u:' + id, 'U*', 'D*', 'vu:' + voicemailUniqueId(id))
+        cache.bump(tag.user(id), tag.allUsers, tag.allDevices, tag.voicemailUniqueId(voicemailUniqueId(id)))
         break
       case 'config':
-        cache.bump('cf:' + id)
+        cache.bump(tag.configFile(id))
         break
     }
   }
@@ -257,10 +258,10 @@ export class IndexLoader {
     const id = c.id
     switch (c.type) {
       case 'device':
-        for (const h of ctx.hosts.apply(c)) cache.bump('h:' + h)
+        for (const h of ctx.hosts.apply(c)) cache.bump(tag.host(h))
         break
       case 'user':
-        for (const m of ctx.mailboxes.apply(c)) cache.bump('vm:' + m)
+        for (const m of ctx.mailboxes.apply(c)) cache.bump(tag.mailbox(m))
         break
       case 'row':
         cache.bump(...ctx.rows.apply(id, rowColumns(c.before), rowColumns(c.after)))

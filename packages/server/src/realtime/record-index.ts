@@ -59,7 +59,7 @@ export function sipHostOf (type: string, id: string, fields: Fields | undefined,
   return host === undefined || host === 'dynamic' ? undefined : host
 }
 
-/** Peers by static host: values are `d:<device id>` or `t:<trunk id>`. */
+/** Peers by static host: values are `<type>:<id>` (`device:alice`, `trunk:carrier`: a device and a trunk may share a name). */
 export class HostIndex {
   private readonly byHost = new Map<string, Set<string>>()
 
@@ -67,17 +67,18 @@ export class HostIndex {
 
   /** Returns the hosts whose peer set changed. */
   apply (c: RecordChange): string[] {
-    const tag = (c.type === 'device' ? 'd:' : 't:') + c.id
+    const peer = c.type + ':' + c.id
     const before = sipHostOf(c.type, c.id, c.before, this.opts)
     const after = sipHostOf(c.type, c.id, c.after, this.opts)
     if (before === after) return []
-    if (before !== undefined) removeFrom(this.byHost, before, tag)
-    if (after !== undefined) addTo(this.byHost, after, tag)
+    if (before !== undefined) removeFrom(this.byHost, before, peer)
+    if (after !== undefined) addTo(this.byHost, after, peer)
     return [before, after].filter((h): h is string => h !== undefined)
   }
 
+  /** The names of the peers (devices and trunks) with this static host. */
   peers (host: string): string[] {
-    return [...this.byHost.get(host) ?? []]
+    return [...this.byHost.get(host) ?? []].map((p) => p.slice(p.indexOf(':') + 1))
   }
 
   clear (): void { this.byHost.clear() }

@@ -17,6 +17,7 @@
  * nobody sweeps the table.
  */
 import { CONTACT_KIND, SIPREG_KIND, type PjsipContact, type SipRegistration, type SoftChange } from '@federator/core'
+import { tag, type CacheTag } from './cache-tags.js'
 import { addTo, removeFrom } from './multimap.js'
 
 export { CONTACT_KIND, SIPREG_KIND }
@@ -42,7 +43,7 @@ export interface BookOptions {
   checkMs: number
   now?: () => number
   /** called with the cache tags of every change */
-  bump: (...tags: string[]) => void
+  bump: (...tags: CacheTag[]) => void
 }
 
 function isContact (v: unknown): v is PjsipContact {
@@ -155,14 +156,14 @@ export class RegistrationBook {
       if (old !== undefined && old.value.aor !== c.value.aor) removeFrom(this.byAor, old.value.aor, c.key)
       this.contacts.set(c.key, { value: c.value, expiresAt: c.value.expiration_time * 1000 + this.opts.graceMs })
       addTo(this.byAor, c.value.aor, c.key)
-      this.opts.bump('c:' + c.value.aor, 'C*')
+      this.opts.bump(tag.contacts(c.value.aor), tag.allContacts)
     } else if (c.kind === SIPREG_KIND) {
       if (!isSipReg(c.value)) { this.drop(SIPREG_KIND, c.key); return }
       const old = this.sipRegs.get(c.key)
-      if (old !== undefined) { removeFrom(this.byAddress, old.value.ipaddr, c.key); this.opts.bump('a:' + old.value.ipaddr) }
+      if (old !== undefined) { removeFrom(this.byAddress, old.value.ipaddr, c.key); this.opts.bump(tag.sipRegsAt(old.value.ipaddr)) }
       this.sipRegs.set(c.key, { value: c.value, expiresAt: c.value.regseconds * 1000 + this.opts.graceMs })
       addTo(this.byAddress, c.value.ipaddr, c.key)
-      this.opts.bump('s:' + c.key, 'a:' + c.value.ipaddr, 'S*')
+      this.opts.bump(tag.sipReg(c.key), tag.sipRegsAt(c.value.ipaddr), tag.allSipRegs)
     }
   }
 
@@ -172,13 +173,13 @@ export class RegistrationBook {
       if (old === undefined) return
       this.contacts.delete(key)
       removeFrom(this.byAor, old.value.aor, key)
-      this.opts.bump('c:' + old.value.aor, 'C*')
+      this.opts.bump(tag.contacts(old.value.aor), tag.allContacts)
     } else {
       const old = this.sipRegs.get(key)
       if (old === undefined) return
       this.sipRegs.delete(key)
       removeFrom(this.byAddress, old.value.ipaddr, key)
-      this.opts.bump('s:' + key, 'a:' + old.value.ipaddr, 'S*')
+      this.opts.bump(tag.sipReg(key), tag.sipRegsAt(old.value.ipaddr), tag.allSipRegs)
     }
   }
 

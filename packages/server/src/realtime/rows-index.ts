@@ -14,6 +14,7 @@
  * candidate are invalidated.
  */
 import { familyIndexes, indexValue, isNumericColumn, type LookupPlan } from '@federator/core'
+import { tag, type CacheTag } from './cache-tags.js'
 
 export interface RowColumns { readonly [column: string]: string }
 
@@ -34,12 +35,7 @@ export function familyOfRowId (id: string): string {
 const indexName = (cols: readonly string[]): string => cols.join(',')
 
 /** The cache tag of the rows whose first k columns of `index` have these values. */
-export function rowTupleTag (family: string, index: readonly string[], k: number, tuple: string): string {
-  return 'r:' + family + '|' + indexName(index) + '#' + String(k) + '|' + tuple
-}
-
-/** The cache tag of every row of a family (scans). */
-export const familyTag = (family: string): string => 'R:' + family
+const rowTupleTag = (family: string, index: readonly string[], k: number, tuple: string): CacheTag => tag.rowTuple(family, indexName(index), k, tuple)
 
 function tuples (family: string, index: readonly string[], columns: RowColumns | undefined): string[] {
   const out: string[] = []
@@ -70,11 +66,11 @@ export class RowIndex {
   }
 
   /** Apply one row change; returns the cache tags to bump. */
-  apply (id: string, before: RowColumns | undefined, after: RowColumns | undefined): string[] {
+  apply (id: string, before: RowColumns | undefined, after: RowColumns | undefined): CacheTag[] {
     const family = familyOfRowId(id)
     if (family === '') return []
     const f = this.family(family)
-    const tags = [familyTag(family)]
+    const tags = [tag.familyRows(family)]
     if (after === undefined) f.ids.delete(id)
     else f.ids.add(id)
     for (const index of f.indexes) {
@@ -109,7 +105,7 @@ export class RowIndex {
    * Candidate row ids of a planned lookup with its cache tag, or undefined
    * when the plan fixes no column (the caller scans the family).
    */
-  candidates (family: string, plan: LookupPlan): { ids: string[], tag: string } | undefined {
+  candidates (family: string, plan: LookupPlan): { ids: string[], tag: CacheTag } | undefined {
     if (plan.kind !== 'index' || plan.values.length === 0) return undefined
     const k = plan.values.length
     const tuple = plan.values.join(SEP)

@@ -13,7 +13,7 @@
  *
  * The change router (loader.ts) builds the in-memory indexes, keeps them
  * current from the store's 'changes' events and bumps the cache tags of each
- * change (context.ts lists them); registration changes are bumped by the
+ * change (cache-tags.ts declares them); registration changes are bumped by the
  * RegistrationBook. `start()` is enough to serve: the trunks are loaded, the
  * other indexes build in the background and a request of a family whose
  * index is not loaded yet waits for it; `ready()` waits for everything.
@@ -27,6 +27,7 @@ import {
 } from '@federator/core'
 import type { Store } from '@federator/store'
 import { AnswerCache } from './cache.js'
+import { tag, type CacheTag } from './cache-tags.js'
 import { staticAnswer } from './static-answer.js'
 import { ExtraRows, isRecordId, WriteRefused, type ExtraRowsHook, type FamilyHandler, type LookupContext } from './context.js'
 import { contactsHandler } from './family-contacts.js'
@@ -79,7 +80,7 @@ export class RealtimeService {
     const now = opts.now ?? Date.now
     this.cache = new AnswerCache({ maxEntries: this.limits.cacheMaxEntries, maxChars: this.limits.cacheMaxChars, maxAnswer: this.limits.cacheMaxAnswer, maxTags: this.limits.cacheMaxTags })
     this.counters = new RealtimeMetrics(this.log, this.limits.warnIntervalMs, now)
-    const bump = (...tags: string[]): void => { this.cache.bump(...tags) }
+    const bump = (...tags: CacheTag[]): void => { this.cache.bump(...tags) }
     this.book = new RegistrationBook(opts.registrations, { graceMs: this.limits.registrationGraceMs, checkMs: this.limits.registrationCheckMs, now, bump })
     const projection = opts.projection ?? {}
     const keysOf = (family: string): readonly string[] | undefined => {
@@ -155,7 +156,7 @@ export class RealtimeService {
   /** The extra rows hook answers differently now (a node joined or died): forget what was derived from it. */
   extraRowsChanged (): void {
     this.ctx.extra.changed()
-    this.cache.bump('x*')
+    this.cache.bump(tag.extraRows)
   }
 
   // ---- requests ----
@@ -204,7 +205,7 @@ export class RealtimeService {
       this.counters.problem('unknown_config', { file }, 'Asterisk asked for a config file that is not stored: it loads it empty (federator conf import)')
       return ANSWER_NONE
     }
-    this.cache.set('static', '', file, answer, ['cf:' + file], at)
+    this.cache.set('static', '', file, answer, [tag.configFile(file)], at)
     return answer
   }
 
@@ -241,7 +242,7 @@ export class RealtimeService {
       if (loading !== undefined) return loading.then(() => this.lookup(rawFamily, op, body))
       const numeric = (c: string): boolean => isNumericColumn(family, c)
       const plan = planLookup(req.criteria, handler.indexes(family), numeric)
-      const tags: string[] = []
+      const tags: CacheTag[] = []
       const at = this.cache.now()
       const finish = (rows: Row[]): string => {
         const match = compileCriteria(req.criteria, numeric)

@@ -1,11 +1,11 @@
-/** AnswerCache on its own: tag versions, changes during a computation, bounds, resets. */
+/** AnswerCache on its own (with plain string tags: it never reads them): tag versions, changes during a computation, bounds, resets. */
 import t from 'tap'
 import { AnswerCache } from '../../src/realtime/index.js'
 
 const limits = { maxEntries: 100, maxChars: 10_000, maxAnswer: 1000, maxTags: 1000 }
 
 t.test('an entry is fresh until one of its tags is bumped', async (t) => {
-  const c = new AnswerCache(limits)
+  const c = new AnswerCache<string>(limits)
   c.set('single', 'f', 'a', 'A\n', ['d:a', 'u:x'], c.now())
   c.set('single', 'f', 'b', 'B\n', ['d:b', 'u:x', 'T*'], c.now())
   c.set('single', 'f', 'n', 'N\n', [], c.now())
@@ -25,7 +25,7 @@ t.test('an entry is fresh until one of its tags is bumped', async (t) => {
 })
 
 t.test('a change during a computation makes its answer stale at once', async (t) => {
-  const c = new AnswerCache(limits)
+  const c = new AnswerCache<string>(limits)
   const at = c.now()
   c.bump('d:a') // a change arrives while the answer is being computed from the old data
   c.set('single', 'f', 'a', 'old\n', ['d:a'], at)
@@ -42,7 +42,7 @@ t.test('a change during a computation makes its answer stale at once', async (t)
 })
 
 t.test('bounded by entries, characters and answer length; the tag table resets the cache', async (t) => {
-  const c = new AnswerCache({ maxEntries: 3, maxChars: 40, maxAnswer: 10, maxTags: 5 })
+  const c = new AnswerCache<string>({ maxEntries: 3, maxChars: 40, maxAnswer: 10, maxTags: 5 })
   for (const k of ['a', 'b', 'c', 'd']) c.set('single', 'f', k, k + '\n', [], c.now())
   t.equal(c.size, 3)
   t.equal(c.get('single', 'f', 'a'), undefined, 'oldest first')
