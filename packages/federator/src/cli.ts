@@ -64,6 +64,10 @@ function configFrom (opts: Record<string, unknown>): Config {
   if (opts.sipAddress !== undefined) flags.sipAddress = opts.sipAddress as string
   if (opts.dns !== undefined) flags.dns = opts.dns as string
   if (opts.dnsZone !== undefined) flags.dnsZone = opts.dnsZone as string
+  if (opts.ariUrl !== undefined) flags.ariUrl = opts.ariUrl as string
+  if (opts.ariUser !== undefined) flags.ariUser = opts.ariUser as string
+  if (opts.ariApp !== undefined) flags.ariApp = opts.ariApp as string
+  if (opts.asteriskMode !== undefined) flags.asteriskMode = opts.asteriskMode as string
   layers.push(flags)
   return resolveConfig(...layers)
 }
@@ -86,6 +90,10 @@ common(program.command('start'))
   .option('--sip-address <host[:port]>', 'where this node\'s Asterisk takes inter-node calls (env FEDERATOR_SIP_ADDRESS)')
   .option('--dns <host:port>', 'answer DNS (UDP and TCP) for the zone: SRV/A/AAAA records of the live nodes, for phones and trunks (env FEDERATOR_DNS; off by default; docs/dns.md)')
   .option('--dns-zone <zone>', 'the zone the DNS server answers for, e.g. pbx.example.com. (env FEDERATOR_DNS_ZONE)')
+  .option('--ari-url <url>', 'the local Asterisk\'s HTTP server for ARI, e.g. http://127.0.0.1:8088 (env FEDERATOR_ARI_URL; enables live call state; docs/asterisk.md)')
+  .option('--ari-user <user:password>', 'an ari.conf user of that Asterisk (env FEDERATOR_ARI_USER)')
+  .option('--ari-app <name>', 'the ARI application name the node registers (env FEDERATOR_ARI_APP, default federator)')
+  .option('--asterisk-mode <mode>', 'where Asterisk\'s PJSIP objects come from: realtime (res_config_curl lookups, default) or push (kept in Asterisk\'s memory over ARI) (env FEDERATOR_ASTERISK_MODE)')
   .option('--standalone', 'run alone (no peer networking) even though this data directory was in a cluster')
   .addHelpText('after', '\nAdmin API tokens are the cluster\'s (federator token create|list|revoke, on any node): the first one is made by\n' +
     '`init` (or by the first start of a standalone node that has none), printed once and kept in <data>/admin-token.\n' +

@@ -10,6 +10,7 @@ import { isIP } from 'node:net'
 import { FedError } from '@federator/core'
 import { parseJoinString } from '@federator/net'
 import { accessCheck, routingConfig, type RoutingConfig } from '@federator/server'
+import { asteriskSettings, type AsteriskSettings } from '@federator/asterisk'
 import { dnsConfig, mergeDns, type DnsConfig } from './dns/config.js'
 
 /** Default HTTP port: clear of Asterisk's own (5060 SIP, 5038 AMI, 8088 HTTP). */
@@ -53,6 +54,8 @@ export interface Config {
   realtimeAllow?: string[]
   /** the cluster DNS server (docs/dns.md): listen address, zone, this node's SRV priority, weight and SIP transports */
   dns?: DnsConfig
+  /** the link to the local Asterisk: ARI connection and where its PJSIP objects come from (docs/asterisk.md) */
+  asterisk: AsteriskSettings
 }
 
 export type PartialConfig = Partial<Omit<Config, 'http' | 'dns'>> & {
@@ -65,6 +68,18 @@ export type PartialConfig = Partial<Omit<Config, 'http' | 'dns'>> & {
   joinFile?: string
   /** a file holding the admin token */
   adminTokenFile?: string
+  /** ARI as an object { url, user, password, app } (config file) */
+  ari?: Record<string, unknown>
+  /** ARI base URL, e.g. http://127.0.0.1:8088 (same as ari.url) */
+  ariUrl?: string
+  /** ARI `user:password` (same as ari.user + ari.password) */
+  ariUser?: string
+  /** ARI application name (same as ari.app, default federator) */
+  ariApp?: string
+  /** { mode: 'realtime' | 'push' } (config file) */
+  asterisk?: Record<string, unknown>
+  /** where Asterisk's PJSIP objects come from: realtime or push (same as asterisk.mode) */
+  asteriskMode?: string
 }
 
 const ENV: Record<string, keyof PartialConfig> = {
@@ -88,8 +103,15 @@ const ENV: Record<string, keyof PartialConfig> = {
   FEDERATOR_REALTIME_AUTH: 'realtimeAuth',
   FEDERATOR_REALTIME_ALLOW: 'realtimeAllow',
   FEDERATOR_DNS: 'dns',
-  FEDERATOR_DNS_ZONE: 'dnsZone'
+  FEDERATOR_DNS_ZONE: 'dnsZone',
+  FEDERATOR_ARI_URL: 'ariUrl',
+  FEDERATOR_ARI_USER: 'ariUser',
+  FEDERATOR_ARI_APP: 'ariApp',
+  FEDERATOR_ASTERISK_MODE: 'asteriskMode'
 }
+
+/** Config-file keys that have no environment variable of their own (objects). */
+const FILE_ONLY: Array<keyof PartialConfig> = ['ari', 'asterisk']
 
 export function parseHostPort (value: string, what: string, defaultHost = DEFAULT_HTTP_HOST): { host: string, port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value.trim()) ?? /^()()(\d{1,5})$/.exec(value.trim())
@@ -191,7 +213,7 @@ export function fromFile (path: string): PartialConfig {
     throw new FedError('FED_ERR_CONFIG', `config file ${path} is not valid JSON: ${(err as Error).message}`)
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new FedError('FED_ERR_CONFIG', `config file ${path} must hold a JSON object`)
-  const known = new Set(Object.values(ENV))
+  const known = new Set([...Object.values(ENV), ...FILE_ONLY])
   const unknown = Object.keys(parsed).filter((k) => !known.has(k as keyof PartialConfig))
   if (unknown.length > 0) throw new FedError('FED_ERR_CONFIG', `config file ${path}: unknown setting(s) ${unknown.join(', ')}`)
   return parsed as PartialConfig
@@ -217,7 +239,8 @@ export function resolveConfig (...layers: PartialConfig[]): Config {
     data: resolve(String(merged.data ?? DEFAULT_DATA_DIR)),
     http,
     name,
-    logLevel: String(merged.logLevel ?? 'info')
+    logLevel: String(merged.logLevel ?? 'info'),
+    asterisk: asteriskSettings(merged)
   }
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     throw new FedError('FED_ERR_CONFIG', `logLevel: one of fatal, error, warn, info, debug, trace, silent; got ${JSON.stringify(config.logLevel)}`)

@@ -7,7 +7,7 @@ import pino, { type Logger, type LoggerOptions } from 'pino'
  * string, the realtime basic auth. Log calls do not pass request bodies;
  * this is the net under them.
  */
-export const REDACTED_KEYS = ['secret', 'password', 'pin', 'ha1', 'md5_cred', 'token', 'adminToken', 'join', 'joinString', 'realtimeAuth', 'authorization', 'userpwd']
+export const REDACTED_KEYS = ['secret', 'password', 'pin', 'ha1', 'md5_cred', 'token', 'adminToken', 'join', 'joinString', 'realtimeAuth', 'ariUser', 'authorization', 'userpwd']
 
 export const REDACT: NonNullable<LoggerOptions['redact']> = {
   paths: [

@@ -26,6 +26,7 @@ import { LocalDb, Store, type StoreOptions } from '@federator/store'
 import { buildApp, configAdminPlugin, CONFIGS_PREFIX, defaultRouteUrl, loadingCheck, REALTIME_PREFIX, RealtimeService, realtimePlugin, RoutingService, UI_PREFIX, uiPlugin } from '@federator/server'
 import { HEALTH_KIND, Network, SoftPersistence, SoftState, tunables as netTunables, parseHostPort as parseNetHostPort, type KeyPair, type Tunables } from '@federator/net'
 import HyperDHT from 'hyperdht'
+import { AsteriskLink, type FeatureFactory } from '@federator/asterisk'
 import type { Config } from './config.js'
 import { firstToken, localToken, readToken } from './token.js'
 import { clientUrl, removeHttpAddress, writeHttpAddress } from './http-address.js'
@@ -78,6 +79,8 @@ export class FederatorNode {
   names: NameGuard | null = null
   /** the cluster DNS server (null unless dns.listen is set; docs/dns.md) */
   dns: ClusterDns | null = null
+  /** the link to the local Asterisk over ARI (null unless ari.url is set; docs/asterisk.md) */
+  asterisk: AsteriskLink | null = null
   private softDb: LocalDb | null = null
   private softKeeper: SoftPersistence | null = null
   url = ''
@@ -150,7 +153,7 @@ export class FederatorNode {
         { plugin: configAdminPlugin(this.store), prefix: CONFIGS_PREFIX }
       ],
       plugins: [
-        { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics(), () => this.realtime.metrics(), () => this.softMetrics(), () => this.dns?.metrics() ?? []]) },
+        { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics(), () => this.realtime.metrics(), () => this.softMetrics(), () => this.dns?.metrics() ?? [], () => this.asterisk?.metrics() ?? []]) },
         { name: 'route', plugin: this.routing.plugin },
         { name: 'ui', prefix: UI_PREFIX, plugin: uiPlugin() },
         { name: 'realtime', prefix: REALTIME_PREFIX, plugin: realtimePlugin(this.realtime, { auth: config.realtimeAuth, allow: config.realtimeAllow }) }
@@ -176,6 +179,10 @@ export class FederatorNode {
       this.dns = new ClusterDns(config, this.network, this.log)
       await this.dns.listen()
       this.log.info({ dns: `${config.dns.listen.host}:${this.dns.port}`, zone: config.dns.zone }, 'DNS server listening (UDP and TCP)')
+    }
+    if (config.asterisk.ari !== undefined) {
+      this.asterisk = new AsteriskLink({ ari: config.asterisk.ari, log: this.log, features: this.asteriskFeatures() })
+      await this.asterisk.ready()
     }
     this.log.info({ url: this.url, name: config.name, writer: this.store.writerKey, swarm: this.network?.address ?? null }, 'node ready')
   }
@@ -250,6 +257,12 @@ export class FederatorNode {
     await this.network.ready()
   }
 
+  /** The features of the link to the local Asterisk this node's settings ask for (each made from the shared ARI client). */
+  private asteriskFeatures (): FeatureFactory[] {
+    const features: FeatureFactory[] = []
+    return features
+  }
+
   /** Settles once everything loading in the background after ready() has loaded (routing snapshot, realtime indexes). */
   loaded (): Promise<void> {
     return this.fullyLoaded ?? Promise.reject(new Error('the node is not started'))
@@ -302,6 +315,7 @@ export class FederatorNode {
     await this.opening.catch(() => {})
     if (this.sweeper !== null) clearInterval(this.sweeper)
     this.names?.close()
+    await this.asterisk?.close()
     await this.dns?.close()
     await this.app?.close()
     if (this.url !== '') await removeHttpAddress(this.config.data).catch((err: unknown) => this.log.warn({ err }, 'could not remove the recorded HTTP address'))

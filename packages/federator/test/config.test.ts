@@ -46,3 +46,14 @@ t.test('bad settings are FED_ERR_CONFIG naming the setting', async (t) => {
   t.equal(code(() => fromFile(join(dir, 'unk.json'))), 'FED_ERR_CONFIG')
   t.equal(code(() => fromFile(join(dir, 'missing.json'))), 'FED_ERR_CONFIG')
 })
+
+t.test('the link to Asterisk: ari object in the file, FEDERATOR_ARI_* and FEDERATOR_ASTERISK_MODE over it', async (t) => {
+  const dir = t.testdir({ 'c.json': JSON.stringify({ ari: { url: 'http://127.0.0.1:8088', user: 'fed', password: 'filepw' }, asterisk: { mode: 'push' } }) })
+  const file = resolveConfig(fromFile(join(dir, 'c.json')))
+  t.same(file.asterisk, { mode: 'push', ari: { url: 'http://127.0.0.1:8088', user: 'fed', password: 'filepw', app: 'federator' } })
+  const env = resolveConfig(fromFile(join(dir, 'c.json')), fromEnv({ FEDERATOR_ARI_USER: 'other:envpw', FEDERATOR_ASTERISK_MODE: 'realtime', FEDERATOR_ARI_APP: 'fed2' }))
+  t.same(env.asterisk, { mode: 'realtime', ari: { url: 'http://127.0.0.1:8088', user: 'other', password: 'envpw', app: 'fed2' } })
+  t.same(resolveConfig().asterisk, { mode: 'realtime' }, 'default: realtime, no ARI')
+  t.equal(code(() => resolveConfig({ asteriskMode: 'push' })), 'FED_ERR_CONFIG', 'push without ARI')
+  t.equal(code(() => resolveConfig(fromEnv({ FEDERATOR_ARI_URL: 'http://127.0.0.1:8088' }))), 'FED_ERR_CONFIG', 'a URL without a user')
+})

@@ -1,0 +1,89 @@
+/**
+ * The settings of a node's link to its local Asterisk, checked once at start
+ * (pure: no I/O). `ari` is the Asterisk REST Interface the live call state and
+ * push mode use; `mode` says where Asterisk's PJSIP objects come from:
+ * `realtime` (res_config_curl lookups, every Asterisk) or `push` (the node keeps
+ * Asterisk's in-memory sorcery objects equal to its view over ARI). A bad value
+ * is FED_ERR_CONFIG naming the setting.
+ */
+import { FedError } from '@federator/core'
+
+/** ARI application name the node registers (`/ari/events?app=`), unless configured. */
+export const DEFAULT_ARI_APP = 'federator'
+
+export const ASTERISK_MODES = ['realtime', 'push'] as const
+export type AsteriskMode = typeof ASTERISK_MODES[number]
+
+export interface AriSettings {
+  /** base URL of Asterisk's HTTP server, without `/ari` (e.g. http://127.0.0.1:8088) */
+  url: string
+  user: string
+  password: string
+  /** the Stasis application name the node's events WebSocket registers */
+  app: string
+}
+
+export interface AsteriskSettings {
+  /** where Asterisk's PJSIP objects come from (default realtime) */
+  mode: AsteriskMode
+  /** the ARI connection (absent: no live call state, no push mode) */
+  ari?: AriSettings
+}
+
+const err = (message: string): FedError => new FedError('FED_ERR_CONFIG', message)
+
+/** `user:password` (the password may hold colons) → its two parts. */
+export function parseUserPassword (value: string, what: string): { user: string, password: string } {
+  const i = value.indexOf(':')
+  if (i <= 0 || i === value.length - 1) throw err(`${what}: expected user:password, got ${i <= 0 ? 'no user' : 'no password'}`)
+  return { user: value.slice(0, i), password: value.slice(i + 1) }
+}
+
+/** The ARI base URL checked: http(s), a host, no path but an optional trailing `/` or `/ari`. */
+export function parseAriUrl (value: string): string {
+  let u: URL
+  try { u = new URL(value) } catch { throw err(`ari.url: expected a URL such as http://127.0.0.1:8088, got ${JSON.stringify(value)}`) }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw err(`ari.url: http or https only, got ${u.protocol.slice(0, -1)}`)
+  if (u.username !== '' || u.password !== '') throw err('ari.url: give the credentials as ari.user (user:password), not in the URL')
+  const path = u.pathname.replace(/\/+$/, '')
+  if (path !== '' && path !== '/ari') throw err(`ari.url: Asterisk's HTTP server address only (…:8088), got the path ${u.pathname}`)
+  if (u.search !== '' || u.hash !== '') throw err('ari.url: no query or fragment')
+  return `${u.protocol}//${u.host}`
+}
+
+/**
+ * The settings from the merged configuration layers: `ari` as an object
+ * `{ url, user, password, app }` (a config file) or its parts `ariUrl`,
+ * `ariUser` (`user:password`), `ariApp` (flags, environment); `asteriskMode`
+ * or `asterisk.mode`. Push mode needs ARI.
+ */
+export function asteriskSettings (merged: Record<string, unknown>): AsteriskSettings {
+  const asterisk = merged.asterisk
+  if (asterisk !== undefined && (asterisk === null || typeof asterisk !== 'object' || Array.isArray(asterisk))) throw err('asterisk: expected an object such as {"mode": "push"}')
+  const unknownAst = Object.keys((asterisk ?? {}) as object).filter((k) => k !== 'mode')
+  if (unknownAst.length > 0) throw err(`asterisk: unknown setting(s) ${unknownAst.join(', ')}`)
+  const modeValue = merged.asteriskMode ?? (asterisk as { mode?: unknown } | undefined)?.mode ?? 'realtime'
+  if (!(ASTERISK_MODES as readonly unknown[]).includes(modeValue)) throw err(`asterisk.mode: one of ${ASTERISK_MODES.join(', ')}; got ${JSON.stringify(modeValue)}`)
+  const out: AsteriskSettings = { mode: modeValue as AsteriskMode }
+
+  const obj = merged.ari
+  if (obj !== undefined && (obj === null || typeof obj !== 'object' || Array.isArray(obj))) throw err('ari: expected an object {"url", "user", "password", "app"}')
+  const o = (obj ?? {}) as Record<string, unknown>
+  const unknownAri = Object.keys(o).filter((k) => !['url', 'user', 'password', 'app'].includes(k))
+  if (unknownAri.length > 0) throw err(`ari: unknown setting(s) ${unknownAri.join(', ')}`)
+  const url = merged.ariUrl ?? o.url
+  let user = o.user === undefined ? undefined : String(o.user)
+  let password = o.password === undefined ? undefined : String(o.password)
+  if (merged.ariUser !== undefined) ({ user, password } = parseUserPassword(String(merged.ariUser), 'ari.user'))
+  else if (user !== undefined && password === undefined) ({ user, password } = parseUserPassword(user, 'ari.user'))
+  const app = String(merged.ariApp ?? o.app ?? DEFAULT_ARI_APP)
+  if (url === undefined) {
+    if (user !== undefined) throw err('ari.user is set but ari.url is not: give the address of Asterisk\'s HTTP server (--ari-url)')
+    if (out.mode === 'push') throw err('asterisk.mode push needs ARI: set ari.url (--ari-url) and ari.user (--ari-user user:password)')
+    return out
+  }
+  if (user === undefined || password === undefined || user === '' || password === '') throw err('ari.url is set but ari.user is not: give --ari-user user:password (an ari.conf user)')
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(app)) throw err(`ari.app: letters, digits, . _ - only, got ${JSON.stringify(app)}`)
+  out.ari = { url: parseAriUrl(String(url)), user, password, app }
+  return out
+}
