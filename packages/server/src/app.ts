@@ -18,7 +18,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import pino, { type Logger } from 'pino'
-import type { Store } from '@federator/store'
+import type { Store } from './ports.js'
 import { FedError } from '@federator/core'
 import { CursorCodec } from './admin/list/cursor.js'
 import { errorHandler, notFoundHandler } from './http/http-errors.js'

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import { FedError, assertId, parseConf, type Fields } from '@federator/core'
-import type { Store } from '@federator/store'
+import type { Store } from '../ports.js'
 import { errors } from '../http/schemas.js'
 import { configLines, confText } from '../realtime/config-lines.js'
 import { CONFIG_MAX_BYTES } from '../realtime/tunables.js'

@@ -8,7 +8,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { hlcWall, type Conflict, type Hlc } from '@federator/core'
-import type { Store } from '@federator/store'
+import type { Store } from '../ports.js'
 import { errors, pageOf, pageQuery } from '../http/schemas.js'
 import type { AdminContext } from './context.js'
 

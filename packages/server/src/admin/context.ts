@@ -1,6 +1,6 @@
 /** What the admin route plugins share: the store, the limits, the cursor codec. */
 import type { Logger } from 'pino'
-import type { Store } from '@federator/store'
+import type { Store } from '../ports.js'
 import type { CursorCodec } from './list/cursor.js'
 import type { Limits } from '../http/limits.js'
 

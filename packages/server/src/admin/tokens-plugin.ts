@@ -10,7 +10,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type, { type Static } from 'typebox'
 import { FedError, TokenFields, assertId, formatToken, secretHash, tokenJson, type Fields, type TokenScope } from '@federator/core'
-import type { Store } from '@federator/store'
+import type { Store } from '../ports.js'
 import { errors, pageOf, pageQuery } from '../http/schemas.js'
 import type { AdminContext } from './context.js'
 

@@ -21,7 +21,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { FedError, parseToken, scopeAllows, secretHash, type TokenScope } from '@federator/core'
-import type { Store } from '@federator/store'
+import type { Store } from '../ports.js'
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest()
 

@@ -11,7 +11,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { FedError } from '@federator/core'
-import type { Store } from '@federator/store'
+import type { Store } from '../ports.js'
 import { ErrorSchema } from './schemas.js'
 
 /** An extra readiness condition: true/false, or a reason string when not ready. */

@@ -5,7 +5,7 @@
  * push and the change router bumps are declared in cache-tags.ts.
  */
 import { ID_PATTERN, str, type DestroyRequest, type Fields, type LookupPlan, type LookupRequest, type RecordLike, type Row, type StoreRequest, type UpdateRequest, type ProjectionOptions } from '@federator/core'
-import type { Store } from '@federator/store'
+import type { RealtimeStore } from '../ports.js'
 import { tag, type CacheTag } from './cache-tags.js'
 import type { RealtimeProblem } from './metrics.js'
 import type { HostIndex, MailboxIndex, TrunkTable } from './record-index.js'
@@ -61,7 +61,7 @@ export class ExtraRows {
 }
 
 export interface LookupContext {
-  store: Store
+  store: RealtimeStore
   projection: Partial<ProjectionOptions>
   trunks: TrunkTable
   hosts: HostIndex

@@ -16,7 +16,7 @@ import {
   applyRowUpdate, compileCriteria, isFedError, isNumericColumn, obj, planLookup, rowFromStore, type Criterion, type DestroyRequest,
   type FedError, type LookupPlan, type Row, type StoreRequest, type UpdateRequest
 } from '@federator/core'
-import type { WriteOp } from '@federator/store'
+import type { WriteOp } from '../ports.js'
 import { tag, type CacheTag } from './cache-tags.js'
 import { WriteRefused, type FamilyHandler, type LookupContext } from './context.js'
 

@@ -12,7 +12,7 @@ import {
   compileCriteria, familyIndexes, isNumericColumn, planLookup, voicemailPatch, voicemailRow, type Criterion, type FedError,
   type LookupPlan, type RecordLike, type Row, type UpdateRequest
 } from '@federator/core'
-import type { WriteOp } from '@federator/store'
+import type { WriteOp } from '../ports.js'
 import { tag, type CacheTag } from './cache-tags.js'
 import { read, WriteRefused, type FamilyHandler, type LookupContext } from './context.js'
 

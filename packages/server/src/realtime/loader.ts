@@ -24,11 +24,10 @@
  */
 import type { Logger } from 'pino'
 import { obj, voicemailUniqueId, type FamilyKind, type Fields } from '@federator/core'
-import type { Change, Store } from '@federator/store'
+import type { RealtimeStore, RecordChange } from '../ports.js'
 import type { AnswerCache } from './cache.js'
 import { tag } from './cache-tags.js'
 import type { LookupContext } from './context.js'
-import type { RecordChange } from './record-index.js'
 import type { RowColumns } from './rows-index.js'
 
 /** The background scans yield to the event loop after this many records (requests are served meanwhile). */
@@ -74,7 +73,7 @@ function gate (): Gate {
 const yieldToLoop = async (): Promise<void> => { await new Promise<void>((resolve) => setImmediate(resolve)) }
 
 export interface IndexLoaderOptions {
-  store: Store
+  store: RealtimeStore
   ctx: LookupContext
   cache: AnswerCache
   log: Logger
@@ -84,9 +83,9 @@ export interface IndexLoaderOptions {
 export class IndexLoader {
   private readonly o: IndexLoaderOptions
   /** every change while the trunks load */
-  private pending: Change[] | null = null
+  private pending: RecordChange[] | null = null
   /** index effects of the background parts not loaded yet */
-  private readonly waiting = new Map<IndexPart, Change[]>()
+  private readonly waiting = new Map<IndexPart, RecordChange[]>()
   /** parts not loaded yet; requests that need one wait */
   private readonly gates = new Map<IndexPart, Gate>()
   private chain: Promise<void> = Promise.resolve()
@@ -96,7 +95,7 @@ export class IndexLoader {
   private loads = 0
 
   /** The store's 'changes' listener. */
-  readonly onChanges = (changes: Change[]): void => {
+  readonly onChanges = (changes: RecordChange[]): void => {
     if (this.pending !== null) { this.pending.push(...changes); return }
     for (const c of changes) this.applyChange(c)
   }
@@ -170,7 +169,7 @@ export class IndexLoader {
     const { trunks, hosts, mailboxes, rows } = ctx
     if (this.closed) { started(); return }
     this.closeGates()
-    const pending: Change[] = this.pending = []
+    const pending: RecordChange[] = this.pending = []
     for (const p of BACKGROUND_PARTS) this.waiting.set(p.part, [])
     trunks.clear(); hosts.clear(); mailboxes.clear(); rows.clear()
     cache.clear()
@@ -220,7 +219,7 @@ export class IndexLoader {
     }
   }
 
-  private applyChange (c: Change): void {
+  private applyChange (c: RecordChange): void {
     this.applyNow(c)
     const part = PART_OF[c.type]
     if (part === undefined) return
@@ -230,7 +229,7 @@ export class IndexLoader {
   }
 
   /** The effects that do not wait for a background part: cache tags of the record, the trunk table. */
-  private applyNow (c: Change): void {
+  private applyNow (c: RecordChange): void {
     const { cache, ctx } = this.o
     const id = c.id
     switch (c.type) {
@@ -253,7 +252,7 @@ export class IndexLoader {
   }
 
   /** The effect on a background part's index. */
-  private applyIndex (c: Change): void {
+  private applyIndex (c: RecordChange): void {
     const { cache, ctx } = this.o
     const id = c.id
     switch (c.type) {

@@ -13,9 +13,8 @@
 import {
   obj, str, trunkSipPeer, userMailbox, voicemailUniqueId, type Fields, type ProjectionOptions
 } from '@federator/core'
+import type { RecordChange } from '../ports.js'
 import { addTo, removeFrom } from './multimap.js'
-
-export interface RecordChange { type: string, id: string, before?: Fields, after?: Fields }
 
 export class TrunkTable {
   readonly trunks = new Map<string, Fields>()

@@ -5,8 +5,8 @@
  * them, with their expiry as TTL, and relayed to every node (routing reads
  * them there). The local Asterisk only ever sees and removes this node's own.
  *
- * The plugin takes a `Registrations` table — a `SoftState` of @federator/net
- * satisfies it (the network's when in a cluster, a local one otherwise) — and
+ * The plugin takes a `Registrations` table (ports.ts) — a `SoftState` of
+ * @federator/net satisfies it (the network's when in a cluster, a local one otherwise) — and
  * keeps, in RegistrationBook, the indexes its lookups need over this node's
  * own items: contacts by id and by AOR, chan_sip registrations by peer name
  * and by address. The book follows the table's 'change' events (so it also
@@ -17,24 +17,11 @@
  * nobody sweeps the table.
  */
 import { CONTACT_KIND, SIPREG_KIND, type PjsipContact, type SipRegistration, type SoftChange } from '@federator/core'
+import type { Registrations } from '../ports.js'
 import { tag, type CacheTag } from './cache-tags.js'
 import { addTo, removeFrom } from './multimap.js'
 
 export { CONTACT_KIND, SIPREG_KIND }
-
-/** A change of the soft-state table (SoftState's 'change' event), declared in @federator/core. */
-export type RegistrationChange = SoftChange
-
-/** What the plugin needs of the soft-state table; @federator/net's SoftState satisfies it. */
-export interface Registrations {
-  /** this node's owner id (public key hex) */
-  readonly owner: string
-  publish (kind: string, key: string, value: unknown, ttlMs: number): unknown
-  remove (kind: string, key: string): boolean
-  get (kind: string): Array<{ owner: string, key: string, value: unknown }>
-  on (event: 'change', fn: (c: RegistrationChange) => void): unknown
-  off (event: 'change', fn: (c: RegistrationChange) => void): unknown
-}
 
 interface Own<T> { value: T, expiresAt: number }
 
@@ -63,7 +50,7 @@ export class RegistrationBook {
   private readonly byAddress = new Map<string, Set<string>>()
   private readonly now: () => number
   private timer: NodeJS.Timeout | null = null
-  private readonly onChange = (c: RegistrationChange): void => { this.apply(c) }
+  private readonly onChange = (c: SoftChange): void => { this.apply(c) }
 
   constructor (private readonly table: Registrations, private readonly opts: BookOptions) {
     this.now = opts.now ?? Date.now
@@ -148,7 +135,7 @@ export class RegistrationBook {
     return Math.max(1000, epochSeconds * 1000 + this.opts.graceMs - this.now())
   }
 
-  private apply (c: Pick<RegistrationChange, 'kind' | 'key' | 'owner' | 'value'>): void {
+  private apply (c: Pick<SoftChange, 'kind' | 'key' | 'owner' | 'value'>): void {
     if (c.owner !== this.table.owner) return
     if (c.kind === CONTACT_KIND) {
       if (!isContact(c.value)) { this.drop(CONTACT_KIND, c.key); return }

@@ -25,7 +25,7 @@ import {
   isFedError, isNumericColumn, parseDestroy, parseLookup, parsePairs, parseRequire, parseStore, parseUpdate, planLookup,
   requestError, requestProblem, sortRows, tableSchema, type FamilyKind, type Row, type ProjectionOptions
 } from '@federator/core'
-import type { Store } from '@federator/store'
+import type { RealtimeStore, Registrations } from '../ports.js'
 import { AnswerCache } from './cache.js'
 import { tag, type CacheTag } from './cache-tags.js'
 import { staticAnswer } from './static-answer.js'
@@ -38,12 +38,12 @@ import { voicemailHandler } from './family-voicemail.js'
 import { RealtimeMetrics, type Metric, type RealtimeOp, type RealtimeProblem } from './metrics.js'
 import { IndexLoader } from './loader.js'
 import { HostIndex, MailboxIndex, TrunkTable } from './record-index.js'
-import { RegistrationBook, type Registrations } from './registrations.js'
+import { RegistrationBook } from './registrations.js'
 import { RowIndex } from './rows-index.js'
 import { realtimeLimits, type RealtimeLimits } from './tunables.js'
 
 export interface RealtimeOptions {
-  store: Store
+  store: RealtimeStore
   /** the soft-state table registrations go to (a @federator/net SoftState) */
   registrations: Registrations
   logger?: Logger
@@ -64,7 +64,7 @@ export class RealtimeService {
   readonly counters: RealtimeMetrics
   readonly book: RegistrationBook
   readonly log: Logger
-  private readonly store: Store
+  private readonly store: RealtimeStore
   private readonly ctx: LookupContext
   private readonly handlers: Record<FamilyKind, FamilyHandler>
   private readonly loader: IndexLoader

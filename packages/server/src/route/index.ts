@@ -7,4 +7,4 @@ export { parseForm, formatOf, formatFromAccept, queryOf, MAX_ROUTE_PARAMS, ROUTE
 export { routingConfig, defaultRouteUrl, type RoutingConfig } from './config.js'
 export { mergeNodes, nodeRecordInfo, type NodeRecordInfo, type SelfInfo, type MergedNodes } from './nodes.js'
 export { routingContact } from './registrations.js'
-export type { RoutingStore, SoftTable, SoftChange as RoutingSoftChange, NodeStateSource, LiveNode, RecordChange } from './sources.js'
+export type { RoutingStore, SoftTable, SoftChange as RoutingSoftChange, NodeStateSource, LiveNode, RecordChange } from '../ports.js'

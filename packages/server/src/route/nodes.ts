@@ -21,7 +21,7 @@
  * not flap between them. This node is always kept.
  */
 import { nameHolders, nodeRecordOf, type NodeInput, type Tech, type Version } from '@federator/core'
-import type { LiveNode } from './sources.js'
+import type { LiveNode } from '../ports.js'
 
 export interface NodeRecordInfo {
   /** writer key */

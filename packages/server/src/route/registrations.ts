@@ -6,8 +6,7 @@
  * peer name) becomes a `RoutingContact` of the owner node: device = AOR id
  * or peer name, expiry and last update in milliseconds.
  */
-import type { RoutingContact } from '@federator/core'
-import { CONTACT_KIND, SIPREG_KIND } from './sources.js'
+import { CONTACT_KIND, SIPREG_KIND, type RoutingContact } from '@federator/core'
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const MAX_EPOCH_S = 1e11

@@ -18,7 +18,7 @@ import { routingSettings, type RoutingSettings } from '@federator/core'
 import type { RoutingConfig } from './config.js'
 import { RouteCounters, routePlugin, type Metric } from './plugin.js'
 import { GeneratedRows, type GeneratedRow } from './rows.js'
-import type { NodeStateSource, RoutingStore, SoftTable } from './sources.js'
+import type { NodeStateSource, RoutingStore, SoftTable } from '../ports.js'
 import { RoutingView } from './view.js'
 
 export interface RoutingServiceOptions {

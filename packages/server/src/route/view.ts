@@ -32,10 +32,10 @@
  */
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
-import { MemorySnapshot, ROUTING_RECORD_TYPES, type NodeInput, type RouteIndexOptions, type RoutingContact, type RoutingSettings } from '@federator/core'
+import { CONTACT_KIND, HEALTH_KIND, MemorySnapshot, ROUTING_RECORD_TYPES, SIPREG_KIND, type NodeInput, type RouteIndexOptions, type RoutingContact, type RoutingSettings } from '@federator/core'
 import { mergeNodes, nodeRecordInfo, sameNode, type NodeRecordInfo, type SelfInfo } from './nodes.js'
 import { isRegistrationKind, routingContact } from './registrations.js'
-import { CONTACT_KIND, HEALTH_KIND, SIPREG_KIND, type NodeStateSource, type RecordChange, type RoutingStore, type SoftChange, type SoftTable } from './sources.js'
+import type { NodeStateSource, RecordChange, RoutingStore, SoftChange, SoftTable } from '../ports.js'
 
 /** The background scan of the routing records yields to the event loop after this many records (requests are served meanwhile). */
 export const BUILD_YIELD_EVERY = 500

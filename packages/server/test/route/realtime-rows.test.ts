@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { buildApp, RealtimeService, realtimePlugin, REALTIME_PREFIX, RoutingService, CONTACT_KIND, SIPREG_KIND } from '../../src/index.js'
-import { CONTACT_KIND as ROUTE_CONTACT_KIND, SIPREG_KIND as ROUTE_SIPREG_KIND } from '../../src/route/sources.js'
+import { CONTACT_KIND as ROUTE_CONTACT_KIND, SIPREG_KIND as ROUTE_SIPREG_KIND } from '@federator/core' // what route/registrations.ts and route/view.ts read
 import { openStore, TOKEN } from '../helpers.js'
 import { clock, health, HealthStates, link, put, softState, write } from './helpers.js'
 

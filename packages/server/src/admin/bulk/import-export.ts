@@ -15,7 +15,7 @@
 import {
   FedError, RECORD_TYPES, assertId, assertType, validateRecord, type ErrorCode, type RecordType
 } from '@federator/core'
-import type { Store, WriteOp, WriteResult } from '@federator/store'
+import type { Store, WriteOp, WriteResult } from '../../ports.js'
 import { ImportRules } from './import-rules.js'
 import { ndjsonLines } from './ndjson.js'
 import { isPlainObject } from '../../http/merge-patch.js'

@@ -17,7 +17,7 @@
 import {
   FedError, defaultKeyColumns, keyValuesOf, revocationOf, rowId, validateRecord, type Fields
 } from '@federator/core'
-import type { Store, WriteOp } from '@federator/store'
+import type { Store, WriteOp } from '../../ports.js'
 
 type Replace = Extract<WriteOp, { op: 'replace' }>
 

@@ -6,7 +6,7 @@
  * request: when that budget runs out the page may be short (even empty) and
  * still carry a cursor — a client pages until `nextCursor` is null.
  */
-import type { Store, StoredRecord } from '@federator/store'
+import type { Store, StoredRecord } from '../../ports.js'
 import type { FilterPlan } from './filters.js'
 
 export interface Page {
