@@ -24,6 +24,7 @@ export const UserFields = {
   name: Text(),
   extensions: Type.Array(Extension, { maxItems: 32, uniqueItems: true }),
   email: Type.Optional(Text()),
+  callWaiting: Type.Optional(Type.Boolean({ description: 'false: a device on a call is not rung, and a call while every device is on a call is answered BUSY (default true)' })),
   voicemail: Type.Optional(Type.Object({
     enabled: Type.Optional(Type.Boolean()),
     mailbox: Type.Optional(Extension),
@@ -83,6 +84,7 @@ export const ProviderFields = {
   }, { additionalProperties: false }), { maxItems: 100000 }),
   priority: Type.Optional(Type.Integer()),
   enabled: Type.Optional(Type.Boolean()),
+  maxChannels: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000, description: 'most calls up at once over all its trunks, cluster-wide (0 or absent: no limit)' })),
   strip: Type.Optional(Type.Integer({ minimum: 0, maximum: 32 })),
   prepend: Type.Optional(Type.String({ pattern: '^[0-9*#+]{0,32}$' }))
 }

@@ -11,6 +11,13 @@ export const CONTACT_KIND = 'contact'
 export const SIPREG_KIND = 'sipreg'
 /** the kinds that are registrations */
 export const REGISTRATION_KINDS = [CONTACT_KIND, SIPREG_KIND] as const
+/** live call state (callstate/states.ts): a device's state on the owner's Asterisk while not idle (key = device id) */
+export const DEVSTATE_KIND = 'devstate'
+/** live call state: channels up on a trunk endpoint on the owner's Asterisk while any (key = endpoint) */
+export const CHANNELS_KIND = 'channels'
+/** live call state: whether the owner's ARI is connected (one item per node, under CALLSTATE_KEY) */
+export const CALLSTATE_KIND = 'callstate'
+export const CALLSTATE_KEY = 'ari'
 /** node heartbeats: name, version, SIP address, writer key (one item per node, under HEALTH_KEY) */
 export const HEALTH_KIND = 'node'
 export const HEALTH_KEY = 'health'

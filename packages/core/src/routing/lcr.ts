@@ -5,7 +5,9 @@
  * (prefix-index.ts); providers are tried by cost, then priority (lower
  * first), then id; within a provider its trunks in the listed order. Disabled
  * providers and trunks, trunks at their channel limit (`maxChannels` > 0 and
- * the known count reached) and trunks that cannot be reached are skipped.
+ * the known count reached), providers at theirs (the sum over their trunks)
+ * and trunks that cannot be reached are skipped. Channel counts are the
+ * cluster's (live call state: every node's calls per trunk, summed).
  *
  * A trunk that lists `nodes` can only be used by those nodes (by id or name).
  * From any other node each listed node that is not dead and has an inter-node
@@ -103,6 +105,15 @@ export function providerAlternatives (ctx: DecisionCtx, out: Alternatives, p: Pr
     ctx.trace?.push(`provider ${p.id}: rewriting leaves no number`)
     out.fail({ status: 'NOTFOUND', reason: 'no-provider' })
     return
+  }
+  if (p.maxChannels > 0) {
+    let used = 0
+    for (const t of p.trunks) used += ctx.snap.channelsInUse(t) ?? 0
+    if (used >= p.maxChannels) {
+      ctx.trace?.push(`provider ${p.id}: at its channel limit (${used}/${p.maxChannels})`)
+      out.fail({ status: 'CONGESTION', reason: 'trunks-unavailable' })
+      return
+    }
   }
   ctx.trace?.push(`provider ${p.id}${cost !== undefined ? ` (cost ${cost})` : ''}: sends ${sent}`)
   if (p.trunks.length === 0) out.fail({ status: 'CONGESTION', reason: 'trunks-unavailable' })

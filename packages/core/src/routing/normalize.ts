@@ -47,7 +47,7 @@ export function userView (id: string, f: Raw): UserView | undefined {
     const ctx = str(vm.context) ?? 'default'
     if (box !== undefined && SAFE_NUMBER.test(box) && SAFE_CONTEXT.test(ctx)) voicemail = `${box}@${ctx}`
   }
-  return { id, name: str(f.name) ?? id, extensions, ...(voicemail !== undefined ? { voicemail } : {}) }
+  return { id, name: str(f.name) ?? id, extensions, callWaiting: bool(f.callWaiting, true), ...(voicemail !== undefined ? { voicemail } : {}) }
 }
 
 export function deviceView (id: string, f: Raw): DeviceView | undefined {
@@ -89,6 +89,7 @@ export function providerView (id: string, f: Raw): ProviderView | undefined {
     prefixes,
     priority: int(f.priority, 0, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
     enabled: bool(f.enabled, true),
+    maxChannels: int(f.maxChannels, 0, 0, Number.MAX_SAFE_INTEGER),
     strip,
     prepend
   }

@@ -16,6 +16,13 @@
  * over as `d~<device>`. All legs ring in parallel (one alternative, `&`).
  * A call that came in from another node only uses registrations held here.
  *
+ * Busy (live call state, docs/routing.md): a user with call waiting off
+ * (`callWaiting: false`) is not rung on a device that is on a call anywhere
+ * in the cluster, and when all the devices that could ring are on a call the
+ * answer is BUSY (cause 17). A device called directly follows its user's
+ * setting. With call waiting on (the default) devices ring whatever their
+ * state.
+ *
  * When nothing can ring, the reason says why: a device registered only on
  * nodes that are down gives `nodes-down`; only on live nodes started without
  * a SIP address (`--sip-address`: no inter-node endpoint to hand the call
@@ -25,6 +32,7 @@
 import { hopEndpoint, stateOf, type DecisionCtx, type Failure } from './context.js'
 import { endpointDial, hopExten, localDial } from './dialstring.js'
 import { parseSipAddress } from './internode.js'
+import { busyDecision } from '../callstate/states.js'
 import type { DeviceView, DialAlternative, DialLeg, RoutingNode, UserView } from './types.js'
 
 interface Placement { readonly device: DeviceView, readonly node: RoutingNode, readonly updated: number, readonly rank: number }
@@ -39,9 +47,15 @@ function preferable (ctx: DecisionCtx, a: Placement, b: Placement): boolean {
   return a.node.id < b.node.id
 }
 
-function locate (ctx: DecisionCtx, device: DeviceView): Placement | Miss {
+/** Does this call skip devices on a call? (call waiting off for the user, or for a device's own user) */
+function skipsInUse (ctx: DecisionCtx, device: DeviceView, user: UserView | undefined): boolean {
+  const u = user ?? (device.user === undefined ? undefined : ctx.snap.user(device.user))
+  return u !== undefined && busyDecision(u.callWaiting, [ctx.snap.deviceBusy(device.id)]) === 'busy'
+}
+
+function locate (ctx: DecisionCtx, device: DeviceView, user: UserView | undefined): Placement | Miss {
   if (!device.enabled) return 'disabled'
-  if (ctx.snap.deviceBusy(device.id)) return 'busy'
+  if (skipsInUse(ctx, device, user)) return 'busy'
   let best: Placement | undefined
   let sawUnreachable = false
   let sawNoSip = false
@@ -64,10 +78,10 @@ function locate (ctx: DecisionCtx, device: DeviceView): Placement | Miss {
 }
 
 /** Devices of `all` that node `node` would ring itself for a hop to the user. */
-function liveOn (ctx: DecisionCtx, all: readonly DeviceView[], node: RoutingNode): number {
+function liveOn (ctx: DecisionCtx, all: readonly DeviceView[], node: RoutingNode, user: UserView | undefined): number {
   let n = 0
   for (const d of all) {
-    if (!d.enabled || ctx.snap.deviceBusy(d.id)) continue
+    if (!d.enabled || skipsInUse(ctx, d, user)) continue
     for (const c of ctx.snap.contactsOf(d.id)) if (c.node === node.id && c.expires > ctx.now) { n++; break }
   }
   return n
@@ -75,7 +89,7 @@ function liveOn (ctx: DecisionCtx, all: readonly DeviceView[], node: RoutingNode
 
 const MISS_TRACE: Record<Miss, string> = {
   disabled: 'disabled',
-  busy: 'busy',
+  busy: 'on a call (call waiting off)',
   unregistered: 'no live registration',
   dead: 'registered only on unreachable nodes',
   'no-sip': 'registered only on nodes without a SIP address (started without --sip-address): no inter-node endpoint to hand the call to'
@@ -94,7 +108,7 @@ export function reachDevices (ctx: DecisionCtx, devices: readonly DeviceView[], 
   let dead = 0
   let noSip = 0
   for (const d of devices) {
-    const r = locate(ctx, d)
+    const r = locate(ctx, d, user)
     if (typeof r === 'string') {
       if (r === 'disabled') disabled++
       else if (r === 'busy') busy++
@@ -131,7 +145,7 @@ export function reachDevices (ctx: DecisionCtx, devices: readonly DeviceView[], 
     for (const list of remote.values()) {
       const node = list[0]!.node
       const endpoint = hopEndpoint(ctx, node)!
-      if (user !== undefined && liveOn(ctx, devices, node) === list.length) {
+      if (user !== undefined && liveOn(ctx, devices, node, user) === list.length) {
         const hop = userExten !== undefined ? userExten : hopExten({ kind: 'user', user: user.id })
         const dial = endpointDial(ctx.tech, endpoint, hop)
         if (dial !== undefined) { legs.push({ dial, user: user.id, via: node.name }); continue }

@@ -44,6 +44,8 @@ export interface UserView {
   readonly id: string
   readonly name: string
   readonly extensions: readonly string[]
+  /** false: devices on a call are not rung, all on a call → BUSY (default true) */
+  readonly callWaiting: boolean
   /** `box@context` when the user has an enabled voicemail box */
   readonly voicemail?: string
 }
@@ -70,6 +72,8 @@ export interface ProviderView {
   readonly prefixes: ReadonlyArray<{ readonly prefix: string, readonly cost: number }>
   readonly priority: number
   readonly enabled: boolean
+  /** 0: no limit; else the most channels up at once over its trunks, cluster-wide */
+  readonly maxChannels: number
   readonly strip: number
   readonly prepend: string
 }
@@ -171,7 +175,7 @@ export interface RoutingSnapshot {
   lcrOffers (number: string): readonly LcrOffer[]
   /** channels in use on a trunk across the cluster, when known */
   channelsInUse (trunkId: string): number | undefined
-  /** true when the device reported itself busy (unknown: false) */
+  /** true when the device is on a call somewhere in the cluster (unknown: false) */
   deviceBusy (deviceId: string): boolean
 }
 

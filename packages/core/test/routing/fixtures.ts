@@ -37,7 +37,7 @@ export function baseInput (): SnapshotInput {
       { id: 'dave', name: 'Dave', extensions: ['400'] },
       { id: 'erin', name: 'Erin', extensions: ['500'] },
       { id: 'frank', name: 'Frank', extensions: ['600'] },
-      { id: 'gina', name: 'Gina', extensions: ['700'] },
+      { id: 'gina', name: 'Gina', extensions: ['700'], callWaiting: false },
       { id: 'henry', name: 'Henry', extensions: ['800'] }
     ],
     devices: [
