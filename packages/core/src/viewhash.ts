@@ -26,8 +26,37 @@ export function recordDigest (s: RecordState | undefined, shown?: { fields: Fiel
   if (s === undefined) return Buffer.alloc(32)
   const fields = shown !== undefined ? shown.fields : visibleFields(s)
   const conflicts = shown !== undefined ? shown.conflicts : conflictsOf(s)
-  const bytes = packr.pack([s.type, s.id, fields !== undefined, fields ?? {}, conflicts])
-  return hash('sha256', bytes, 'buffer') as unknown as Buffer
+  return encodedRecordDigest(s.type, s.id, fields === undefined ? undefined : packr.pack(fields), conflicts.length === 0 ? undefined : packr.pack(conflicts))
+}
+
+let scratch = Buffer.alloc(4096)
+
+/**
+ * The same digest from parts already encoded (the store encodes the fields and
+ * conflicts once for its own keys): msgpack of an array is its header followed
+ * by its items' encodings, so the bytes hashed are assembled here instead of
+ * packing the whole view again. `fields`: msgpack of the visible fields
+ * (undefined: not alive); `conflicts`: msgpack of the conflicts (undefined: none).
+ */
+export function encodedRecordDigest (type: string, id: string, fields: Uint8Array | undefined, conflicts: Uint8Array | undefined): Buffer {
+  const max = 1 + 2 * 5 + 3 * (type.length + id.length) + 1 + (fields?.length ?? 1) + (conflicts?.length ?? 1)
+  if (scratch.length < max) scratch = Buffer.alloc(Math.max(max, scratch.length * 2))
+  let n = 0
+  scratch[n++] = 0x95 // fixarray of 5
+  n = writeStr(scratch, n, type)
+  n = writeStr(scratch, n, id)
+  scratch[n++] = fields !== undefined ? 0xc3 : 0xc2
+  if (fields !== undefined) { scratch.set(fields, n); n += fields.length } else scratch[n++] = 0x80 // {}
+  if (conflicts !== undefined) { scratch.set(conflicts, n); n += conflicts.length } else scratch[n++] = 0x90 // []
+  return hash('sha256', scratch.subarray(0, n), 'buffer') as unknown as Buffer
+}
+
+/** A msgpack string (shortest header, as msgpackr writes it) at `at`; returns the end. */
+function writeStr (buf: Buffer, at: number, s: string): number {
+  const len = Buffer.byteLength(s)
+  if (len < 0x20) buf[at++] = 0xa0 | len
+  else if (len < 0x100) { buf[at++] = 0xd9; buf[at++] = len } else if (len < 0x10000) { buf[at++] = 0xda; buf.writeUInt16BE(len, at); at += 2 } else { buf[at++] = 0xdb; buf.writeUInt32BE(len, at); at += 4 }
+  return at + buf.write(s, at, 'utf8')
 }
 
 export function xorInto (acc: Buffer, digest: Uint8Array): Buffer {

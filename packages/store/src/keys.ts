@@ -1,6 +1,6 @@
 /**
  * LevelDB key layout of the view (one flat keyspace, `\0`-separated parts):
- *   s!<type>\0<id>                 merge state of a record + its view digest (msgpack)
+ *   s!<type>\0<id>                 merge state of a record + its view digest (state-codec.ts)
  *   r!<type>\0<id>                 visible fields of a live record (msgpack)
  *   c!<type>\0<id>                 conflicts of a record that has any (msgpack)
  *   x!<index>\0<value>\0<id>       secondary index entry (empty value)
@@ -9,7 +9,8 @@
  *   m!<name>                       metadata: format, hash, hlc, count!<type>
  */
 export const SEP = '\u0000'
-export const VIEW_FORMAT = 1
+/** 2: merge states in the compact form of state-codec.ts (a view of format 1 is rebuilt from the logs) */
+export const VIEW_FORMAT = 2
 
 export const stateKey = (type: string, id: string): string => 's!' + type + SEP + id
 export const recordKey = (type: string, id: string): string => 'r!' + type + SEP + id

@@ -11,7 +11,7 @@
  */
 import { ClassicLevel } from 'classic-level'
 import {
-  applyEntry, conflictsOf, indexEntries, recordDigest, revokedLength, visibleFields, xorInto,
+  applyEntry, conflictsOf, encodedRecordDigest, indexEntries, revokedLength, visibleFields, xorInto,
   type Entry, type Fields, type IndexName, type RecordState, type WriterKey
 } from '@federator/core'
 import type { Logger } from 'pino'
@@ -21,6 +21,7 @@ import {
   indexKey, indexRange, metaKey, quarantineKey, quarantineRange, recordKey, recordOfConflictKey, recordRange, stateKey, stateKeyOf,
   typeOfCountKey, writerKeyOf, writerOfKey, writerRange
 } from './keys.js'
+import { decodeState, encodeState, type StoredState } from './state-codec.js'
 import type { Change, ConflictRecord, StoredRecord } from './types.js'
 
 /** Per-writer bookkeeping persisted with every batch. */
@@ -42,8 +43,6 @@ export interface ApplyItem {
   bad?: Array<{ index: number, reason: string }>
   error?: string
 }
-
-interface StoredState { s: RecordState, d: Uint8Array, c?: true }
 
 export const MAX_QUARANTINE_DETAILS = 1000
 /** LevelDB memtable size (LevelDB's default; larger ones cost RSS and did not speed up imports) */
@@ -121,7 +120,7 @@ export class View {
 
   getState (type: string, id: string): RecordState | undefined {
     const v = this.db.getSync(stateKey(type, id))
-    return v === undefined ? undefined : unpack<StoredState>(v).s
+    return v === undefined ? undefined : decodeState(type, id, v).s
   }
 
   /**
@@ -131,7 +130,7 @@ export class View {
   getStates (keys: Array<[string, string]>): Array<RecordState | undefined> {
     return keys.map(([t, i]) => {
       const v = this.db.getSync(stateKey(t, i))
-      return v === undefined ? undefined : unpack<StoredState>(v).s
+      return v === undefined ? undefined : decodeState(t, i, v).s
     })
   }
 
@@ -180,41 +179,43 @@ export class View {
     const hash = Buffer.from(this.hash)
     const counts = new Map<string, number>()
     let revocationChanged = false
-    keys.forEach((k, i) => {
-      const entries = byRecord.get(k)!
+    for (let i = 0; i < keys.length; i++) {
+      const entries = byRecord.get(keys[i]!)!
       const { type, id } = entries[0]!
-      const prev = stored[i] === undefined ? undefined : unpack<StoredState>(stored[i]!)
+      const raw = stored[i]
+      const prev = raw === undefined ? undefined : decodeState(type, id, raw)
       const before = visibleFields(prev?.s)
       let s = prev === undefined ? undefined : prev.s
       for (const e of entries) s = applyEntry(s, e)
       const state = s!
       const after = visibleFields(state)
       const conflicts = conflictsOf(state)
-      const digest = recordDigest(state, { fields: after, conflicts })
+      // each part is encoded once: for its own key and for the record's digest
+      const afterBytes = after === undefined ? undefined : pack(after)
+      const conflictBytes = conflicts.length === 0 ? undefined : pack(conflicts)
+      const digest = encodedRecordDigest(type, id, afterBytes, conflictBytes)
       if (prev !== undefined) xorInto(hash, prev.d)
       xorInto(hash, digest)
       const next: StoredState = { s: state, d: digest }
-      if (conflicts.length > 0) {
+      if (conflictBytes !== undefined) {
         next.c = true
-        ops.push({ type: 'put', key: conflictKey(type, id), value: pack(conflicts) })
+        ops.push({ type: 'put', key: conflictKey(type, id), value: conflictBytes })
       } else if (prev?.c === true) {
         ops.push({ type: 'del', key: conflictKey(type, id) })
       }
-      ops.push({ type: 'put', key: stateKey(type, id), value: pack(next) })
-      if (after !== undefined) ops.push({ type: 'put', key: recordKey(type, id), value: pack(after) })
+      ops.push({ type: 'put', key: stateKey(type, id), value: encodeState(next) })
+      if (afterBytes !== undefined) ops.push({ type: 'put', key: recordKey(type, id), value: afterBytes })
       else if (before !== undefined) ops.push({ type: 'del', key: recordKey(type, id) })
       if ((before === undefined) !== (after === undefined)) {
         counts.set(type, (counts.get(type) ?? this.counts.get(type) ?? 0) + (after === undefined ? -1 : 1))
       }
       const oldIdx = indexEntries(type, id, before)
       const newIdx = indexEntries(type, id, after)
-      const newSet = new Set(newIdx.map(([n, v]) => n + SEP + v))
-      const oldSet = new Set(oldIdx.map(([n, v]) => n + SEP + v))
-      for (const [n, v] of oldIdx) if (!newSet.has(n + SEP + v)) ops.push({ type: 'del', key: indexKey(n, v, id) })
-      for (const [n, v] of newIdx) if (!oldSet.has(n + SEP + v)) ops.push({ type: 'put', key: indexKey(n, v, id), value: EMPTY })
+      for (const [n, v] of oldIdx) if (!hasPair(newIdx, n, v)) ops.push({ type: 'del', key: indexKey(n, v, id) })
+      for (const [n, v] of newIdx) if (!hasPair(oldIdx, n, v)) ops.push({ type: 'put', key: indexKey(n, v, id), value: EMPTY })
       if (type === 'node' && revokedLength(before) !== revokedLength(after)) revocationChanged = true
-      if (!sameFields(before, after)) changes.push({ type, id, before, after })
-    })
+      if (!sameValue(before, after)) changes.push({ type, id, before, after })
+    }
     for (const [w, length] of applied) {
       const c = cp(w)
       if (length > c.applied) c.applied = length
@@ -294,7 +295,25 @@ export class View {
 
 const EMPTY = new Uint8Array(0)
 
-function sameFields (a: Fields | undefined, b: Fields | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b
-  return pack(a).equals(pack(b))
+function hasPair (list: Array<[string, string]>, name: string, value: string): boolean {
+  for (const [n, v] of list) if (n === name && v === value) return true
+  return false
+}
+
+/** Structural equality of two field values (plain data: what msgpack and JSON carry). */
+function sameValue (a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false
+    return true
+  }
+  if (Array.isArray(b)) return false
+  const ka = Object.keys(a)
+  if (ka.length !== Object.keys(b).length) return false
+  for (const k of ka) {
+    if (!Object.hasOwn(b, k) || !sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false
+  }
+  return true
 }
