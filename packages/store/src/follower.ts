@@ -37,7 +37,8 @@ export class Follower {
   start (): void {
     if (!this.core.writable) {
       this.core.on('append', this.onAppend)
-      this.core.download({ start: 0, end: -1 })
+      // from the applied position: below it a log joined from a snapshot keeps only its live blocks
+      this.core.download({ start: this.applied(), end: -1 })
     }
     this.kick()
   }

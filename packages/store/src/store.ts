@@ -30,6 +30,8 @@ import { Follower, READ_CHUNK_BLOCKS } from './follower.js'
 import { View, ViewOpenError, type ApplyItem } from './view.js'
 import { SEP } from './keys.js'
 import { checkOp, entryFor, revokedError, toFedError } from './write-ops.js'
+import { scanLive, SNAPSHOT_VERSION, encodeManifest, type SnapshotManifest } from './snapshot.js'
+import { SNAPSHOT_FETCH_TIMEOUT_MS, SNAPSHOT_HOLD_MS, SparseBounds, localLength, readLocal, runJoin, type JoinResult, type SnapshotOptions } from './snapshot-join.js'
 import type { Change, ConflictRecord, StoredRecord, WriteOp, WriteResult, WriterInfo } from './types.js'
 
 export interface StoreOptions {
@@ -45,6 +47,8 @@ export interface StoreOptions {
   rebuild?: boolean
   /** RocksDB memtable size of the log storage */
   logWriteBufferBytes?: number
+  /** snapshot join of a fresh store (snapshot-join.ts) */
+  snapshot?: SnapshotOptions
 }
 
 /** labels of the key pairs derived from the corestore's primary key */
@@ -63,6 +67,7 @@ export declare interface Store {
   on (event: 'writer', fn: (key: WriterKey) => void): this
   on (event: 'applied', fn: (key: WriterKey, applied: number) => void): this
   on (event: 'rebuilt', fn: (hash: string) => void): this
+  on (event: 'snapshot-joined', fn: (result: JoinResult) => void): this
 }
 
 export class Store extends EventEmitter {
@@ -86,6 +91,14 @@ export class Store extends EventEmitter {
   private rebuildScheduled = false
   /** set while a rebuilt view is being swapped in */
   private swapping: Promise<void> | null = null
+  /** below these log lengths a block missing locally is dead (snapshot join) */
+  private sparse!: SparseBounds
+  /** remote followers held back while a fresh store waits for a snapshot join */
+  private held: Follower[] | null = null
+  private holdTimer: NodeJS.Timeout | null = null
+  private joining: Promise<JoinResult> | null = null
+  /** per writer: blocks an earlier manifest scan found dead (they stay dead) */
+  private readonly deadBlocks = new Map<WriterKey, Set<number>>()
 
   constructor (opts: StoreOptions) {
     super()
@@ -117,6 +130,8 @@ export class Store extends EventEmitter {
     this.writerKey = this.core.key.toString('hex') as WriterKey
     this.writerTag = writerTag(this.writerKey)
     this.batcher = new Batcher((blocks) => this.appendBlocks(blocks), (f) => this.commitLocal(f), this.opts.batcher)
+    this.sparse = await SparseBounds.load(join(this.dir, 'sparse'))
+    const fresh = !(await this.hasLogs())
     if (this.opts.rebuild === true) {
       await this.rebuildView('requested')
     } else {
@@ -128,6 +143,7 @@ export class Store extends EventEmitter {
       }
     }
     this.clock.observe(this.view.hlc as Hlc)
+    if (fresh && this.opts.snapshot?.snapshotJoin === true) this.holdFollowers()
     const known = new Set<WriterKey>([...await this.readWritersFile(), ...this.view.checkpoints.keys()])
     known.delete(this.writerKey)
     this.follow(this.writerKey, this.core)
@@ -173,7 +189,126 @@ export class Store extends EventEmitter {
     const f = new Follower(key, core, () => this.view.checkpoint(key).applied,
       (items, upto) => this.run(() => this.applyItems(items, key, upto)), this.log, this.opts.readChunk ?? READ_CHUNK_BLOCKS)
     this.followers.set(key, f)
-    f.start()
+    if (this.held !== null && key !== this.writerKey) this.held.push(f)
+    else f.start()
+  }
+
+  // ---- snapshot join (snapshot.ts, snapshot-join.ts) ----
+
+  private holdFollowers (): void {
+    this.held = []
+    this.holdTimer = setTimeout(() => {
+      if (this.joining !== null) return // a join under way releases the followers itself
+      this.log.info('no snapshot offered in time: replaying the logs in full')
+      this.releaseSnapshotHold()
+    }, this.opts.snapshot?.holdMs ?? SNAPSHOT_HOLD_MS)
+    this.holdTimer.unref()
+  }
+
+  /** true while this fresh store waits for a snapshot join (its remote followers are held) */
+  get awaitingSnapshot (): boolean {
+    return this.held !== null && this.joining === null
+  }
+
+  /** Stops waiting for a snapshot: the held followers replay their logs from their checkpoints. */
+  releaseSnapshotHold (): void {
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer)
+    this.holdTimer = null
+    const held = this.held
+    this.held = null
+    for (const f of held ?? []) f.start()
+  }
+
+  /**
+   * The manifest this store serves to a joining node: its view hash at its applied log lengths and the
+   * live blocks below them. Undefined while it waits for a snapshot itself (it has nothing to offer).
+   */
+  async snapshotManifest (): Promise<SnapshotManifest | undefined> {
+    await this.ready()
+    if (this.held !== null || this.closing !== null) return undefined
+    if (this.swapping !== null) await this.swapping
+    // read in one tick: the view hash belongs to exactly these checkpoints
+    const hash = this.viewHash()
+    const lengths = [...this.view.checkpoints].map(([key, c]) => {
+      const cut = this.view.revoked.get(key)
+      return [key, cut === undefined ? c.applied : Math.min(c.applied, cut)] as const
+    })
+    const writers: SnapshotManifest['writers'] = []
+    for (const [key, length] of lengths) {
+      const core = key === this.writerKey ? this.core : this.followers.get(key)?.core
+      if (core === undefined || length === 0) continue
+      let dead = this.deadBlocks.get(key)
+      if (dead === undefined) this.deadBlocks.set(key, dead = new Set())
+      writers.push({ key, length, live: await scanLive(key, core, length, dead) })
+    }
+    return { v: SNAPSHOT_VERSION, hash, writers }
+  }
+
+  /** snapshotManifest() as plain data for the wire */
+  async encodedSnapshot (): Promise<Record<string, unknown> | undefined> {
+    const m = await this.snapshotManifest()
+    return m === undefined ? undefined : encodeManifest(m)
+  }
+
+  /**
+   * Joins from a peer's manifest (decoded or as received): fetches and applies the live blocks, verifies
+   * the view hash, then releases the held followers. On any failure the view is emptied and the logs are
+   * replayed in full. Only while `awaitingSnapshot`; one join at a time.
+   */
+  async joinSnapshot (manifest: unknown): Promise<JoinResult> {
+    await this.ready()
+    if (this.held === null) return { ok: false, reason: 'not-waiting' }
+    if (this.joining !== null) return { ok: false, reason: 'busy' }
+    this.joining = runJoin({
+      writerKey: this.writerKey,
+      openWriter: async (key) => {
+        await this.addWriter(key)
+        // another caller may be opening it (addWriter reserves the slot first)
+        for (let i = 0; this.followers.get(key) === undefined; i++) {
+          if (this.closing !== null || i > 1000) throw new Error('the store is closing')
+          await new Promise((resolve) => setTimeout(resolve, 5))
+        }
+        return this.followers.get(key)!.core
+      },
+      apply: (items, applied) => this.run(async () => {
+        if (this.closing !== null) throw new Error('the store is closing')
+        for (const item of items) for (const e of item.entries) this.clock.observe(e.hlc)
+        await this.applyToView(items, applied, false)
+      }),
+      viewHash: () => this.viewHash(),
+      resetView: () => this.run(() => this.resetView())
+    }, manifest, { fetchTimeoutMs: this.opts.snapshot?.fetchTimeoutMs ?? SNAPSHOT_FETCH_TIMEOUT_MS })
+    let result: JoinResult
+    try {
+      result = await this.joining
+      if (result.ok) await this.sparse.raise(new Map([...this.view.checkpoints].map(([k, c]) => [k, c.applied])))
+    } catch (err) {
+      result = { ok: false, reason: 'fetch-failed', detail: (err as Error).message }
+      await this.run(() => this.resetView()).catch(() => {})
+    } finally {
+      this.joining = null
+    }
+    if (!result.ok && result.reason === 'malformed' && this.closing === null) {
+      // nothing was fetched or applied: keep waiting for a better peer
+      this.log.warn(result, 'malformed snapshot manifest ignored')
+      if (this.holdTimer !== null) this.holdTimer.refresh()
+      return result
+    }
+    if (result.ok) this.log.info(result, 'joined from a snapshot')
+    else this.log.warn(result, 'snapshot join failed: replaying the logs in full')
+    this.releaseSnapshotHold()
+    this.emit('snapshot-joined', result)
+    return result
+  }
+
+  /** An empty view in place of the current one (a failed snapshot join). */
+  private async resetView (): Promise<void> {
+    if (this.closing !== null) return
+    await this.view.close()
+    await rm(this.viewDir, { recursive: true, force: true })
+    this.view = await View.open(this.viewDir, this.log, { create: true })
+    this.pending.clear()
+    this.emit('rebuilt', this.viewHash())
   }
 
   /** Writers known here with their log length, applied position and lag. */
@@ -425,11 +560,12 @@ export class Store extends EventEmitter {
       for (const [w, n] of revoked) view.revoked.set(w, n)
       let again = false
       for (const [key, core] of await this.allCores()) {
-        const length = core.contiguousLength
+        // a log joined from a snapshot is sparse below its bound: missing blocks there are dead
+        const bound = this.sparse.of(key)
+        const length = bound === 0 ? core.contiguousLength : await localLength(core, bound)
         for (let from = 0; from < length; from += REBUILD_CHUNK_BLOCKS) {
           const upto = Math.min(length, from + REBUILD_CHUNK_BLOCKS)
-          const items: ApplyItem[] = []
-          for (let seq = from; seq < upto; seq++) items.push(Follower.decode(key, seq, await core.get(seq, { wait: false })))
+          const { items } = await readLocal(key, core, from, upto, bound)
           if ((await view.apply(items, new Map([[key, upto]]))).mustRebuild) again = true
         }
       }
@@ -476,6 +612,7 @@ export class Store extends EventEmitter {
     if (this.opening === null) return
     await this.opening.catch(() => {})
     await this.batcher?.drain()
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer)
     for (const f of this.followers.values()) await f?.close()
     await this.serial.catch(() => {})
     await this.view?.close()
