@@ -19,6 +19,7 @@ import { HEALTH_KIND, NodeHealth, type HealthInfo, type NodeStatus } from './hea
 import { Discovery } from './discovery.js'
 import type { LanOptions } from './lan.js'
 import { LogAnnouncer } from './log-exchange.js'
+import { SnapshotExchange, SNAPSHOT_CACHE_MS } from './snapshot-exchange.js'
 import { parseStaticPeer, type HostPort, type StaticPeer } from './peer-address.js'
 import { PeerConnection, type PeerContext } from './peer.js'
 import { neighbourId, SoftGossip } from './soft-gossip.js'
@@ -63,6 +64,8 @@ export interface NetworkOptions {
   tunables?: Partial<Tunables>
   /** how long close() waits for connections to flush their last messages */
   closeGraceMs?: number
+  /** a snapshot manifest served to joining nodes is rebuilt at most this often (snapshot-exchange.ts) */
+  snapshotCacheMs?: number
 }
 
 export class Network extends EventEmitter {
@@ -79,6 +82,7 @@ export class Network extends EventEmitter {
   private dht: AddressBookDHT | null = null
   private discovery: Discovery | null = null
   private announcer: LogAnnouncer | null = null
+  private snapshots: SnapshotExchange | null = null
   private gossip: SoftGossip | null = null
   private health: NodeHealth | null = null
   private softState: SoftState | null = null
@@ -143,6 +147,7 @@ export class Network extends EventEmitter {
     })
     soft.on('change', (c) => this.emit('change', c))
     this.gossip = new SoftGossip(soft, this.opts.log.child({ component: 'net.soft' }), t.softFlushDelayMs, t.softBatchItems, declaredNeighbours)
+    this.snapshots = new SnapshotExchange(this.opts.logs, this.opts.log.child({ component: 'net.snapshot' }), this.opts.snapshotCacheMs ?? SNAPSHOT_CACHE_MS)
     this.announcer = new LogAnnouncer(this.opts.logs, this.opts.log.child({ component: 'net.logs' }), t.logAnnounceDelayMs, t.lengthAnnounceMs, t.maxWritersPerMessage)
     const h = this.opts.health
     this.health = new NodeHealth(soft, {
@@ -229,6 +234,7 @@ export class Network extends EventEmitter {
       admissionTimeoutMs: this.tunables.admissionTimeoutMs,
       logs: this.opts.logs,
       announcer: this.announcer,
+      snapshots: this.snapshots ?? undefined,
       gossip: this.gossip,
       onadmitted: (p) => {
         this.log.info({ swarmKey: p.swarmKey, discovery: p.discovery, direction: p.direction, ms: (p.admittedAt ?? 0) - p.connectedAt }, 'peer admitted')
@@ -358,6 +364,7 @@ export class Network extends EventEmitter {
     this.health?.stop() // announces our restart (or our removal: peers mark us dead at once)
     this.gossip?.flushNow()
     this.announcer?.close()
+    this.snapshots?.close()
     const grace = this.opts.closeGraceMs ?? 500
     await Promise.all([...this.connections].map(p => p.end(grace)))
     this.gossip?.close()

@@ -9,6 +9,7 @@ import type HyperDHT from 'hyperdht'
 import { admit, type AdmissionFailure } from './admission.js'
 import type { LogAnnouncer, LogChannel, RemoteWriter } from './log-exchange.js'
 import type { SoftChannel, SoftGossip } from './soft-gossip.js'
+import type { SnapshotExchange } from './snapshot-exchange.js'
 import type { ReplicatedLogs } from './types.js'
 
 export type Discovery = 'static' | 'lan' | 'dht' | 'incoming'
@@ -37,6 +38,8 @@ export interface PeerContext {
   logs: ReplicatedLogs
   announcer: LogAnnouncer
   gossip: SoftGossip
+  /** serves and requests snapshot joins (absent: the channel is not opened) */
+  snapshots?: SnapshotExchange
   onadmitted: (p: PeerConnection) => void
   onrejected: (p: PeerConnection, reason: AdmissionFailure) => void
   onclosed: (p: PeerConnection) => void
@@ -77,6 +80,7 @@ export class PeerConnection {
         ctx.logs.replicate(conn)
         this.logChannel = ctx.announcer.attach(mux)
         this.softChannel = ctx.gossip.attach(mux, this.swarmKey)
+        ctx.snapshots?.attach(mux, this.swarmKey)
         ctx.onadmitted(this)
       },
       onfailed: (reason) => {

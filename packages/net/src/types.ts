@@ -21,6 +21,14 @@ export interface ReplicatedLogs {
   writers (): WriterLength[]
   /** opens a remote writer's log, replicates and applies it; idempotent */
   addWriter (key: string): Promise<unknown>
+  /** true while a fresh store waits for a snapshot join (snapshot-exchange.ts); absent: never */
+  readonly awaitingSnapshot?: boolean
+  /** the manifest served to a joining node (undefined: nothing to offer) */
+  encodedSnapshot?: () => Promise<Record<string, unknown> | undefined>
+  /** joins from a peer's manifest; `ok: false, reason: 'malformed'` leaves the store waiting */
+  joinSnapshot?: (manifest: unknown) => Promise<{ ok: boolean, reason?: string }>
+  /** stops waiting for a snapshot (no peer has one): the logs are followed from the start */
+  releaseSnapshotHold?: () => void
   /** 'writer': a new writer is known; 'applied': entries were applied (lengths may have changed) */
   on (event: 'writer' | 'applied', fn: (...args: any[]) => void): unknown
   off (event: 'writer' | 'applied', fn: (...args: any[]) => void): unknown
