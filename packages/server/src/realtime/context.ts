@@ -1,16 +1,17 @@
 /**
  * What the family handlers share: the store, the in-memory indexes, this
- * node's registrations, the projection options, the extra rows hook; the handler
- * interface; and the small helpers they all use. The cache tags the handlers
+ * node's registrations (its contacts and chan_sip registrations books), the
+ * projection options, the extra rows hook; the handler interface; and the small helpers they all use. The cache tags the handlers
  * push and the change router bumps are declared in cache-tags.ts.
  */
 import { ID_PATTERN, str, type DestroyRequest, type Fields, type LookupPlan, type LookupRequest, type RecordLike, type Row, type StoreRequest, type UpdateRequest, type ProjectionOptions } from '@federator/core'
 import type { RealtimeStore } from '../ports.js'
 import { tag, type CacheTag } from './cache-tags.js'
+import type { ContactBook } from './contacts-book.js'
 import type { RealtimeProblem } from './metrics.js'
 import type { HostIndex, MailboxIndex, TrunkTable } from './record-index.js'
-import type { RegistrationBook } from './registrations.js'
 import type { RowIndex } from './rows-index.js'
+import type { SipRegBook } from './sipreg-book.js'
 
 /** Rows of other origins merged into a family's answers (the routing work's inter-node trunks). */
 export type ExtraRowsHook = (family: string) => readonly Row[]
@@ -67,7 +68,10 @@ export interface LookupContext {
   hosts: HostIndex
   mailboxes: MailboxIndex
   rows: RowIndex
-  book: RegistrationBook
+  /** this node's PJSIP contacts */
+  contacts: ContactBook
+  /** this node's chan_sip registrations */
+  sipRegs: SipRegBook
   extra: ExtraRows
   now: () => number
   /** the family's key columns (table record, else defaults), for generic families */

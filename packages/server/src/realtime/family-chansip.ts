@@ -5,7 +5,7 @@
  * registered peer (docs/asterisk-protocol.md §6, chan_sip).
  *
  * Lookups: `name=` reads one device (else trunk, else extra row); `ipaddr=`
- * takes the peers registered from that address (RegistrationBook);
+ * takes the peers registered from that address (SipRegBook);
  * `host=<ip>` the peers with that static host (HostIndex); `host=dynamic`,
  * name prefixes and the start-up `name LIKE %` scan.
  *
@@ -23,7 +23,7 @@ import { read, userOf, WriteRefused, type FamilyHandler, type LookupContext } fr
 /** The peer row of one name in `family` (sipregs: name + registration columns). */
 export function sipPeerRow (ctx: LookupContext, family: string, name: string, tags: CacheTag[]): Row | undefined {
   tags.push(tag.device(name), tag.sipReg(name))
-  const reg = ctx.book.sipReg(name)
+  const reg = ctx.sipRegs.get(name)
   const device = read(ctx, 'device', name)
   let peer: Row | undefined
   if (device !== undefined) {
@@ -48,7 +48,7 @@ async function scan (ctx: LookupContext, family: string, prefix: string, tags: C
   const out: Row[] = []
   const push = (row: Row | undefined): void => { if (row !== undefined) out.push(row) }
   for await (const d of ctx.store.scan('device', prefix)) {
-    const reg = ctx.book.sipReg(d.id)
+    const reg = ctx.sipRegs.get(d.id)
     const peer = deviceSipPeer({ id: d.id, fields: d.fields }, userOf(ctx, d.fields, []), reg, ctx.projection)
     push(peer === undefined ? undefined : family === 'sipregs' ? sipRegsRow(d.id, reg) : peer)
   }
@@ -91,7 +91,7 @@ export function sipHandler (ctx: LookupContext): FamilyHandler {
           }
           case 'ipaddr':
             tags.push(tag.sipRegsAt(first))
-            return ctx.book.sipRegsAt(first).map((n) => sipPeerRow(ctx, family, n, tags)).filter((r): r is Row => r !== undefined)
+            return ctx.sipRegs.at(first).map((n) => sipPeerRow(ctx, family, n, tags)).filter((r): r is Row => r !== undefined)
           case 'host':
             if (first !== 'dynamic') return byHost(ctx, family, first, tags)
         }
@@ -109,7 +109,7 @@ export function sipHandler (ctx: LookupContext): FamilyHandler {
       if (other.length > 0) {
         throw new WriteRefused('read_only', `${family}: only registration columns can be written through realtime, not ${other.map((a) => a.column).join(', ')} (change the device or trunk instead)`)
       }
-      ctx.book.putSipReg(name, applySipRegistration(name, ctx.book.sipReg(name), registration))
+      ctx.sipRegs.put(name, applySipRegistration(name, ctx.sipRegs.get(name), registration))
       return 1
     }
   }

@@ -1,11 +1,11 @@
 /**
  * `ps_contacts`: PJSIP registrations, soft state owned by this node (core
- * contacts.ts, registrations.ts). Lookups and writes only ever see this
+ * contacts.ts; this node's own in contacts-book.ts). Lookups and writes only ever see this
  * node's own contacts: another node's Asterisk never prunes or replaces
  * them, and this Asterisk never learns bindings it did not accept.
  *
  * `id LIKE <aor>;@%` (every REGISTER, every call to a device) reads the AOR's
- * contacts from the RegistrationBook; `expiration_time <= now` (pruning,
+ * contacts from the ContactBook; `expiration_time <= now` (pruning,
  * every 30 s) and `id LIKE %` scan this node's contacts, which are few.
  * `store` publishes a contact (`1`), `update` replaces the columns of the
  * matching contacts (`0` for an unknown id: sorcery then forgets the
@@ -26,7 +26,7 @@ function ownCandidates (ctx: LookupContext, plan: LookupPlan, tags: CacheTag[]):
   if (id !== undefined) {
     const aor = contactAor(id)
     tags.push(aor === undefined ? tag.allContacts : tag.contacts(aor))
-    const c = ctx.book.contact(id)
+    const c = ctx.contacts.get(id)
     return c === undefined ? [] : [c]
   }
   const prefix = keyPrefix(plan, 'id')
@@ -34,10 +34,10 @@ function ownCandidates (ctx: LookupContext, plan: LookupPlan, tags: CacheTag[]):
   if (at > 0) {
     const aor = prefix.slice(0, at)
     tags.push(tag.contacts(aor))
-    return ctx.book.contactsOfAor(aor)
+    return ctx.contacts.ofAor(aor)
   }
   tags.push(tag.allContacts)
-  return ctx.book.allContacts()
+  return ctx.contacts.all()
 }
 
 /** This node's contacts matching the criteria. */
@@ -50,7 +50,7 @@ function matching (ctx: LookupContext, criteria: readonly Criterion[]): PjsipCon
 
 function publish (ctx: LookupContext, c: PjsipContact): void {
   try {
-    ctx.book.putContact(c)
+    ctx.contacts.put(c)
   } catch (err) {
     throw new WriteRefused('soft_state_refused', `ps_contacts: the contact ${c.id} cannot be published: ${(err as Error).message}`)
   }
@@ -71,7 +71,7 @@ export function contactsHandler (ctx: LookupContext): FamilyHandler {
     },
     async destroy (_family: string, req: DestroyRequest): Promise<number> {
       let n = 0
-      for (const c of matching(ctx, req.criteria)) if (ctx.book.removeContact(c.id)) n++
+      for (const c of matching(ctx, req.criteria)) if (ctx.contacts.remove(c.id)) n++
       return n
     }
   }
