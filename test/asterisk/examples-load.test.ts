@@ -23,6 +23,8 @@ import { startCluster, type ClusterNode } from '../helpers/cluster.js'
 const install = asteriskOrSkip(t)
 
 const STACKS: readonly Stack[] = ['pjsip', 'chan_sip']
+/** Folders that replace a stack's folder rather than add to it (push mode: test/asterisk/push-*.test.ts start Asterisk from it). */
+const ALTERNATIVES: readonly string[] = ['pjsip-push']
 
 /** Modules the examples rely on: a line naming one, or logged by one, is about the examples. */
 const MODULES = /\b(res_config_curl|res_curl|func_curl|chan_sip|chan_pjsip|res_pjsip\w*|func_pjsip\w*|res_sorcery\w*|pbx_realtime|app_queue)\b/
@@ -118,7 +120,7 @@ if (install !== null) {
     await node.put('users', 'alice', { name: 'Alice', extensions: ['100'] })
     await node.put('devices', 'alice-desk', { user: 'alice', secret: 's3cret-pw' })
 
-    const addOns = all.filter((f) => !(STACKS as readonly string[]).includes(f.name))
+    const addOns = all.filter((f) => !(STACKS as readonly string[]).includes(f.name) && !ALTERNATIVES.includes(f.name))
     // each stack alone, then with every other folder merged in
     for (const [stack, others] of STACKS.flatMap((s) => [[s, []], [s, addOns]] as Array<[Stack, Folder[]]>)) {
       const folder = all.find((f) => f.name === stack)

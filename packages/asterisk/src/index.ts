@@ -1,3 +1,7 @@
 export * from './settings.js'
 export * from './ari-client.js'
 export * from './link.js'
+export * from './ami-client.js'
+export * from './ports.js'
+export * from './push/pjsip-push.js'
+export * from './push/contact-mirror.js'

@@ -28,6 +28,17 @@ export interface AsteriskSettings {
   mode: AsteriskMode
   /** the ARI connection (absent: no live call state, no push mode) */
   ari?: AriSettings
+  /** push mode's tunables (config file `asterisk.push`: driftCheckMs, concurrency…; docs/asterisk.md) */
+  push?: Record<string, number>
+  /** the Asterisk Manager Interface (optional: push mode lists the contacts through it on every connect) */
+  ami?: AmiSettings
+}
+
+export interface AmiSettings {
+  host: string
+  port: number
+  user: string
+  password: string
 }
 
 const err = (message: string): FedError => new FedError('FED_ERR_CONFIG', message)
@@ -60,11 +71,17 @@ export function parseAriUrl (value: string): string {
 export function asteriskSettings (merged: Record<string, unknown>): AsteriskSettings {
   const asterisk = merged.asterisk
   if (asterisk !== undefined && (asterisk === null || typeof asterisk !== 'object' || Array.isArray(asterisk))) throw err('asterisk: expected an object such as {"mode": "push"}')
-  const unknownAst = Object.keys((asterisk ?? {}) as object).filter((k) => k !== 'mode')
+  const unknownAst = Object.keys((asterisk ?? {}) as object).filter((k) => k !== 'mode' && k !== 'push')
   if (unknownAst.length > 0) throw err(`asterisk: unknown setting(s) ${unknownAst.join(', ')}`)
   const modeValue = merged.asteriskMode ?? (asterisk as { mode?: unknown } | undefined)?.mode ?? 'realtime'
   if (!(ASTERISK_MODES as readonly unknown[]).includes(modeValue)) throw err(`asterisk.mode: one of ${ASTERISK_MODES.join(', ')}; got ${JSON.stringify(modeValue)}`)
   const out: AsteriskSettings = { mode: modeValue as AsteriskMode }
+  const push = (asterisk as { push?: unknown } | undefined)?.push
+  if (push !== undefined) {
+    if (push === null || typeof push !== 'object' || Array.isArray(push)) throw err('asterisk.push: expected an object of tunables such as {"driftCheckMs": 60000}')
+    for (const [k, v] of Object.entries(push)) if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw err(`asterisk.push.${k}: expected a number ≥ 0, got ${JSON.stringify(v)}`)
+    out.push = push as Record<string, number>
+  }
 
   const obj = merged.ari
   if (obj !== undefined && (obj === null || typeof obj !== 'object' || Array.isArray(obj))) throw err('ari: expected an object {"url", "user", "password", "app"}')
@@ -80,10 +97,50 @@ export function asteriskSettings (merged: Record<string, unknown>): AsteriskSett
   if (url === undefined) {
     if (user !== undefined) throw err('ari.user is set but ari.url is not: give the address of Asterisk\'s HTTP server (--ari-url)')
     if (out.mode === 'push') throw err('asterisk.mode push needs ARI: set ari.url (--ari-url) and ari.user (--ari-user user:password)')
+    if (merged.ami !== undefined || merged.amiUser !== undefined) throw err('ami is set but ari.url is not: AMI is used beside ARI (push mode), set --ari-url too')
     return out
   }
   if (user === undefined || password === undefined || user === '' || password === '') throw err('ari.url is set but ari.user is not: give --ari-user user:password (an ari.conf user)')
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(app)) throw err(`ari.app: letters, digits, . _ - only, got ${JSON.stringify(app)}`)
   out.ari = { url: parseAriUrl(String(url)), user, password, app }
+  const ami = amiSettings(merged)
+  if (ami !== undefined) out.ami = ami
   return out
+}
+
+/** `host:port` of AMI (IPv6 in brackets), checked. */
+export function parseAmiAddress (value: string): { host: string, port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(value.trim())
+  const port = m === null ? NaN : Number(m[3])
+  if (m === null || !(port > 0 && port <= 65535)) throw err(`ami: expected host:port such as 127.0.0.1:5038, got ${JSON.stringify(value)}`)
+  return { host: m[1] ?? m[2]!, port }
+}
+
+/**
+ * AMI from `ami` (a config file object `{ host, port, user, password }`, or
+ * `host:port` from a flag or the environment) and `amiUser` (`user:password`).
+ * AMI is only used with ARI (checked by the caller's order: ARI first).
+ */
+function amiSettings (merged: Record<string, unknown>): AmiSettings | undefined {
+  const v = merged.ami
+  if (v === undefined) {
+    if (merged.amiUser !== undefined) throw err('ami.user is set but ami is not: give the address of Asterisk\'s manager (--ami host:port)')
+    return undefined
+  }
+  let addr: { host: string, port: number }
+  let user: string | undefined
+  let password: string | undefined
+  if (typeof v === 'string') addr = parseAmiAddress(v)
+  else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>
+    const unknown = Object.keys(o).filter((k) => !['host', 'port', 'user', 'password'].includes(k))
+    if (unknown.length > 0) throw err(`ami: unknown setting(s) ${unknown.join(', ')}`)
+    addr = parseAmiAddress(`${String(o.host ?? '127.0.0.1')}:${String(o.port ?? 5038)}`)
+    if (o.user !== undefined) user = String(o.user)
+    if (o.password !== undefined) password = String(o.password)
+    if (user !== undefined && password === undefined) ({ user, password } = parseUserPassword(user, 'ami.user'))
+  } else throw err('ami: expected host:port or an object {"host", "port", "user", "password"}')
+  if (merged.amiUser !== undefined) ({ user, password } = parseUserPassword(String(merged.amiUser), 'ami.user'))
+  if (user === undefined || password === undefined || user === '' || password === '') throw err('ami is set but ami.user is not: give --ami-user user:password (a manager.conf user)')
+  return { ...addr, user, password }
 }

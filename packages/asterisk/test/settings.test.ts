@@ -42,3 +42,21 @@ t.test('bad values: FED_ERR_CONFIG naming the setting', async (t) => {
   t.throws(() => parseUserPassword('user:', 'x'), { code: 'FED_ERR_CONFIG', message: /no password/ })
   t.equal(parseAriUrl('HTTP://LOCALHOST:8088'), 'http://localhost:8088')
 })
+
+t.test('AMI: --ami host:port with --ami-user, or a config file object; bad values name the setting', async (t) => {
+  const ari = { ariUrl: 'http://127.0.0.1:8088', ariUser: 'a:b' }
+  t.same(asteriskSettings({ ...ari, ami: '127.0.0.1:5038', amiUser: 'fed:s:x' }).ami, { host: '127.0.0.1', port: 5038, user: 'fed', password: 's:x' })
+  t.same(asteriskSettings({ ...ari, ami: '[::1]:5039', amiUser: 'u:p' }).ami, { host: '::1', port: 5039, user: 'u', password: 'p' })
+  t.same(asteriskSettings({ ...ari, ami: { port: 6000, user: 'u', password: 'p' } }).ami, { host: '127.0.0.1', port: 6000, user: 'u', password: 'p' }, 'host defaults to loopback')
+  t.same(asteriskSettings({ ...ari, ami: { host: 'h', port: 1, user: 'u:p' }, amiUser: 'v:q' }).ami, { host: 'h', port: 1, user: 'v', password: 'q' }, 'the flag wins')
+  t.equal(asteriskSettings(ari).ami, undefined, 'no AMI unless asked')
+  const bad: Array<[Record<string, unknown>, RegExp]> = [
+    [{ ...ari, ami: '127.0.0.1' }, /ami: expected host:port/],
+    [{ ...ari, ami: '127.0.0.1:99999', amiUser: 'u:p' }, /ami: expected host:port/],
+    [{ ...ari, ami: '127.0.0.1:5038' }, /ami\.user is not/],
+    [{ ...ari, amiUser: 'u:p' }, /ami is not/],
+    [{ ...ari, ami: { host: 'h', secret: 'x' } }, /unknown setting\(s\) secret/],
+    [{ ami: '127.0.0.1:5038', amiUser: 'u:p' }, /ari\.url is not/]
+  ]
+  for (const [input, re] of bad) t.throws(() => asteriskSettings(input), { code: 'FED_ERR_CONFIG', message: re }, JSON.stringify(input))
+})

@@ -37,6 +37,7 @@ export const ERRORS = {
   FED_ERR_NAME_TAKEN: 'Another live node of the cluster has this node name',
   FED_ERR_NODE_UNREACHABLE: 'No node answers at the address recorded in the data directory (stopped, or the record is stale)',
   FED_ERR_ARI: 'The local Asterisk\'s ARI refused or failed a request (details: status, body)',
+  FED_ERR_AMI: 'The local Asterisk\'s manager interface (AMI) refused or failed an action',
   FED_ERR_INTERNAL: 'Internal error'
 } as const
 

@@ -68,6 +68,8 @@ function configFrom (opts: Record<string, unknown>): Config {
   if (opts.ariUser !== undefined) flags.ariUser = opts.ariUser as string
   if (opts.ariApp !== undefined) flags.ariApp = opts.ariApp as string
   if (opts.asteriskMode !== undefined) flags.asteriskMode = opts.asteriskMode as string
+  if (opts.ami !== undefined) flags.ami = opts.ami as string
+  if (opts.amiUser !== undefined) flags.amiUser = opts.amiUser as string
   layers.push(flags)
   return resolveConfig(...layers)
 }
@@ -94,6 +96,8 @@ common(program.command('start'))
   .option('--ari-user <user:password>', 'an ari.conf user of that Asterisk (env FEDERATOR_ARI_USER)')
   .option('--ari-app <name>', 'the ARI application name the node registers (env FEDERATOR_ARI_APP, default federator)')
   .option('--asterisk-mode <mode>', 'where Asterisk\'s PJSIP objects come from: realtime (res_config_curl lookups, default) or push (kept in Asterisk\'s memory over ARI) (env FEDERATOR_ASTERISK_MODE)')
+  .option('--ami <host:port>', 'the local Asterisk\'s manager interface (env FEDERATOR_AMI): push mode lists the registrations through it at every connect')
+  .option('--ami-user <user:password>', 'a manager.conf user of that Asterisk (env FEDERATOR_AMI_USER)')
   .option('--standalone', 'run alone (no peer networking) even though this data directory was in a cluster')
   .addHelpText('after', '\nAdmin API tokens are the cluster\'s (federator token create|list|revoke, on any node): the first one is made by\n' +
     '`init` (or by the first start of a standalone node that has none), printed once and kept in <data>/admin-token.\n' +

@@ -80,6 +80,10 @@ export type PartialConfig = Partial<Omit<Config, 'http' | 'dns'>> & {
   asterisk?: Record<string, unknown>
   /** where Asterisk's PJSIP objects come from: realtime or push (same as asterisk.mode) */
   asteriskMode?: string
+  /** AMI `host:port` (flag, environment) or { host, port, user, password } (config file) */
+  ami?: string | Record<string, unknown>
+  /** AMI `user:password` (same as ami.user + ami.password) */
+  amiUser?: string
 }
 
 const ENV: Record<string, keyof PartialConfig> = {
@@ -107,7 +111,9 @@ const ENV: Record<string, keyof PartialConfig> = {
   FEDERATOR_ARI_URL: 'ariUrl',
   FEDERATOR_ARI_USER: 'ariUser',
   FEDERATOR_ARI_APP: 'ariApp',
-  FEDERATOR_ASTERISK_MODE: 'asteriskMode'
+  FEDERATOR_ASTERISK_MODE: 'asteriskMode',
+  FEDERATOR_AMI: 'ami',
+  FEDERATOR_AMI_USER: 'amiUser'
 }
 
 /** Config-file keys that have no environment variable of their own (objects). */

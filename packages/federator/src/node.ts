@@ -26,7 +26,7 @@ import { LocalDb, Store, type StoreOptions } from '@federator/store'
 import { buildApp, configAdminPlugin, CONFIGS_PREFIX, defaultRouteUrl, loadingCheck, REALTIME_PREFIX, RealtimeService, realtimePlugin, RoutingService, UI_PREFIX, uiPlugin } from '@federator/server'
 import { HEALTH_KIND, Network, SoftPersistence, SoftState, tunables as netTunables, parseHostPort as parseNetHostPort, type KeyPair, type Tunables } from '@federator/net'
 import HyperDHT from 'hyperdht'
-import { AsteriskLink, type FeatureFactory } from '@federator/asterisk'
+import { AmiClient, AsteriskLink, ContactMirror, PjsipPush, type FeatureFactory } from '@federator/asterisk'
 import type { Config } from './config.js'
 import { firstToken, localToken, readToken } from './token.js'
 import { clientUrl, removeHttpAddress, writeHttpAddress } from './http-address.js'
@@ -260,6 +260,13 @@ export class FederatorNode {
   /** The features of the link to the local Asterisk this node's settings ask for (each made from the shared ARI client). */
   private asteriskFeatures (): FeatureFactory[] {
     const features: FeatureFactory[] = []
+    const { mode, ami, push } = this.config.asterisk
+    if (mode === 'push') {
+      // push mode (docs/asterisk.md): PJSIP objects kept in Asterisk's memory, its registrations mirrored into the soft state
+      const log = this.log
+      features.push((ari) => new PjsipPush({ ari, realtime: this.realtime, store: this.store, contacts: this.realtime.book.contacts, onExtraRowsChange: (fn) => this.routing.onExtraRowsChange(fn), log, ...(push !== undefined ? { tunables: push } : {}) }))
+      features.push((ari) => new ContactMirror({ ari, book: this.realtime.book.contacts, log, ...(ami !== undefined ? { ami: new AmiClient(ami) } : {}), ...(push !== undefined ? { tunables: push } : {}) }))
+    }
     return features
   }
 

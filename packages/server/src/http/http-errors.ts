@@ -44,6 +44,7 @@ export const STATUS: Partial<Record<ErrorCode, number>> = {
   FED_ERR_NAME_TAKEN: 409,
   FED_ERR_NODE_UNREACHABLE: 503,
   FED_ERR_ARI: 502,
+  FED_ERR_AMI: 502,
   FED_ERR_INTERNAL: 500
 }
 

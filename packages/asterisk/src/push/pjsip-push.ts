@@ -1,0 +1,446 @@
+/**
+ * Push mode (docs/asterisk.md, "Push mode"): Asterisk's PJSIP endpoints,
+ * auths, AORs, domain aliases and identifies live in its `memory` sorcery
+ * wizard, and this feature keeps them equal to what the node's realtime
+ * families answer — the same rows a realtime lookup would get (core push.ts
+ * says which family is which object, and what to send).
+ *
+ * One mechanism does everything: a queue of ids to make right. Working an id
+ * reads its rows in the five families (realtime single lookups, cached), compares
+ * them with what was pushed for it (`pushed`) and sends the PUTs and DELETEs
+ * core pushOps() lists, in its order. Two queues: `urgent` (changes: the
+ * store's 'changes' events, local or replicated, a user's devices, drift
+ * repairs) goes before `bulk` (the full push), so a change made during a long
+ * full push still reaches Asterisk in milliseconds; an id queued again while
+ * it is worked is worked again after (always with the rows of that moment).
+ *
+ * - ARI `connect` (Asterisk started or restarted, node started, WebSocket back):
+ *   full push — every id the families list, plus every id pushed before and every
+ *   PJSIP endpoint Asterisk lists that the node did not push (deleted there),
+ *   forced (Asterisk may have forgotten everything). Ids with registrations go
+ *   first (the phones that come back first after a restart), and per id the
+ *   auth and AOR go before the endpoint: a REGISTER is never challenged for a
+ *   half-pushed device (see the docs for what a REGISTER meets before its device is pushed).
+ * - every `driftCheckMs`: Asterisk's endpoint list against `pushed` (missing
+ *   ones pushed again, strays deleted), and a rolling read-back of
+ *   `driftBatch` other objects (a 404 is pushed again). Counted in /metrics.
+ * - while ARI is down nothing is sent; the connect's full push catches up.
+ */
+import type { Logger } from 'pino'
+import {
+  PUSH_FAMILIES, PUSH_OBJECTS, encodeComponent, isFedError, parsePairs, pushFields, pushOps, pushPath,
+  type Metric, type PushObject, type Row, type RowsById
+} from '@federator/core'
+import type { AriClient } from '../ari-client.js'
+import type { AsteriskFeature } from '../link.js'
+import type { OwnContacts, PushChange, PushStore, RealtimeAnswers } from '../ports.js'
+
+/** Tunables (overridable by options: the config file's `asterisk.push`). */
+export const PUSH_TUNABLES = {
+  /** ids worked at once (each is 1–5 requests in a row); the ARI client bounds the requests too */
+  concurrency: 48,
+  /** period of the drift check (read back, compare, repair); 0: off */
+  driftCheckMs: 60_000,
+  /** objects other than endpoints read back per drift check */
+  driftBatch: 500,
+  /** a failed request is logged at most this often (the rest counted) */
+  warnIntervalMs: 10_000
+}
+export type PushTunables = typeof PUSH_TUNABLES
+
+export interface PjsipPushOptions {
+  ari: AriClient
+  realtime: RealtimeAnswers
+  store: PushStore
+  /** this node's registrations: their ids go first in a full push */
+  contacts?: Pick<OwnContacts, 'all'>
+  /** subscribe to the routing's extra rows changes (inter-node trunks); returns the unsubscribe */
+  onExtraRowsChange?: (fn: () => void) => () => void
+  log: Logger
+  tunables?: Partial<PushTunables>
+}
+
+interface Work { force: boolean, stray: boolean }
+
+const LIST_BODY = encodeComponent('id LIKE') + '=' + encodeComponent('%')
+
+function decodeLine (line: string): Row {
+  const row: Record<string, string> = {}
+  for (const p of parsePairs(line)) row[p.name] = p.value
+  return row
+}
+
+export class PjsipPush implements AsteriskFeature {
+  readonly name = 'pjsip-push'
+  readonly tunables: PushTunables
+  readonly counters = { fullPushes: 0, puts: 0, deletes: 0, errors: 0, driftChecks: 0, driftRepairs: 0, changes: 0 }
+  /** what Asterisk holds, as far as this node knows: family → id → row */
+  private readonly pushed = new Map<string, Map<string, Row>>(PUSH_FAMILIES.map((f) => [f, new Map()]))
+  private readonly urgent = new Map<string, Work>()
+  private readonly bulk = new Map<string, Work>()
+  private readonly working = new Set<string>()
+  private readonly again = new Map<string, Work>()
+  private readonly devicesOfUser = new Map<string, Set<string>>()
+  private readonly userOfDevice = new Map<string, string>()
+  private workers = 0
+  private epoch = 0
+  private fullPushStart = 0
+  private fullPushing = false
+  /** duration of the last full push, ms (-1: none finished yet) */
+  lastFullPushMs = -1
+  private timer: NodeJS.Timeout | null = null
+  private driftCursor: { family: string, after: string } = { family: PUSH_FAMILIES[0]!, after: '' }
+  private driftRunning = false
+  private lastWarn = 0
+  private flushScheduled = false
+  private readonly changed = new Set<string>()
+  private fullDiffWanted = false
+  private unsubscribeExtra: (() => void) | null = null
+  private closed = false
+  private readonly waiters: Array<() => void> = []
+  private readonly log: Logger
+
+  constructor (private readonly o: PjsipPushOptions) {
+    this.tunables = { ...PUSH_TUNABLES, ...o.tunables }
+    this.log = o.log.child({ component: 'pjsip-push' })
+  }
+
+  private readonly onConnect = (): void => { void this.fullPush() }
+  private readonly onChanges = (changes: PushChange[]): void => { this.noteChanges(changes) }
+
+  start (): void {
+    this.o.ari.on('connect', this.onConnect)
+    this.o.store.on('changes', this.onChanges)
+    this.unsubscribeExtra = this.o.onExtraRowsChange?.(() => { this.fullDiffWanted = true; this.scheduleFlush() }) ?? null
+    if (this.tunables.driftCheckMs > 0) {
+      this.timer = setInterval(() => { void this.driftCheck() }, this.tunables.driftCheckMs)
+      this.timer.unref()
+    }
+    if (this.o.ari.connected) void this.fullPush()
+  }
+
+  close (): void {
+    this.closed = true
+    this.o.ari.off('connect', this.onConnect)
+    this.o.store.off('changes', this.onChanges)
+    this.unsubscribeExtra?.()
+    if (this.timer !== null) clearInterval(this.timer)
+    for (const w of this.waiters.splice(0)) w()
+  }
+
+  /** Objects pushed and held (as far as the node knows), per family. */
+  pushedCount (family?: string): number {
+    if (family !== undefined) return this.pushed.get(family)?.size ?? 0
+    let n = 0
+    for (const m of this.pushed.values()) n += m.size
+    return n
+  }
+
+  /** Ids waiting or being worked. */
+  get pending (): number { return this.urgent.size + this.bulk.size + this.working.size + this.again.size }
+
+  /** True once a full push finished since the last connect (and nothing is waiting). */
+  get settled (): boolean { return !this.fullPushing && this.pending === 0 && this.o.ari.connected }
+
+  /** Resolves when nothing is waiting (tests, the bench). */
+  async idle (): Promise<void> {
+    while (!this.closed && (this.pending > 0 || this.fullPushing || this.flushScheduled)) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve))
+    }
+  }
+
+  // ---- what is wanted: the realtime answers ----
+
+  private async rowsOf (id: string): Promise<RowsById> {
+    const out: RowsById = {}
+    const body = 'id=' + encodeComponent(id)
+    for (const family of PUSH_FAMILIES) {
+      const answer = await this.o.realtime.handle(family, 'single', '', body)
+      const line = answer.split('\n')[0] ?? ''
+      if (line !== '') out[family] = decodeLine(line)
+    }
+    return out
+  }
+
+  private async allIds (): Promise<string[]> {
+    const ids = new Set<string>()
+    for (const family of PUSH_FAMILIES) {
+      const answer = await this.o.realtime.handle(family, 'multi', '', LIST_BODY)
+      let start = 0
+      while (start < answer.length) {
+        let end = answer.indexOf('\n', start)
+        if (end < 0) end = answer.length
+        const line = answer.slice(start, end)
+        start = end + 1
+        // the key column comes first: `id=<id>&…`
+        const amp = line.indexOf('&')
+        const first = parsePairs(amp < 0 ? line : line.slice(0, amp))[0]
+        if (first?.name === 'id' && first.value !== '') ids.add(first.value)
+      }
+    }
+    return [...ids]
+  }
+
+  // ---- changes ----
+
+  private noteChanges (changes: PushChange[]): void {
+    for (const c of changes) {
+      if (c.type === 'device') {
+        this.changed.add(c.id)
+        this.trackUser(c.id, c.after?.user)
+      } else if (c.type === 'trunk') {
+        this.changed.add(c.id)
+      } else if (c.type === 'user') {
+        for (const d of this.devicesOfUser.get(c.id) ?? []) this.changed.add(d)
+      } else if (c.type === 'row' || c.type === 'table' || c.type === 'node') {
+        // domain aliases are generic rows; node records change the inter-node trunks (extra rows)
+        if (c.type !== 'node' || this.o.onExtraRowsChange === undefined) this.fullDiffWanted = true
+      } else continue
+      this.counters.changes++
+    }
+    this.scheduleFlush()
+  }
+
+  private trackUser (device: string, user: unknown): void {
+    const old = this.userOfDevice.get(device)
+    if (old !== undefined) { this.devicesOfUser.get(old)?.delete(device); this.userOfDevice.delete(device) }
+    if (typeof user === 'string' && user !== '') {
+      this.userOfDevice.set(device, user)
+      let s = this.devicesOfUser.get(user)
+      if (s === undefined) this.devicesOfUser.set(user, s = new Set())
+      s.add(device)
+    }
+  }
+
+  /** Work the changed ids after the current event (the realtime indexes follow the same event first). */
+  private scheduleFlush (): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    setImmediate(() => {
+      this.flushScheduled = false
+      for (const id of this.changed) this.queue(this.urgent, id, { force: false, stray: false })
+      this.changed.clear()
+      if (this.fullDiffWanted && this.o.ari.connected) {
+        this.fullDiffWanted = false
+        void this.diffAll()
+      }
+      this.pump()
+    })
+  }
+
+  private queue (q: Map<string, Work>, id: string, w: Work): void {
+    if (this.working.has(id)) {
+      const a = this.again.get(id)
+      this.again.set(id, { force: w.force || a?.force === true, stray: w.stray || a?.stray === true })
+      return
+    }
+    const had = q.get(id)
+    q.set(id, had === undefined ? w : { force: w.force || had.force, stray: w.stray || had.stray })
+  }
+
+  // ---- full push, full diff ----
+
+  /** Every id again, forced: Asterisk may have forgotten everything (a connect). */
+  async fullPush (): Promise<void> {
+    if (this.closed) return
+    const epoch = ++this.epoch
+    this.fullPushing = true
+    this.fullPushStart = performance.now()
+    try {
+      const [ids, stray] = await Promise.all([this.allIds(), this.asteriskEndpoints().catch(() => new Set<string>())])
+      if (epoch !== this.epoch || this.closed) return
+      await this.loadUsers()
+      const wanted = new Set(ids)
+      const first = new Set<string>()
+      for (const c of this.o.contacts?.all() ?? []) if (wanted.has(c.aor)) first.add(c.aor)
+      this.bulk.clear()
+      for (const id of first) this.queue(this.bulk, id, { force: true, stray: false })
+      for (const id of ids) this.queue(this.bulk, id, { force: true, stray: false })
+      for (const m of this.pushed.values()) for (const id of m.keys()) if (!wanted.has(id)) this.queue(this.bulk, id, { force: true, stray: false })
+      for (const id of stray) if (!wanted.has(id)) this.queue(this.bulk, id, { force: true, stray: true })
+      this.log.info({ ids: this.bulk.size, first: first.size }, 'ARI connected: full push of the PJSIP objects')
+      this.pump()
+      await this.drained(epoch)
+      if (epoch !== this.epoch) return
+      this.lastFullPushMs = Math.round(performance.now() - this.fullPushStart)
+      this.counters.fullPushes++
+      this.log.info({ ms: this.lastFullPushMs, objects: this.pushedCount(), errors: this.counters.errors }, 'full push done')
+    } catch (err) {
+      this.counters.errors++
+      this.log.error({ err }, 'full push failed: retried at the next connect or drift check')
+    } finally {
+      if (epoch === this.epoch) { this.fullPushing = false; this.wake() }
+    }
+  }
+
+  /** Every id compared with what was pushed (not forced): after a change that may touch many ids. */
+  private async diffAll (): Promise<void> {
+    try {
+      const ids = new Set(await this.allIds())
+      for (const m of this.pushed.values()) for (const id of m.keys()) ids.add(id)
+      for (const id of ids) this.queue(this.bulk, id, { force: false, stray: false })
+      this.pump()
+    } catch (err) {
+      this.log.warn({ err }, 'push: listing the families failed')
+    }
+  }
+
+  private async loadUsers (): Promise<void> {
+    this.devicesOfUser.clear()
+    this.userOfDevice.clear()
+    for await (const d of this.o.store.scan('device')) this.trackUser(d.id, d.fields.user)
+  }
+
+  /** The PJSIP endpoints Asterisk holds (ARI `GET endpoints`). */
+  private async asteriskEndpoints (): Promise<Set<string>> {
+    const list = await this.o.ari.request<Array<{ technology: string, resource: string }>>('GET', 'endpoints')
+    return new Set(list.filter((e) => e.technology === 'PJSIP').map((e) => e.resource))
+  }
+
+  private async drained (epoch: number): Promise<void> {
+    while (epoch === this.epoch && !this.closed && (this.bulk.size > 0 || this.working.size > 0 || this.again.size > 0)) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve))
+    }
+  }
+
+  private wake (): void {
+    for (const w of this.waiters.splice(0)) w()
+  }
+
+  // ---- workers ----
+
+  private pump (): void {
+    while (this.workers < this.tunables.concurrency && this.o.ari.connected && !this.closed && (this.urgent.size > 0 || this.bulk.size > 0)) {
+      this.workers++
+      void this.worker().finally(() => { this.workers--; this.wake() })
+    }
+    this.wake()
+  }
+
+  private next (): [string, Work] | undefined {
+    for (const q of [this.urgent, this.bulk]) {
+      for (const [id, w] of q) {
+        if (this.working.has(id)) continue
+        q.delete(id)
+        return [id, w]
+      }
+    }
+    return undefined
+  }
+
+  private async worker (): Promise<void> {
+    let item: [string, Work] | undefined
+    while (this.o.ari.connected && !this.closed && (item = this.next()) !== undefined) {
+      const [id, w] = item
+      this.working.add(id)
+      try {
+        await this.work(id, w)
+      } catch (err) {
+        this.counters.errors++
+        this.warn(err, id)
+      } finally {
+        this.working.delete(id)
+        const a = this.again.get(id)
+        if (a !== undefined) { this.again.delete(id); this.queue(this.urgent, id, a) }
+      }
+    }
+  }
+
+  private async work (id: string, w: Work): Promise<void> {
+    const wanted = await this.rowsOf(id)
+    const pushed: RowsById = {}
+    for (const f of PUSH_FAMILIES) { const r = this.pushed.get(f)!.get(id); if (r !== undefined) pushed[f] = r }
+    for (const op of pushOps(wanted, pushed, w)) {
+      if (op.op === 'put') {
+        if (op.recreate) await this.remove(op.object, id)
+        await this.o.ari.request('PUT', pushPath(op.object, id), { body: { fields: pushFields(op.row) } })
+        this.counters.puts++
+        this.pushed.get(op.object.family)!.set(id, op.row)
+      } else {
+        await this.remove(op.object, id)
+      }
+    }
+  }
+
+  private async remove (object: PushObject, id: string): Promise<void> {
+    try {
+      await this.o.ari.request('DELETE', pushPath(object, id))
+      this.counters.deletes++
+    } catch (err) {
+      if (!(isFedError(err) && (err.details as { status?: number } | undefined)?.status === 404)) throw err
+    }
+    this.pushed.get(object.family)!.delete(id)
+  }
+
+  private warn (err: unknown, id: string): void {
+    const now = Date.now()
+    if (now - this.lastWarn < this.tunables.warnIntervalMs) return
+    this.lastWarn = now
+    this.log.warn({ err, id, errors: this.counters.errors }, 'push: Asterisk refused or did not answer (counted; retried at the next drift check or connect)')
+  }
+
+  // ---- drift ----
+
+  /** Read back, compare, repair: the endpoint list, then a rolling batch of the other objects. */
+  async driftCheck (): Promise<number> {
+    if (this.driftRunning || this.fullPushing || !this.o.ari.connected || this.closed) return 0
+    this.driftRunning = true
+    let repairs = 0
+    try {
+      this.counters.driftChecks++
+      const held = await this.asteriskEndpoints()
+      const endpoints = this.pushed.get('ps_endpoints')!
+      for (const id of endpoints.keys()) if (!held.has(id)) { repairs++; this.queue(this.urgent, id, { force: true, stray: false }) }
+      for (const id of held) if (!endpoints.has(id)) { repairs++; this.queue(this.urgent, id, { force: true, stray: true }) }
+      repairs += await this.readBack()
+      this.counters.driftRepairs += repairs
+      if (repairs > 0) this.log.warn({ repairs }, 'drift check: Asterisk\'s objects differed from the node\'s view; pushing them again')
+      this.pump()
+    } catch (err) {
+      this.warn(err, '(drift check)')
+    } finally {
+      this.driftRunning = false
+    }
+    return repairs
+  }
+
+  /** Read back up to driftBatch non-endpoint objects from where the last check stopped; a missing one is pushed again. */
+  private async readBack (): Promise<number> {
+    const order = PUSH_OBJECTS.filter((o) => o.family !== 'ps_endpoints')
+    let budget = this.tunables.driftBatch
+    let repairs = 0
+    let idx = Math.max(0, order.findIndex((o) => o.family === this.driftCursor.family))
+    let after = this.driftCursor.after
+    for (let turns = 0; turns < order.length && budget > 0; turns++) {
+      const object = order[idx]!
+      const ids = [...this.pushed.get(object.family)!.keys()].filter((id) => id > after).sort().slice(0, budget)
+      budget -= ids.length
+      const missing = await Promise.all(ids.map(async (id) => {
+        try { await this.o.ari.request('GET', pushPath(object, id)); return false } catch (err) {
+          return isFedError(err) && (err.details as { status?: number } | undefined)?.status === 404
+        }
+      }))
+      ids.forEach((id, i) => { if (missing[i] === true) { repairs++; this.queue(this.urgent, id, { force: true, stray: false }) } })
+      if (budget > 0) { idx = (idx + 1) % order.length; after = '' } else after = ids[ids.length - 1] ?? ''
+    }
+    this.driftCursor = { family: order[idx]!.family, after }
+    return repairs
+  }
+
+  metrics (): Metric[] {
+    const c = this.counters
+    const m = (name: string, help: string, type: 'counter' | 'gauge', value: number): Metric => ({ name, help, type, samples: [{ value }] })
+    return [
+      m('federator_push_objects', 'PJSIP objects pushed into the local Asterisk\'s memory (push mode)', 'gauge', this.pushedCount()),
+      m('federator_push_pending', 'Ids waiting to be pushed (changes, full push)', 'gauge', this.pending),
+      m('federator_push_full_pushes_total', 'Full pushes finished (one per ARI connect)', 'counter', c.fullPushes),
+      m('federator_push_last_full_push_seconds', 'Duration of the last full push', 'gauge', this.lastFullPushMs < 0 ? 0 : this.lastFullPushMs / 1000),
+      m('federator_push_puts_total', 'Objects created or updated over ARI', 'counter', c.puts),
+      m('federator_push_deletes_total', 'Objects deleted over ARI', 'counter', c.deletes),
+      m('federator_push_errors_total', 'Pushes Asterisk refused or did not answer', 'counter', c.errors),
+      m('federator_push_changes_total', 'Record changes that touched pushed objects', 'counter', c.changes),
+      m('federator_push_drift_checks_total', 'Drift checks (read back, compare, repair)', 'counter', c.driftChecks),
+      m('federator_push_drift_repairs_total', 'Objects found missing or stray in Asterisk and repaired', 'counter', c.driftRepairs)
+    ]
+  }
+}
