@@ -26,7 +26,8 @@ import { LocalDb, Store, type StoreOptions } from '@federator/store'
 import { buildApp, configAdminPlugin, CONFIGS_PREFIX, defaultRouteUrl, loadingCheck, REALTIME_PREFIX, RealtimeService, realtimePlugin, RoutingService, UI_PREFIX, uiPlugin } from '@federator/server'
 import { HEALTH_KIND, Network, SoftPersistence, SoftState, tunables as netTunables, parseHostPort as parseNetHostPort, type KeyPair, type Tunables } from '@federator/net'
 import HyperDHT from 'hyperdht'
-import { AmiClient, AsteriskLink, ContactMirror, PjsipPush, type FeatureFactory } from '@federator/asterisk'
+import { CALLSTATE_KIND, CHANNELS_KIND, DEVSTATE_KIND } from '@federator/core'
+import { AmiClient, AsteriskLink, callStateFeature, ContactMirror, PjsipPush, type CallStateTunables, type FeatureFactory } from '@federator/asterisk'
 import type { Config } from './config.js'
 import { firstToken, localToken, readToken } from './token.js'
 import { clientUrl, removeHttpAddress, writeHttpAddress } from './http-address.js'
@@ -35,6 +36,7 @@ import { Membership } from './membership.js'
 import { checkNotAlone } from './cluster-record.js'
 import { clusterPlugin, metricsPlugin } from './http/plugins.js'
 import { registrationsPlugin } from './http/registrations.js'
+import { callStatePlugin } from './http/callstate.js'
 import { tightenDataDir } from './data-dir.js'
 import { NameGuard } from './name-guard.js'
 import { exposureWarning, sipAddressWarning } from './config.js'
@@ -46,6 +48,8 @@ export interface NodeOptions {
   store?: Partial<StoreOptions>
   /** network tunables (heartbeat, failure detection…); tests shrink them */
   net?: Partial<Tunables>
+  /** live call state tunables (TTL, refresh, coalescing); tests shrink them */
+  callstate?: Partial<CallStateTunables>
   /** run alone although the data directory was in a cluster (else that is FED_ERR_CLUSTER_MISSING) */
   standalone?: boolean
 }
@@ -53,8 +57,8 @@ export interface NodeOptions {
 /** Directory (in the data directory) of the node's own soft state kept across restarts. */
 export const SOFT_DIR = 'soft'
 
-/** The soft-state kinds a node keeps across restarts: everything it owns but its health (regenerated at start). */
-export const keepsSoftKind = (kind: string): boolean => kind !== HEALTH_KIND
+/** The soft-state kinds a node keeps across restarts: everything it owns but its health and live call state (both regenerated at start). */
+export const keepsSoftKind = (kind: string): boolean => kind !== HEALTH_KIND && kind !== DEVSTATE_KIND && kind !== CHANNELS_KIND && kind !== CALLSTATE_KIND
 
 /** Where the node's swarm socket binds when in a cluster and nothing else is configured. */
 export const DEFAULT_SWARM_HOST = '0.0.0.0'
@@ -150,6 +154,7 @@ export class FederatorNode {
       apiPlugins: [
         { plugin: clusterPlugin(sources), prefix: '/cluster' },
         { plugin: registrationsPlugin({ soft: this.soft, membership: this.membership, network: this.network, name: config.name }), prefix: '/cluster/registrations' },
+        { plugin: callStatePlugin({ soft: this.soft, membership: this.membership, network: this.network, name: config.name }), prefix: '/cluster' },
         { plugin: configAdminPlugin(this.store), prefix: CONFIGS_PREFIX }
       ],
       plugins: [
@@ -260,6 +265,17 @@ export class FederatorNode {
   /** The features of the link to the local Asterisk this node's settings ask for (each made from the shared ARI client). */
   private asteriskFeatures (): FeatureFactory[] {
     const features: FeatureFactory[] = []
+    // live call state (docs/asterisk.md "Live call state"): device states and trunk channel counts, Custom: states
+    features.push(callStateFeature({
+      soft: this.soft,
+      directory: {
+        ready: async () => { await this.routing.ready() },
+        isDevice: (id) => this.routing.view.snapshot.device(id) !== undefined,
+        isTrunk: (id) => this.routing.view.snapshot.trunk(id) !== undefined
+      },
+      log: this.log,
+      ...(this.opts.callstate !== undefined ? { tunables: this.opts.callstate } : {})
+    }))
     const { mode, ami, push } = this.config.asterisk
     if (mode === 'push') {
       // push mode (docs/asterisk.md): PJSIP objects kept in Asterisk's memory, its registrations mirrored into the soft state

@@ -35,6 +35,7 @@ import type { Logger } from 'pino'
 import { CONTACT_KIND, HEALTH_KIND, MemorySnapshot, ROUTING_RECORD_TYPES, SIPREG_KIND, type NodeInput, type RouteIndexOptions, type RoutingContact, type RoutingSettings } from '@federator/core'
 import { mergeNodes, nodeRecordInfo, sameNode, type NodeRecordInfo, type SelfInfo } from './nodes.js'
 import { isRegistrationKind, routingContact } from './registrations.js'
+import { isCallStateKind, RoutingCallState } from './callstate.js'
 import type { NodeStateSource, RecordChange, RoutingStore, SoftChange, SoftTable } from '../ports.js'
 
 /** The background scan of the routing records yields to the event loop after this many records (requests are served meanwhile). */
@@ -81,6 +82,8 @@ export class RoutingView extends EventEmitter {
   #reloading: Promise<void> = Promise.resolve()
   #closed = false
   #attached = false
+  /** live call state (busy devices, channels per trunk) from every node's items */
+  readonly #calls = new RoutingCallState()
 
   readonly #onChanges = (changes: RecordChange[]): void => {
     if (this.#buffer !== null) {
@@ -174,6 +177,7 @@ export class RoutingView extends EventEmitter {
     for (const c of buffered) if (c.type === 'node') this.#setRecord(c.id, c.after)
     // one synchronous step: current soft state, then its events
     soft?.on('change', this.#onSoft)
+    this.#calls.load(this.#snapshot, soft)
     nodeStates?.on('node-state', this.#onNodeState)
     this.#attached = true
     this.#refreshNodes()
@@ -213,6 +217,7 @@ export class RoutingView extends EventEmitter {
     this.#snapshot = next
     this.#records = records
     this.#applyChanges(buffer, false)
+    this.#calls.writeAll(next)
     this.#nodes = new Map()
     this.#owners = new Map()
     this.#refreshNodes()
@@ -274,6 +279,7 @@ export class RoutingView extends EventEmitter {
       if (c.owner !== this.#opts.soft?.owner) this.#refreshNodes()
       return
     }
+    if (isCallStateKind(c.kind)) { this.#calls.apply(this.#snapshot, c); return }
     if (!isRegistrationKind(c.kind)) return
     const node = this.#owners.get(c.owner)
     if (node === undefined) return // owner not known yet: loaded when it is (#refreshNodes)

@@ -1,0 +1,4 @@
+export * from './ports.js'
+export * from './publisher.js'
+export * from './custom.js'
+export * from './feature.js'
