@@ -32,7 +32,7 @@ export const SNAPSHOT_HOLD_MS = 10_000
 /** fetching the live blocks of a manifest gives up (full replay) after this long */
 export const SNAPSHOT_FETCH_TIMEOUT_MS = 60_000
 /** blocks decoded and applied per view batch during a join */
-export const SNAPSHOT_APPLY_BLOCKS = 256
+export const SNAPSHOT_APPLY_BLOCKS = 64
 
 export interface SnapshotOptions {
   /** hold the followers of a fresh store until a snapshot join (see joinSnapshot) or holdMs */
