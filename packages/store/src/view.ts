@@ -52,7 +52,7 @@ export class ViewOpenError extends Error {
   constructor (message: string, readonly reason: 'corrupt' | 'format' | 'missing') { super(message); this.name = 'ViewOpenError' }
 }
 
-type Op = { type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }
+type Batch = ReturnType<ClassicLevel<string, Uint8Array>['batch']>
 
 export class View {
   readonly db: ClassicLevel<string, Uint8Array>
@@ -141,9 +141,19 @@ export class View {
    * caller must then rebuild).
    */
   async apply (items: ApplyItem[], applied: Map<WriterKey, number>): Promise<{ changes: Change[], mustRebuild: boolean, applied: Entry[] }> {
+    // a chained batch: each put goes into LevelDB's write batch at once (no operation objects built and read back)
+    const batch = this.db.batch()
+    try {
+      return await this.fill(batch, items, applied)
+    } catch (err) {
+      await batch.close().catch(() => {})
+      throw err
+    }
+  }
+
+  private async fill (batch: Batch, items: ApplyItem[], applied: Map<WriterKey, number>): Promise<{ changes: Change[], mustRebuild: boolean, applied: Entry[] }> {
     const byRecord = new Map<string, Entry[]>()
     const cps = new Map<WriterKey, Checkpoint>()
-    const ops: Op[] = []
     const cp = (w: WriterKey): Checkpoint => {
       let c = cps.get(w)
       if (c === undefined) { c = { ...this.checkpoint(w) }; cps.set(w, c) }
@@ -158,7 +168,7 @@ export class View {
         const list = item.error !== undefined ? [{ index: -1, reason: item.error }] : item.bad!
         for (const b of list) {
           if (c.quarantined < MAX_QUARANTINE_DETAILS) {
-            ops.push({ type: 'put', key: quarantineKey(item.writer, item.seq), value: pack({ seq: item.seq, index: b.index, reason: b.reason }) })
+            batch.put(quarantineKey(item.writer, item.seq), pack({ seq: item.seq, index: b.index, reason: b.reason }))
           }
           c.quarantined++
         }
@@ -199,20 +209,20 @@ export class View {
       const next: StoredState = { s: state, d: digest }
       if (conflictBytes !== undefined) {
         next.c = true
-        ops.push({ type: 'put', key: conflictKey(type, id), value: conflictBytes })
+        batch.put(conflictKey(type, id), conflictBytes)
       } else if (prev?.c === true) {
-        ops.push({ type: 'del', key: conflictKey(type, id) })
+        batch.del(conflictKey(type, id))
       }
-      ops.push({ type: 'put', key: stateKey(type, id), value: encodeState(next) })
-      if (afterBytes !== undefined) ops.push({ type: 'put', key: recordKey(type, id), value: afterBytes })
-      else if (before !== undefined) ops.push({ type: 'del', key: recordKey(type, id) })
+      batch.put(stateKey(type, id), encodeState(next))
+      if (afterBytes !== undefined) batch.put(recordKey(type, id), afterBytes)
+      else if (before !== undefined) batch.del(recordKey(type, id))
       if ((before === undefined) !== (after === undefined)) {
         counts.set(type, (counts.get(type) ?? this.counts.get(type) ?? 0) + (after === undefined ? -1 : 1))
       }
       const oldIdx = indexEntries(type, id, before)
       const newIdx = indexEntries(type, id, after)
-      for (const [n, v] of oldIdx) if (!hasPair(newIdx, n, v)) ops.push({ type: 'del', key: indexKey(n, v, id) })
-      for (const [n, v] of newIdx) if (!hasPair(oldIdx, n, v)) ops.push({ type: 'put', key: indexKey(n, v, id), value: EMPTY })
+      for (const [n, v] of oldIdx) if (!hasPair(newIdx, n, v)) batch.del(indexKey(n, v, id))
+      for (const [n, v] of newIdx) if (!hasPair(oldIdx, n, v)) batch.put(indexKey(n, v, id), EMPTY)
       if (type === 'node' && revokedLength(before) !== revokedLength(after)) revocationChanged = true
       if (!sameValue(before, after)) changes.push({ type, id, before, after })
     }
@@ -220,11 +230,11 @@ export class View {
       const c = cp(w)
       if (length > c.applied) c.applied = length
     }
-    for (const [w, c] of cps) ops.push({ type: 'put', key: writerKeyOf(w), value: pack(c) })
-    for (const [t, n] of counts) ops.push({ type: 'put', key: countKey(t), value: pack(n) })
-    ops.push({ type: 'put', key: metaKey('hash'), value: hash })
-    ops.push({ type: 'put', key: metaKey('hlc'), value: pack(this.hlc) })
-    await this.db.batch(ops)
+    for (const [w, c] of cps) batch.put(writerKeyOf(w), pack(c))
+    for (const [t, n] of counts) batch.put(countKey(t), pack(n))
+    batch.put(metaKey('hash'), hash)
+    batch.put(metaKey('hlc'), pack(this.hlc))
+    await batch.write()
     this.hash = hash
     for (const [w, c] of cps) this.checkpoints.set(w, c)
     for (const [t, n] of counts) this.counts.set(t, n)
