@@ -8,6 +8,12 @@
  * (it is forgotten `forgetDeadAfterMs` later). The period used is the one the
  * sender states in its heartbeat, so nodes with different settings agree.
  *
+ * The heartbeat has a fixed size. What grows with the cluster — the node's
+ * neighbour list, used by the soft-state gossip to avoid relays — is a
+ * separate item (key 'peers') published only when it changes (coalesced for
+ * `neighboursDelayMs`) and refreshed every half of its TTL: sending it with
+ * every heartbeat made each link's idle cost grow with the cluster size.
+ *
  * A node that shuts down cleanly says so. With `restartGraceMs` > 0 it
  * publishes a last heartbeat `restarting: <grace ms>` (TTL: the grace): peers
  * hold it `suspect` — still reachable for routing, its registrations kept —
@@ -20,6 +26,13 @@ import { HEALTH_KEY, HEALTH_KIND, type SoftChange } from '@federator/core'
 import type { SoftState } from './soft-state.js'
 
 export { HEALTH_KEY, HEALTH_KIND }
+
+/**
+ * The key of a node's neighbour list (kind HEALTH_KIND): `{ peers: [16-hex key prefixes] }` of its
+ * admitted connections, published when it changes (and refreshed before its TTL runs out), not with
+ * every heartbeat: its size grows with the cluster, the heartbeat's does not.
+ */
+export const NEIGHBOURS_KEY = 'peers'
 
 export type NodeState = 'alive' | 'suspect' | 'dead'
 
@@ -74,6 +87,12 @@ export interface HealthOptions {
   forgetDeadAfterMs: number
   /** announce a restart on stop(): peers hold us suspect this long (0: announce leaving, dead at once) */
   restartGraceMs?: number
+  /** this node's neighbour ids now (published under NEIGHBOURS_KEY); absent: no neighbour list */
+  neighbours?: () => string[]
+  /** a change of the neighbours is published this long after `neighboursChanged()` (changes coalesce) */
+  neighboursDelayMs?: number
+  /** TTL of the neighbour list; it is republished unchanged every half of it */
+  neighboursTtlMs?: number
   now?: () => number
 }
 
@@ -95,10 +114,23 @@ export class NodeHealth extends EventEmitter {
   private readonly now: () => number
   private publishTimer: NodeJS.Timeout | null = null
   private checkTimer: NodeJS.Timeout | null = null
+  private neighboursTimer: NodeJS.Timeout | null = null
+  private refreshTimer: NodeJS.Timeout | null = null
+  /** what we last published as our neighbours (sorted) */
+  private ownNeighbours: string[] | null = null
+  /** owner → the neighbour ids it declared (its NEIGHBOURS_KEY item, or the `peers` of an older node's heartbeat) */
+  private readonly declared = new Map<string, string[]>()
   private started = false
 
   private readonly onchange = (c: SoftChange): void => {
-    if (c.kind !== HEALTH_KIND || c.local || c.reason === 'expire') return
+    if (c.kind !== HEALTH_KIND || c.local) return
+    if (c.key === NEIGHBOURS_KEY) {
+      const peers = (c.value as { peers?: unknown } | undefined)?.peers
+      if (Array.isArray(peers)) this.declared.set(c.owner, peers.filter((x): x is string => typeof x === 'string'))
+      else this.declared.delete(c.owner)
+      return
+    }
+    if (c.key !== HEALTH_KEY || c.reason === 'expire') return
     const now = this.now()
     const p = this.peers.get(c.owner)
     if (c.reason === 'remove') {
@@ -136,6 +168,29 @@ export class NodeHealth extends EventEmitter {
     this.checkTimer = setInterval(() => this.check(), Math.max(MIN_INTERVAL, Math.floor(this.opts.heartbeatMs / 2)))
     this.publishTimer.unref()
     this.checkTimer.unref()
+    if (this.opts.neighbours !== undefined) {
+      this.publishNeighbours(true)
+      this.refreshTimer = setInterval(() => this.publishNeighbours(true), Math.max(MIN_INTERVAL, Math.floor(this.neighboursTtl / 2)))
+      this.refreshTimer.unref()
+    }
+  }
+
+  private get neighboursTtl (): number { return this.opts.neighboursTtlMs ?? 600_000 }
+
+  /** Our neighbours changed: publishes the new list `neighboursDelayMs` from now (changes meanwhile coalesce). */
+  neighboursChanged (): void {
+    if (!this.started || this.opts.neighbours === undefined || this.neighboursTimer !== null) return
+    this.neighboursTimer = setTimeout(() => { this.neighboursTimer = null; this.publishNeighbours(false) }, this.opts.neighboursDelayMs ?? 0)
+    this.neighboursTimer.unref()
+  }
+
+  private publishNeighbours (refresh: boolean): void {
+    if (!this.started || this.opts.neighbours === undefined) return
+    const ids = [...new Set(this.opts.neighbours())].sort()
+    const prev = this.ownNeighbours
+    if (!refresh && prev !== null && prev.length === ids.length && prev.every((x, i) => x === ids[i])) return
+    this.ownNeighbours = ids
+    this.soft.publish(HEALTH_KIND, NEIGHBOURS_KEY, { peers: ids }, this.neighboursTtl)
   }
 
   /** Stops heartbeats and tells peers we are restarting (a last heartbeat) or leaving (removes our item). */
@@ -144,11 +199,16 @@ export class NodeHealth extends EventEmitter {
     this.started = false
     if (this.publishTimer !== null) clearInterval(this.publishTimer)
     if (this.checkTimer !== null) clearInterval(this.checkTimer)
-    this.publishTimer = this.checkTimer = null
+    if (this.refreshTimer !== null) clearInterval(this.refreshTimer)
+    if (this.neighboursTimer !== null) clearTimeout(this.neighboursTimer)
+    this.publishTimer = this.checkTimer = this.refreshTimer = this.neighboursTimer = null
     this.soft.off('change', this.onchange)
     const grace = this.opts.restartGraceMs ?? 0
     if (grace > 0) this.soft.publish(HEALTH_KIND, HEALTH_KEY, { ...this.heartbeat(), restarting: grace }, grace)
-    else this.soft.remove(HEALTH_KIND, HEALTH_KEY)
+    else {
+      this.soft.remove(HEALTH_KIND, HEALTH_KEY)
+      if (this.ownNeighbours !== null) this.soft.remove(HEALTH_KIND, NEIGHBOURS_KEY)
+    }
   }
 
   private heartbeat (): HealthInfo {
@@ -177,6 +237,7 @@ export class NodeHealth extends EventEmitter {
       const elapsed = now - p.lastSeen
       if (p.state === 'dead' && elapsed > this.opts.forgetDeadAfterMs) {
         this.peers.delete(key)
+        this.declared.delete(key)
         continue
       }
       if (p.left) continue
@@ -194,9 +255,12 @@ export class NodeHealth extends EventEmitter {
 
   nodes (): NodeStatus[] {
     const now = this.now()
-    const out: NodeStatus[] = [{ swarmKey: this.soft.owner, state: 'alive', self: true, lastSeenAgoMs: 0, left: false, restarting: false, info: this.heartbeat() }]
+    const self = this.ownNeighbours === null ? this.heartbeat() : { ...this.heartbeat(), peers: this.ownNeighbours }
+    const out: NodeStatus[] = [{ swarmKey: this.soft.owner, state: 'alive', self: true, lastSeenAgoMs: 0, left: false, restarting: false, info: self }]
     for (const [key, p] of this.peers) {
-      out.push({ swarmKey: key, state: p.state, self: false, lastSeenAgoMs: now - p.lastSeen, left: p.left, restarting: p.restartUntil !== null && p.state !== 'dead', info: p.info })
+      const peers = this.declared.get(key)
+      const info = peers === undefined || p.info.peers !== undefined ? p.info : { ...p.info, peers }
+      out.push({ swarmKey: key, state: p.state, self: false, lastSeenAgoMs: now - p.lastSeen, left: p.left, restarting: p.restartUntil !== null && p.state !== 'dead', info })
     }
     return out
   }

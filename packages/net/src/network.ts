@@ -15,25 +15,34 @@ import type HyperDHT from 'hyperdht'
 import type { Logger } from 'pino'
 import { parseJoinString, type JoinInfo } from './cluster.js'
 import { createDht, WarnLimiter, type AddressBookDHT } from './dht.js'
-import { HEALTH_KIND, NodeHealth, type HealthInfo, type NodeStatus } from './health.js'
+import { HEALTH_KEY, HEALTH_KIND, NEIGHBOURS_KEY, NodeHealth, type HealthInfo, type NodeStatus } from './health.js'
 import { Discovery } from './discovery.js'
 import type { LanOptions } from './lan.js'
 import { LogAnnouncer } from './log-exchange.js'
 import { SnapshotExchange, SNAPSHOT_CACHE_MS } from './snapshot-exchange.js'
 import { parseStaticPeer, type HostPort, type StaticPeer } from './peer-address.js'
 import { PeerConnection, type PeerContext } from './peer.js'
+import type { AdmissionFailure } from './admission.js'
 import { neighbourId, SoftGossip } from './soft-gossip.js'
 import { SoftState, type SoftItem } from './soft-state.js'
 import { tunables as mergeTunables, type Tunables } from './tunables.js'
 import type { KeyPair, ReplicatedLogs } from './types.js'
 import { networkStatus, type NetworkStatus } from './status.js'
 
-/** The neighbours a node declares in its heartbeat (see soft-gossip.ts). */
+/**
+ * The neighbours a node declares (see soft-gossip.ts): its neighbour list item, or the `peers` of the
+ * heartbeat of a node older than that item; undefined: the item declares nothing.
+ */
 function declaredNeighbours (item: SoftItem): string[] | undefined {
-  if (item.kind !== HEALTH_KIND || item.removed) return undefined
+  if (item.kind !== HEALTH_KIND) return undefined
+  if (item.key === NEIGHBOURS_KEY && item.removed) return []
+  if (item.removed || (item.key !== NEIGHBOURS_KEY && item.key !== HEALTH_KEY)) return undefined
   const peers = (item.value as { peers?: unknown } | null)?.peers
   return Array.isArray(peers) ? peers.filter((p): p is string => typeof p === 'string') : undefined
 }
+
+/** Admission failures that show the peer does not hold the cluster secret (the others do not). */
+const PROOF_FAILURES = new Set<string>(['bad-proof', 'malformed'])
 
 export interface NetworkOptions {
   logs: ReplicatedLogs
@@ -76,7 +85,14 @@ export class Network extends EventEmitter {
   private readonly initialPeers: StaticPeer[] = []
   private readonly connections = new Set<PeerConnection>()
   private readonly timers: NodeJS.Timeout[] = []
+  /** admissions failed because the peer's proof was wrong or malformed: it does not hold the secret */
   readonly rejected: Record<string, number> = {}
+  /** admissions that timed out (a starved member or a silent peer: dropped and retried, with more time) */
+  admissionTimeouts = 0
+  /** connections closed by the other side (or hyperswarm's duplicate resolution) before admission finished */
+  admissionClosed = 0
+  /** swarm key → admission timeouts in a row (each retry waits twice as long, up to admissionMaxTimeoutMs) */
+  private readonly slowAdmissions = new Map<string, number>()
   firewalled = 0
   private swarm: Hyperswarm | null = null
   private dht: AddressBookDHT | null = null
@@ -146,12 +162,15 @@ export class Network extends EventEmitter {
       isRevoked: (k) => this.isRevoked(k)
     })
     soft.on('change', (c) => this.emit('change', c))
-    this.gossip = new SoftGossip(soft, this.opts.log.child({ component: 'net.soft' }), t.softFlushDelayMs, t.softBatchItems, declaredNeighbours)
+    this.gossip = new SoftGossip(soft, this.opts.log.child({ component: 'net.soft' }), t.softFlushDelayMs, t.softBatchItems, declaredNeighbours, t.softMaxItems)
     this.snapshots = new SnapshotExchange(this.opts.logs, this.opts.log.child({ component: 'net.snapshot' }), this.opts.snapshotCacheMs ?? SNAPSHOT_CACHE_MS)
     this.announcer = new LogAnnouncer(this.opts.logs, this.opts.log.child({ component: 'net.logs' }), t.logAnnounceDelayMs, t.lengthAnnounceMs, t.maxWritersPerMessage)
     const h = this.opts.health
     this.health = new NodeHealth(soft, {
-      info: () => ({ ...(typeof h === 'function' ? h() : h), writerKey: this.opts.logs.writerKey, peers: this.neighbourIds() }),
+      info: () => ({ ...(typeof h === 'function' ? h() : h), writerKey: this.opts.logs.writerKey }),
+      neighbours: () => this.neighbourIds(),
+      neighboursDelayMs: t.neighboursDelayMs,
+      neighboursTtlMs: t.neighboursTtlMs,
       heartbeatMs: t.heartbeatMs,
       suspectAfterMissed: t.suspectAfterMissed,
       deadAfterMissed: t.deadAfterMissed,
@@ -231,25 +250,25 @@ export class Network extends EventEmitter {
     const key = conn.remotePublicKey.toString('hex')
     const ctx: PeerContext = {
       authKey: this.join.cluster.authKey,
-      admissionTimeoutMs: this.tunables.admissionTimeoutMs,
+      admissionTimeoutMs: this.admissionTimeoutFor(key),
       logs: this.opts.logs,
       announcer: this.announcer,
       snapshots: this.snapshots ?? undefined,
       gossip: this.gossip,
       onadmitted: (p) => {
         this.log.info({ swarmKey: p.swarmKey, discovery: p.discovery, direction: p.direction, ms: (p.admittedAt ?? 0) - p.connectedAt }, 'peer admitted')
-        this.health?.publishNow() // our neighbours changed
+        this.slowAdmissions.delete(p.swarmKey)
+        this.health?.neighboursChanged()
         this.emit('peer-admitted', p.status())
       },
       onrejected: (p, reason) => {
-        this.rejected[reason] = (this.rejected[reason] ?? 0) + 1
-        this.warn.warn('admission:' + p.swarmKey, { swarmKey: p.swarmKey, reason, remoteAddress: p.status().remoteAddress }, 'peer dropped: it did not prove the cluster secret')
+        this.onAdmissionFailed(p, reason)
         this.emit('peer-rejected', { swarmKey: p.swarmKey, reason })
       },
       onclosed: (p) => {
         this.connections.delete(p)
         this.log.debug({ swarmKey: p.swarmKey }, 'peer connection closed')
-        if (this.closing === null) this.health?.publishNow()
+        if (this.closing === null) this.health?.neighboursChanged()
         this.emit('peer-closed', p.status())
       }
     }
@@ -257,6 +276,42 @@ export class Network extends EventEmitter {
     const p = new PeerConnection(conn, info.client ? 'out' : 'in', mode, ctx)
     this.connections.add(p)
     conn.once('close', () => this.connections.delete(p))
+  }
+
+  /**
+   * How long a connection from/to this key gets to prove the secret: admissionTimeoutMs, doubled for each
+   * admission of that key that timed out in a row (at most admissionMaxTimeoutMs), so a member starved of
+   * CPU gets in on a retry instead of timing out forever.
+   */
+  admissionTimeoutFor (swarmKey: string): number {
+    const t = this.tunables
+    const slow = Math.min(this.slowAdmissions.get(swarmKey) ?? 0, 16)
+    return Math.min(t.admissionMaxTimeoutMs, t.admissionTimeoutMs * 2 ** slow)
+  }
+
+  /**
+   * A failed admission, told apart by what it shows: a wrong or malformed proof is a peer without the
+   * secret (warned, counted in `rejected`); a timeout is a member too slow to answer or a silent peer (it
+   * is dropped like any failure, and hyperswarm's reconnect or the other side's retry gets a longer
+   * deadline); a close is the other side (or hyperswarm's duplicate resolution) ending it first.
+   */
+  private onAdmissionFailed (p: PeerConnection, reason: AdmissionFailure): void {
+    if (PROOF_FAILURES.has(reason)) {
+      this.rejected[reason] = (this.rejected[reason] ?? 0) + 1
+      this.warn.warn('admission:' + p.swarmKey, { swarmKey: p.swarmKey, reason, remoteAddress: p.status().remoteAddress }, 'peer dropped: it did not prove the cluster secret')
+    } else if (reason === 'timeout') {
+      this.admissionTimeouts++
+      const timeoutMs = this.admissionTimeoutFor(p.swarmKey)
+      const slow = (this.slowAdmissions.get(p.swarmKey) ?? 0) + 1
+      this.slowAdmissions.set(p.swarmKey, slow)
+      // bounded: forget the oldest entries of keys that never came back
+      if (this.slowAdmissions.size > 4096) this.slowAdmissions.delete(this.slowAdmissions.keys().next().value as string)
+      this.log.info({ swarmKey: p.swarmKey, timeoutMs, nextTimeoutMs: this.admissionTimeoutFor(p.swarmKey), inARow: slow, remoteAddress: p.status().remoteAddress },
+        'peer admission timed out (slow or overloaded peer): dropped, retried with a longer deadline')
+    } else {
+      this.admissionClosed++
+      this.log.debug({ swarmKey: p.swarmKey, reason }, 'connection closed before admission finished')
+    }
   }
 
   /** Adds a static peer at run time. */
@@ -346,8 +401,11 @@ export class Network extends EventEmitter {
       connections: [...this.connections],
       logs: this.join === null ? null : this.opts.logs,
       soft: this.softState,
+      summaries: this.gossip?.summaries ?? null,
       nodes: this.nodes(),
       rejected: this.rejected,
+      admissionTimeouts: this.admissionTimeouts,
+      admissionClosed: this.admissionClosed,
       firewalled: this.firewalled
     })
   }

@@ -2,9 +2,18 @@
  * Soft-state gossip over the protomux channel "federator/soft/1":
  *
  *   { v: 1, t: 'items', i: [[body, signature, age], ...] }
+ *   { v: 1, t: 'have', h: [[slot id: 12 bytes, seq], ...], e?: 1 }
  *
- * When the channel opens, each side sends every unexpired item it holds (in
- * batches of `softBatchItems`). Afterwards every item the table accepts, from
+ * When the channel opens, each side first sends a summary of what it holds
+ * ('have': per unexpired item, tombstones included, 12 bytes of SHA-256 of
+ * (owner, kind, key) and the seq; `e: 1` on the last message), then, once the
+ * other side's summary is complete, the items it holds that the other lacks or
+ * holds older (in batches of `softBatchItems`). Two nodes that already share
+ * their soft state (a reconnect, a new link in a mesh that gossip already
+ * reached) so exchange ~24 bytes per item instead of the item. A node older
+ * than the summary ignores 'have' and sends its items at once: its first
+ * message is then 'items', not 'have', and we answer with all of ours.
+ * Afterwards every item the table accepts, from
  * a peer or published locally, is relayed to the other connections, batched
  * for `softFlushDelayMs`; duplicates stop at the table's (owner, kind, key,
  * seq) check, so items reach nodes that are not directly connected.
@@ -18,13 +27,32 @@
  * other from its list, we send P O's current items (P may have missed some
  * while the link was listed but already broken).
  */
+import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type Protomux from 'protomux'
 import { isWireItem } from './soft-item.js'
 import { toWire, type SoftItem, type SoftState } from './soft-state.js'
-import { decodeMessage, encodeMessage, RAW } from './wire.js'
+import { decodeMessage, encodeMessage, isBytes, RAW } from './wire.js'
 
 export const SOFT_PROTOCOL = 'federator/soft/1'
+
+/** summary entries per 'have' message */
+const SUMMARY_BATCH = 4096
+/** bytes of a slot id in a summary */
+const SLOT_ID_BYTES = 12
+
+/** Slot ids by item (an item object is never modified: a new version is a new object). */
+const slotIds = new WeakMap<SoftItem, string>()
+
+/** The summary id of an item's (owner, kind, key): 12 bytes of SHA-256, as a latin1 string (a Map key). */
+export function slotId (it: SoftItem): string {
+  let id = slotIds.get(it)
+  if (id === undefined) {
+    id = createHash('sha256').update(it.owner).update('\0').update(it.kind).update('\0').update(it.key).digest().subarray(0, SLOT_ID_BYTES).toString('latin1')
+    slotIds.set(it, id)
+  }
+  return id
+}
 
 /** Key prefix used in neighbour lists. */
 export const neighbourId = (swarmKey: string): string => swarmKey.slice(0, 16)
@@ -35,12 +63,16 @@ export class SoftChannel {
   opened = false
   received = 0
   sent = 0
+  /** 'summary': the peer sent a summary first (we send only what it lacks); 'full': it sent items first (an older node) */
+  mode: 'unknown' | 'summary' | 'full' = 'unknown'
+  /** the peer's summary while it arrives: slot id → seq */
+  private peerHas: Map<string, number> | null = new Map()
 
   constructor (private readonly mux: Protomux, private readonly gossip: SoftGossip, readonly remoteKey: string) {
     this.channel = mux.createChannel({
       protocol: SOFT_PROTOCOL,
       messages: [{ encoding: RAW, onmessage: (b: Uint8Array) => this.onmessage(b) }],
-      onopen: () => { this.opened = true; this.send(gossip.state.all()) },
+      onopen: () => { this.opened = true; this.sendSummary() },
       onclose: () => gossip.detach(this)
     })
     this.msg = (this.channel?.messages[0] as Protomux.Message<Uint8Array> | undefined) ?? null
@@ -71,14 +103,60 @@ export class SoftChannel {
     }
   }
 
+  private sendSummary (): void {
+    if (!this.opened || this.msg === null) return
+    let h: unknown[] = []
+    this.mux.cork()
+    try {
+      for (const it of this.gossip.state.all()) {
+        h.push([Buffer.from(slotId(it), 'latin1'), it.seq])
+        if (h.length >= SUMMARY_BATCH) {
+          this.msg.send(encodeMessage('have', { h }))
+          h = []
+        }
+      }
+      this.msg.send(encodeMessage('have', { h, e: 1 }))
+    } finally {
+      this.mux.uncork()
+    }
+  }
+
+  /** A part of the peer's summary; on the last one, sends what the peer lacks. */
+  private onsummary (h: unknown[], end: boolean): void {
+    if (this.mode === 'full' || this.peerHas === null) return
+    this.mode = 'summary'
+    const has = this.peerHas
+    for (const e of h) {
+      if (!Array.isArray(e) || !isBytes(e[0], SLOT_ID_BYTES) || typeof e[1] !== 'number') { this.gossip.malformed('summary'); continue }
+      if (has.size >= this.gossip.maxSummary) break
+      has.set(Buffer.from(e[0]).toString('latin1'), e[1])
+    }
+    if (!end) return
+    this.peerHas = null
+    const missing: SoftItem[] = []
+    for (const it of this.gossip.state.all()) {
+      const seq = has.get(slotId(it))
+      if (seq === undefined || seq < it.seq) missing.push(it)
+    }
+    this.gossip.summarised(has.size, missing.length)
+    this.send(missing)
+  }
+
   close (): void {
     if (this.channel !== null && !this.channel.closed) this.channel.close()
   }
 
   private onmessage (bytes: Uint8Array): void {
     const m = decodeMessage(bytes)
-    if (m === null || (m.t === 'items' && !Array.isArray(m.i))) return this.gossip.malformed()
+    if (m === null || (m.t === 'items' && !Array.isArray(m.i)) || (m.t === 'have' && !Array.isArray(m.h))) return this.gossip.malformed()
+    if (m.t === 'have') return this.onsummary(m.h as unknown[], m.e === 1)
     if (m.t !== 'items') return
+    if (this.mode === 'unknown') {
+      // an older node: no summary, its items come at once; it gets all of ours
+      this.mode = 'full'
+      this.peerHas = null
+      this.send(this.gossip.state.all())
+    }
     for (const w of m.i as unknown[]) {
       this.received++
       if (!isWireItem(w)) {
@@ -97,6 +175,10 @@ export class SoftGossip {
   private timer: NodeJS.Timeout | null = null
   private closed = false
   private malformedCount = 0
+  /** connections opened with a summary exchange: summary entries received, and items sent for them */
+  readonly summaries = { exchanges: 0, entries: 0, itemsSent: 0 }
+  /** most entries taken from one peer's summary (the rest count as held by nobody: sent) */
+  readonly maxSummary: number
 
   /** owner → the neighbour ids it declared */
   private readonly neighbours = new Map<string, Set<string>>()
@@ -115,9 +197,17 @@ export class SoftGossip {
     private readonly flushDelayMs: number,
     readonly batchItems: number,
     /** the neighbour ids an item declares (undefined: it declares none) */
-    private readonly neighboursOf: (item: SoftItem) => string[] | undefined = () => undefined
+    private readonly neighboursOf: (item: SoftItem) => string[] | undefined = () => undefined,
+    maxSummary = 1_000_000
   ) {
+    this.maxSummary = maxSummary
     state.on('item', this.onitem)
+  }
+
+  summarised (entries: number, itemsSent: number): void {
+    this.summaries.exchanges++
+    this.summaries.entries += entries
+    this.summaries.itemsSent += itemsSent
   }
 
   attach (mux: Protomux, remoteKey: string): SoftChannel {

@@ -39,9 +39,18 @@ export interface NetworkStatus {
   }
   peers: Array<PeerStatus & { name: string | null }>
   writers: WriterStatus[]
-  soft: { items: number, kinds: Record<string, number>, offers: Record<OfferResult, number> } | null
+  /**
+   * summaries: soft channels opened with a summary exchange, the entries received in them and the items
+   * sent because the peer lacked them (soft-gossip.ts)
+   */
+  soft: { items: number, kinds: Record<string, number>, offers: Record<OfferResult, number>, summaries: { exchanges: number, entries: number, itemsSent: number } } | null
   nodes: NodeStatus[]
-  counters: { connections: number, admitted: number, rejected: Record<string, number>, firewalled: number }
+  /**
+   * rejected: admissions failed on a wrong or malformed proof (the peer lacks the secret), by reason;
+   * admissionTimeouts: admissions that timed out (slow members, retried); admissionClosed: connections
+   * closed before admission finished
+   */
+  counters: { connections: number, admitted: number, rejected: Record<string, number>, admissionTimeouts: number, admissionClosed: number, firewalled: number }
 }
 
 export interface StatusInput {
@@ -56,8 +65,11 @@ export interface StatusInput {
   connections: PeerConnection[]
   logs: ReplicatedLogs | null
   soft: SoftState | null
+  summaries: { exchanges: number, entries: number, itemsSent: number } | null
   nodes: NodeStatus[]
   rejected: Record<string, number>
+  admissionTimeouts: number
+  admissionClosed: number
   firewalled: number
 }
 
@@ -96,8 +108,8 @@ export function networkStatus (s: StatusInput): NetworkStatus {
     },
     peers: s.connections.map(p => ({ ...p.status(), name: names.get(p.swarmKey) ?? null })),
     writers,
-    soft: s.soft === null ? null : { items: s.soft.size, kinds: s.soft.counts(), offers: { ...s.soft.counters } },
+    soft: s.soft === null ? null : { items: s.soft.size, kinds: s.soft.counts(), offers: { ...s.soft.counters }, summaries: { ...(s.summaries ?? { exchanges: 0, entries: 0, itemsSent: 0 }) } },
     nodes: s.nodes,
-    counters: { connections: s.connections.length, admitted: admitted.length, rejected: { ...s.rejected }, firewalled: s.firewalled }
+    counters: { connections: s.connections.length, admitted: admitted.length, rejected: { ...s.rejected }, admissionTimeouts: s.admissionTimeouts, admissionClosed: s.admissionClosed, firewalled: s.firewalled }
   }
 }

@@ -3,8 +3,13 @@
  * overridable through `NetworkOptions.tunables` (tests shrink the intervals).
  */
 export interface Tunables {
-  /** a peer that has not proven the cluster secret by then is dropped */
+  /**
+   * a peer that has not proven the cluster secret by then is dropped (not as an intruder: a member
+   * starved of CPU may take that long); each timeout in a row of one peer doubles its next deadline
+   */
   admissionTimeoutMs: number
+  /** the longest admission deadline a peer that keeps timing out gets */
+  admissionMaxTimeoutMs: number
   /** a newly learned writer log is announced to peers this long after the store reports it */
   logAnnounceDelayMs: number
   /**
@@ -33,6 +38,10 @@ export interface Tunables {
   softPersistMs: number
   /** node health heartbeat period */
   heartbeatMs: number
+  /** a change of this node's neighbours (admitted connections) is published this long after it (changes coalesce) */
+  neighboursDelayMs: number
+  /** TTL of this node's neighbour list item; republished unchanged every half of it */
+  neighboursTtlMs: number
   /** a node is suspect after this many missed heartbeats */
   suspectAfterMissed: number
   /** a node is dead after this many missed heartbeats (its health item expires then too) */
@@ -72,6 +81,7 @@ export interface Tunables {
 
 const DEFAULTS: Tunables = {
   admissionTimeoutMs: 5000,
+  admissionMaxTimeoutMs: 60_000,
   revokedDropDelayMs: 3000,
   logAnnounceDelayMs: 50,
   lengthAnnounceMs: 10_000,
@@ -84,6 +94,8 @@ const DEFAULTS: Tunables = {
   softMaxTtlMs: 24 * 3600_000,
   softPersistMs: 1000,
   heartbeatMs: 2000,
+  neighboursDelayMs: 300,
+  neighboursTtlMs: 600_000,
   suspectAfterMissed: 2,
   deadAfterMissed: 5,
   forgetDeadAfterMs: 3600_000,
