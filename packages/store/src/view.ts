@@ -45,6 +45,8 @@ export interface ApplyItem {
 }
 
 export const MAX_QUARANTINE_DETAILS = 1000
+/** records remembered as having no state between a write's preparation and its apply (View.absent) */
+export const MAX_ABSENT_KEYS = 100_000
 /** LevelDB memtable size (LevelDB's default; larger ones cost RSS and did not speed up imports) */
 export const WRITE_BUFFER_BYTES = 4 * 1024 * 1024
 
@@ -62,6 +64,12 @@ export class View {
   readonly checkpoints = new Map<WriterKey, Checkpoint>()
   /** writer → log length from which its entries are ignored */
   readonly revoked = new Map<WriterKey, number>()
+  /**
+   * `<type>\0<id>` of records that getStates() found without a state: the apply that follows
+   * (the local write being committed) need not look again. Every apply that writes a state
+   * removes its key, so an entry is never stale; bounded for writes prepared but never applied.
+   */
+  private readonly absent = new Set<string>()
   private readonly log: Logger
 
   private constructor (db: ClassicLevel<string, Uint8Array>, log: Logger) {
@@ -128,8 +136,10 @@ export class View {
    * the async (thread-pool) path ~15–25 µs of CPU per call — most of an acknowledged single write.
    */
   getStates (keys: Array<[string, string]>): Array<RecordState | undefined> {
+    if (this.absent.size > MAX_ABSENT_KEYS) this.absent.clear()
     return keys.map(([t, i]) => {
       const v = this.db.getSync(stateKey(t, i))
+      if (v === undefined) this.absent.add(t + SEP + i)
       return v === undefined ? undefined : decodeState(t, i, v).s
     })
   }
@@ -184,7 +194,7 @@ export class View {
       }
     }
     const keys = [...byRecord.keys()]
-    const stored = keys.map((k) => this.db.getSync(stateKeyOf(k)))
+    const stored = keys.map((k) => this.absent.delete(k) ? undefined : this.db.getSync(stateKeyOf(k)))
     const changes: Change[] = []
     const hash = Buffer.from(this.hash)
     const counts = new Map<string, number>()
