@@ -9,7 +9,7 @@
  * type, samples), ready for the node's `/metrics`.
  */
 import type { Logger } from 'pino'
-import type { Metric, MetricSample as Sample, RequestProblem } from '@federator/core'
+import { CONTACT_KIND, SIPREG_KIND, type Metric, type MetricSample as Sample, type RequestProblem } from '@federator/core'
 
 /** Why a realtime request was refused or answered with nothing. */
 export type RealtimeProblem = RequestProblem
@@ -71,7 +71,7 @@ export class RealtimeMetrics {
       { name: 'federator_realtime_cache_evictions_total', help: 'Answers evicted from the full cache', type: 'counter', samples: [{ value: cache.evictions }] },
       { name: 'federator_realtime_cache_entries', help: 'Answers in the cache', type: 'gauge', samples: [{ value: cache.size }] },
       { name: 'federator_realtime_cache_bytes', help: 'Characters held by cached answers', type: 'gauge', samples: [{ value: cache.totalChars }] },
-      { name: 'federator_realtime_registrations', help: 'Registrations accepted by this node\'s Asterisk, by kind', type: 'gauge', samples: [{ labels: { kind: 'contact' }, value: registrations.contacts }, { labels: { kind: 'sipreg' }, value: registrations.sipRegistrations }] }
+      { name: 'federator_realtime_registrations', help: 'Registrations accepted by this node\'s Asterisk, by kind', type: 'gauge', samples: [{ labels: { kind: CONTACT_KIND }, value: registrations.contacts }, { labels: { kind: SIPREG_KIND }, value: registrations.sipRegistrations }] }
     ]
   }
 }
