@@ -19,6 +19,7 @@ declare module 'hypercore' {
     append (blocks: Buffer | Buffer[]): Promise<{ length: number, byteLength: number }>
     get (index: number, opts?: Hypercore.GetOptions): Promise<Buffer | null>
     has (start: number, end?: number): Promise<boolean>
+    clear (start: number, end?: number): Promise<unknown>
     update (opts?: { wait?: boolean }): Promise<boolean>
     download (range?: { start?: number, end?: number, blocks?: number[], linear?: boolean }): { done (): Promise<void>, destroy (): void }
     info (opts?: unknown): Promise<unknown>

@@ -39,6 +39,8 @@ export interface SnapshotOptions {
   snapshotJoin?: boolean
   holdMs?: number
   fetchTimeoutMs?: number
+  /** clear the dead blocks of every log this often (Store.clearDead); 0 or absent: never */
+  clearDeadMs?: number
 }
 
 export type JoinResult =

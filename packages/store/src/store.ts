@@ -96,6 +96,7 @@ export class Store extends EventEmitter {
   /** remote followers held back while a fresh store waits for a snapshot join */
   private held: Follower[] | null = null
   private holdTimer: NodeJS.Timeout | null = null
+  private clearTimer: NodeJS.Timeout | null = null
   private joining: Promise<JoinResult> | null = null
   /** per writer: blocks an earlier manifest scan found dead (they stay dead) */
   private readonly deadBlocks = new Map<WriterKey, Set<number>>()
@@ -144,6 +145,13 @@ export class Store extends EventEmitter {
     }
     this.clock.observe(this.view.hlc as Hlc)
     if (fresh && this.opts.snapshot?.snapshotJoin === true) this.holdFollowers()
+    const every = this.opts.snapshot?.clearDeadMs ?? 0
+    if (every > 0) {
+      this.clearTimer = setInterval(() => {
+        if (this.held === null && this.closing === null) this.clearDead().catch((err: unknown) => this.log.warn({ err }, 'clearing dead log blocks failed'))
+      }, every)
+      this.clearTimer.unref()
+    }
     const known = new Set<WriterKey>([...await this.readWritersFile(), ...this.view.checkpoints.keys()])
     known.delete(this.writerKey)
     this.follow(this.writerKey, this.core)
@@ -242,6 +250,31 @@ export class Store extends EventEmitter {
       writers.push({ key, length, live: await scanLive(key, core, length, dead) })
     }
     return { v: SNAPSHOT_VERSION, hash, writers }
+  }
+
+  /**
+   * Frees the dead blocks of every log on disk (hypercore `clear`): what is left is about the live state.
+   * The logs' sparse bounds are raised first, so a restart or a rebuild skips the cleared blocks. This node
+   * can then no longer serve those blocks to a node replaying in full (see docs/design.md).
+   */
+  async clearDead (): Promise<{ cleared: number, live: number }> {
+    const m = await this.snapshotManifest()
+    if (m === undefined) return { cleared: 0, live: 0 }
+    await this.sparse.raise(new Map(m.writers.map((w) => [w.key, w.length])))
+    let cleared = 0
+    let live = 0
+    for (const w of m.writers) {
+      const core = w.key === this.writerKey ? this.core : this.followers.get(w.key)?.core
+      if (core === undefined) continue
+      let from = 0
+      for (const seq of [...w.live, w.length]) {
+        if (seq > from) { await core.clear(from, seq); cleared += seq - from }
+        from = seq + 1
+      }
+      live += w.live.length
+    }
+    this.log.info({ cleared, live }, 'dead log blocks cleared')
+    return { cleared, live }
   }
 
   /** snapshotManifest() as plain data for the wire */
@@ -613,6 +646,7 @@ export class Store extends EventEmitter {
     await this.opening.catch(() => {})
     await this.batcher?.drain()
     if (this.holdTimer !== null) clearTimeout(this.holdTimer)
+    if (this.clearTimer !== null) clearInterval(this.clearTimer)
     for (const f of this.followers.values()) await f?.close()
     await this.serial.catch(() => {})
     await this.view?.close()
