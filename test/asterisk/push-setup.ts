@@ -1,14 +1,16 @@
 /**
- * What the push-mode tests share: one node in push mode (`--asterisk-mode push`, ARI and AMI of an
- * Asterisk started from examples/asterisk/pjsip-push/ — the example itself is what is tested), fast
- * drift checks and contact refreshes from a config file (`asterisk.push`), and small readers of the
- * node's /metrics and of Asterisk's objects over ARI.
+ * What the push-mode tests share: one node in push mode configured from
+ * examples/asterisk/pjsip-push/federator.json (ARI, AMI, the SIP transport it pushes) beside an
+ * Asterisk started from the same folder — the example itself is what is tested. Only what ties the
+ * files to one machine is rewritten (addresses, ports, the CHANGE-ME passwords), and fast drift
+ * checks and contact refreshes are added (`asterisk.push`). Plus small readers of the node's
+ * /metrics and of Asterisk's objects over ARI.
  */
 import type { Test } from 'tap'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
-import { startAsterisk, type AsteriskInstall, type AsteriskInstance, type InstanceOptions } from './harness/index.js'
+import { EXAMPLES, freeLoopbackAddress, startAsterisk, type AsteriskInstall, type AsteriskInstance, type InstanceOptions } from './harness/index.js'
 import { freeTcpPort, startCluster, waitFor, type ClusterNode, type LocalCluster } from '../helpers/cluster.js'
 
 export interface PushSetup {
@@ -16,6 +18,8 @@ export interface PushSetup {
   node: ClusterNode
   httpPort: number
   amiPort: number
+  /** the Asterisk's SIP address (the transport the node pushes binds there) */
+  address: string
   /** the node's CLI args for push mode (to start more nodes the same way) */
   args: string[]
   startAsterisk: (opts?: Partial<InstanceOptions>) => Promise<AsteriskInstance>
@@ -38,11 +42,17 @@ export async function pushSetup (t: Test, install: AsteriskInstall, o: PushSetup
   const amiPort = await freeTcpPort()
   const dir = mkdtempSync(join(tmpdir(), 'fed-push-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const address = await freeLoopbackAddress()
   const file = join(dir, 'config.json')
-  writeFileSync(file, JSON.stringify({ asterisk: { mode: 'push', push: o.push ?? { driftCheckMs: 500, refreshMs: 500 } } }))
-  const ariUrl = o.ariUrl !== undefined ? await o.ariUrl(httpPort) : `http://127.0.0.1:${httpPort}`
-  const args = ['--config', file, '--ari-url', ariUrl, '--ari-user', 'federator:federator',
-    ...(o.noAmi === true ? [] : ['--ami', `127.0.0.1:${amiPort}`, '--ami-user', 'federator:federator']), ...(o.args ?? [])]
+  const example = readFileSync(join(EXAMPLES, 'pjsip-push', 'federator.json'), 'utf8')
+    .replaceAll('0.0.0.0:5060', `${address}:5060`).replaceAll('CHANGE-ME', 'federator')
+    .replace('http://127.0.0.1:8088', o.ariUrl !== undefined ? await o.ariUrl(httpPort) : `http://127.0.0.1:${httpPort}`)
+  const config = JSON.parse(example) as { asterisk: Record<string, unknown>, ami?: Record<string, unknown> }
+  config.asterisk.push = o.push ?? { driftCheckMs: 500, refreshMs: 500 }
+  if (o.noAmi === true) delete config.ami
+  else config.ami!.port = amiPort
+  writeFileSync(file, JSON.stringify(config))
+  const args = ['--config', file, ...(o.args ?? [])]
   const cluster = await startCluster(t, { nodes: 1, bootstrap: false, spec: () => ({ name: 'a', join: null, args, ...(o.env !== undefined ? { env: o.env } : {}) }) })
   const node = cluster.nodes[0]!
   return {
@@ -50,8 +60,9 @@ export async function pushSetup (t: Test, install: AsteriskInstall, o: PushSetup
     node,
     httpPort,
     amiPort,
+    address,
     args,
-    startAsterisk: async (opts = {}) => await startAsterisk(t, install, { stack: 'pjsip', nodeUrl: node.url, httpPort, amiPort, examples: ['pjsip-push'], ...opts })
+    startAsterisk: async (opts = {}) => await startAsterisk(t, install, { stack: 'pjsip', nodeUrl: node.url, httpPort, amiPort, address, examples: ['pjsip-push'], ...opts })
   }
 }
 

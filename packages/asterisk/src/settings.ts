@@ -28,6 +28,11 @@ export interface AsteriskSettings {
   mode: AsteriskMode
   /** the ARI connection (absent: no live call state, no push mode) */
   ari?: AriSettings
+  /**
+   * push mode: SIP transports the node pushes after its first full push (sorcery.conf `transport =
+   * memory`): Asterisk then opens its SIP port only once every device is there (docs/asterisk.md)
+   */
+  transports?: Record<string, Record<string, string>>
   /** push mode's tunables (config file `asterisk.push`: driftCheckMs, concurrency…; docs/asterisk.md) */
   push?: Record<string, number>
   /** the Asterisk Manager Interface (optional: push mode lists the contacts through it on every connect) */
@@ -71,7 +76,7 @@ export function parseAriUrl (value: string): string {
 export function asteriskSettings (merged: Record<string, unknown>): AsteriskSettings {
   const asterisk = merged.asterisk
   if (asterisk !== undefined && (asterisk === null || typeof asterisk !== 'object' || Array.isArray(asterisk))) throw err('asterisk: expected an object such as {"mode": "push"}')
-  const unknownAst = Object.keys((asterisk ?? {}) as object).filter((k) => k !== 'mode' && k !== 'push')
+  const unknownAst = Object.keys((asterisk ?? {}) as object).filter((k) => k !== 'mode' && k !== 'push' && k !== 'transports')
   if (unknownAst.length > 0) throw err(`asterisk: unknown setting(s) ${unknownAst.join(', ')}`)
   const modeValue = merged.asteriskMode ?? (asterisk as { mode?: unknown } | undefined)?.mode ?? 'realtime'
   if (!(ASTERISK_MODES as readonly unknown[]).includes(modeValue)) throw err(`asterisk.mode: one of ${ASTERISK_MODES.join(', ')}; got ${JSON.stringify(modeValue)}`)
@@ -81,6 +86,16 @@ export function asteriskSettings (merged: Record<string, unknown>): AsteriskSett
     if (push === null || typeof push !== 'object' || Array.isArray(push)) throw err('asterisk.push: expected an object of tunables such as {"driftCheckMs": 60000}')
     for (const [k, v] of Object.entries(push)) if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw err(`asterisk.push.${k}: expected a number ≥ 0, got ${JSON.stringify(v)}`)
     out.push = push as Record<string, number>
+  }
+  const transports = (asterisk as { transports?: unknown } | undefined)?.transports
+  if (transports !== undefined) {
+    const bad = (): FedError => err('asterisk.transports: expected {"<name>": {"protocol": "udp", "bind": "0.0.0.0:5060", …}} (string values)')
+    if (transports === null || typeof transports !== 'object' || Array.isArray(transports)) throw bad()
+    for (const [name, t] of Object.entries(transports)) {
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name) || t === null || typeof t !== 'object' || Array.isArray(t)) throw bad()
+      if (Object.values(t).some((v) => typeof v !== 'string')) throw bad()
+    }
+    out.transports = transports as Record<string, Record<string, string>>
   }
 
   const obj = merged.ari

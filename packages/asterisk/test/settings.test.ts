@@ -60,3 +60,13 @@ t.test('AMI: --ami host:port with --ami-user, or a config file object; bad value
   ]
   for (const [input, re] of bad) t.throws(() => asteriskSettings(input), { code: 'FED_ERR_CONFIG', message: re }, JSON.stringify(input))
 })
+
+t.test('asterisk.push tunables and asterisk.transports (config file)', async (t) => {
+  const ari = { ariUrl: 'http://127.0.0.1:8088', ariUser: 'a:b' }
+  const s = asteriskSettings({ ...ari, asterisk: { mode: 'push', push: { driftCheckMs: 500 }, transports: { 'transport-udp': { protocol: 'udp', bind: '0.0.0.0:5060' } } } })
+  t.same(s.push, { driftCheckMs: 500 })
+  t.same(s.transports, { 'transport-udp': { protocol: 'udp', bind: '0.0.0.0:5060' } })
+  t.throws(() => asteriskSettings({ ...ari, asterisk: { push: { driftCheckMs: -1 } } }), { code: 'FED_ERR_CONFIG', message: /asterisk\.push\.driftCheckMs/ })
+  t.throws(() => asteriskSettings({ ...ari, asterisk: { transports: { udp: { port: 5060 } } } }), { code: 'FED_ERR_CONFIG', message: /asterisk\.transports/ })
+  t.throws(() => asteriskSettings({ ...ari, asterisk: { transports: [] } }), { code: 'FED_ERR_CONFIG', message: /asterisk\.transports/ })
+})

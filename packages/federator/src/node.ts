@@ -276,11 +276,11 @@ export class FederatorNode {
       log: this.log,
       ...(this.opts.callstate !== undefined ? { tunables: this.opts.callstate } : {})
     }))
-    const { mode, ami, push } = this.config.asterisk
+    const { mode, ami, push, transports } = this.config.asterisk
     if (mode === 'push') {
       // push mode (docs/asterisk.md): PJSIP objects kept in Asterisk's memory, its registrations mirrored into the soft state
       const log = this.log
-      features.push((ari) => new PjsipPush({ ari, realtime: this.realtime, store: this.store, contacts: this.realtime.book.contacts, onExtraRowsChange: (fn) => this.routing.onExtraRowsChange(fn), log, ...(push !== undefined ? { tunables: push } : {}) }))
+      features.push((ari) => new PjsipPush({ ari, realtime: this.realtime, store: this.store, contacts: this.realtime.book.contacts, onExtraRowsChange: (fn) => this.routing.onExtraRowsChange(fn), log, ...(push !== undefined ? { tunables: push } : {}), ...(transports !== undefined ? { transports } : {}) }))
       features.push((ari) => new ContactMirror({ ari, book: this.realtime.book.contacts, log, ...(ami !== undefined ? { ami: new AmiClient(ami) } : {}), ...(push !== undefined ? { tunables: push } : {}) }))
     }
     return features

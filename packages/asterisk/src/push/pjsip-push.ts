@@ -20,7 +20,9 @@
  *   forced (Asterisk may have forgotten everything). Ids with registrations go
  *   first (the phones that come back first after a restart), and per id the
  *   auth and AOR go before the endpoint: a REGISTER is never challenged for a
- *   half-pushed device (see the docs for what a REGISTER meets before its device is pushed).
+ *   half-pushed device. With `transports` (sorcery.conf `transport = memory`) Asterisk
+ *   listens for SIP only once the first full push is done: a REGISTER sent before is
+ *   not answered (never refused) and its retransmission finds its device.
  * - every `driftCheckMs`: Asterisk's endpoint list against `pushed` (missing
  *   ones pushed again, strays deleted), and a rolling read-back of
  *   `driftBatch` other objects (a 404 is pushed again). Counted in /metrics.
@@ -54,6 +56,13 @@ export interface PjsipPushOptions {
   store: PushStore
   /** this node's registrations: their ids go first in a full push */
   contacts?: Pick<OwnContacts, 'all'>
+  /**
+   * SIP transports pushed once every id of the first full push is there (sorcery.conf `transport =
+   * memory`): Asterisk has no SIP listener until then, so a REGISTER sent meanwhile is not refused,
+   * only unanswered, and its retransmission is answered once the device exists. Never pushed again
+   * while Asterisk holds them (a transport is not reloadable).
+   */
+  transports?: Readonly<Record<string, Readonly<Record<string, string>>>>
   /** subscribe to the routing's extra rows changes (inter-node trunks); returns the unsubscribe */
   onExtraRowsChange?: (fn: () => void) => () => void
   log: Logger
@@ -73,7 +82,7 @@ function decodeLine (line: string): Row {
 export class PjsipPush implements AsteriskFeature {
   readonly name = 'pjsip-push'
   readonly tunables: PushTunables
-  readonly counters = { fullPushes: 0, puts: 0, deletes: 0, errors: 0, driftChecks: 0, driftRepairs: 0, changes: 0 }
+  readonly counters = { fullPushes: 0, puts: 0, deletes: 0, errors: 0, driftChecks: 0, driftRepairs: 0, changes: 0, transports: 0 }
   /** what Asterisk holds, as far as this node knows: family → id → row */
   private readonly pushed = new Map<string, Map<string, Row>>(PUSH_FAMILIES.map((f) => [f, new Map()]))
   private readonly urgent = new Map<string, Work>()
@@ -262,6 +271,7 @@ export class PjsipPush implements AsteriskFeature {
       this.pump()
       await this.drained(epoch)
       if (epoch !== this.epoch) return
+      await this.ensureTransports()
       this.lastFullPushMs = Math.round(performance.now() - this.fullPushStart)
       this.counters.fullPushes++
       this.log.info({ ms: this.lastFullPushMs, objects: this.pushedCount(), errors: this.counters.errors }, 'full push done')
@@ -271,6 +281,24 @@ export class PjsipPush implements AsteriskFeature {
     } finally {
       if (epoch === this.epoch) { this.fullPushing = false; this.wake() }
     }
+  }
+
+  /** Push the configured transports Asterisk does not hold (after a full push, at a drift check). */
+  private async ensureTransports (): Promise<number> {
+    let opened = 0
+    for (const [name, fields] of Object.entries(this.o.transports ?? {})) {
+      const path = `asterisk/config/dynamic/res_pjsip/transport/${encodeURIComponent(name)}`
+      const held = await this.o.ari.request('GET', path).then(() => true, (err: unknown) => {
+        if (isFedError(err) && (err.details as { status?: number } | undefined)?.status === 404) return false
+        throw err
+      })
+      if (held) continue
+      await this.o.ari.request('PUT', path, { body: { fields: Object.entries(fields).map(([attribute, value]) => ({ attribute, value })) } })
+      this.counters.transports++
+      opened++
+      this.log.info({ transport: name, bind: fields.bind }, 'SIP transport pushed: Asterisk takes SIP requests from now on')
+    }
+    return opened
   }
 
   /** Every id compared with what was pushed (not forced): after a change that may touch many ids. */
@@ -393,6 +421,7 @@ export class PjsipPush implements AsteriskFeature {
       for (const id of endpoints.keys()) if (!held.has(id)) { repairs++; this.queue(this.urgent, id, { force: true, stray: false }) }
       for (const id of held) if (!endpoints.has(id)) { repairs++; this.queue(this.urgent, id, { force: true, stray: true }) }
       repairs += await this.readBack()
+      repairs += await this.ensureTransports()
       this.counters.driftRepairs += repairs
       if (repairs > 0) this.log.warn({ repairs }, 'drift check: Asterisk\'s objects differed from the node\'s view; pushing them again')
       this.pump()
@@ -440,6 +469,7 @@ export class PjsipPush implements AsteriskFeature {
       m('federator_push_errors_total', 'Pushes Asterisk refused or did not answer', 'counter', c.errors),
       m('federator_push_changes_total', 'Record changes that touched pushed objects', 'counter', c.changes),
       m('federator_push_drift_checks_total', 'Drift checks (read back, compare, repair)', 'counter', c.driftChecks),
+      m('federator_push_transports_total', 'SIP transports pushed (each opens Asterisk\'s SIP listener)', 'counter', c.transports),
       m('federator_push_drift_repairs_total', 'Objects found missing or stray in Asterisk and repaired', 'counter', c.driftRepairs)
     ]
   }
