@@ -17,18 +17,33 @@
  * computation started before a bump of one of its tags (an async computation
  * that raced with a change) is not kept.
  *
- * Bounded: when over its entries or characters, the oldest answer of the
- * largest scope goes; the tag table is reset with the whole cache when it
- * outgrows its limit.
+ * Bounded by entries and by bytes: the size is an estimate of the heap it
+ * holds — each answer's and key's characters (answers are ASCII: a byte
+ * each) plus a fixed overhead per answer, per tag cell and per reference
+ * from a cell to an answer (constants below, measured on V8 with
+ * `process.memoryUsage()` over 100k answers). When over, the oldest answer of
+ * the largest scope goes; when no answer is left to evict (the cells of tags
+ * bumped by changes but no longer referenced are what fills it) those cells
+ * are pruned, and computations that started before are not kept (the same rule
+ * as after a clear). The tag table is reset with the whole cache when it
+ * outgrows its own limit.
  */
 import type { CacheTag } from './cache-tags.js'
 
 export interface CacheLimits {
   maxEntries: number
-  maxChars: number
+  /** estimated bytes held (see the module comment) */
+  maxBytes: number
   maxAnswer: number
   maxTags: number
 }
+
+/** heap bytes of a cached answer besides its characters and its key's: the map entry and two string headers */
+export const ANSWER_OVERHEAD_BYTES = 64
+/** heap bytes of a tag cell besides its name: the cell object, its map entry and its (empty) refs array */
+export const CELL_OVERHEAD_BYTES = 112
+/** heap bytes of one reference from a cell to an answer (two array slots) */
+export const REF_BYTES = 16
 
 type Scope = Map<string, string>
 
@@ -60,7 +75,8 @@ export class AnswerCache<Tag extends string = CacheTag> {
   /** entries computed before the last clear() may have missed bumps: refused */
   private clearedAt = 0
   private count = 0
-  private chars = 0
+  private size_ = 0
+  private cellsAfterPrune = 1
   hits = 0
   misses = 0
   evictions = 0
@@ -97,15 +113,16 @@ export class AnswerCache<Tag extends string = CacheTag> {
     this.drop(scope, body)
     const key = flat(body)
     for (const c of cells) {
-      if (c.refs.length >= 2 * CELL_COMPACT) c.refs = compact(c.refs)
+      if (c.refs.length >= 2 * CELL_COMPACT) this.compactCell(c)
       c.refs.push(scope, key)
+      this.size_ += REF_BYTES
     }
     scope.set(key, answer)
     this.count++
-    this.chars += answer.length + key.length
-    while (this.count > this.limits.maxEntries || this.chars > this.limits.maxChars) {
-      if (!this.evictOne()) break
-      this.evictions++
+    this.size_ += ANSWER_OVERHEAD_BYTES + answer.length + key.length
+    while (this.count > this.limits.maxEntries || this.size_ > this.limits.maxBytes) {
+      if (this.evictOne()) this.evictions++
+      else if (!this.pruneCells()) break
     }
   }
 
@@ -116,8 +133,11 @@ export class AnswerCache<Tag extends string = CacheTag> {
       c.v = ++this.clock
       const refs = c.refs
       for (let i = 0; i < refs.length; i += 2) this.drop(refs[i] as Scope, refs[i + 1] as string)
+      this.size_ -= (refs.length >> 1) * REF_BYTES
       c.refs = []
     }
+    // the cells of bumped tags that no answer uses: pruned once they doubled since the last prune (amortised)
+    if ((this.cells.size > this.limits.maxTags || this.size_ > this.limits.maxBytes) && this.cells.size >= 2 * this.cellsAfterPrune) this.pruneCells()
     if (this.cells.size > this.limits.maxTags) this.clear()
   }
 
@@ -125,12 +145,16 @@ export class AnswerCache<Tag extends string = CacheTag> {
     this.scopes.clear()
     this.cells.clear()
     this.count = 0
-    this.chars = 0
+    this.size_ = 0
     this.clearedAt = ++this.clock
   }
 
+  /** answers held */
   get size (): number { return this.count }
-  get totalChars (): number { return this.chars }
+  /** estimated bytes held (answers, keys, tag cells and their references) */
+  get bytes (): number { return this.size_ }
+  /** tag cells held */
+  get tags (): number { return this.cells.size }
 
   private scope (op: string, family: string): Scope {
     let byFamily = this.scopes.get(op)
@@ -142,8 +166,35 @@ export class AnswerCache<Tag extends string = CacheTag> {
 
   private cell (tag: string): Cell {
     let c = this.cells.get(tag)
-    if (c === undefined) this.cells.set(tag, c = { v: 0, refs: [] })
+    if (c === undefined) {
+      this.cells.set(tag, c = { v: 0, refs: [] })
+      this.size_ += CELL_OVERHEAD_BYTES + tag.length
+    }
     return c
+  }
+
+  private compactCell (c: Cell): void {
+    const before = c.refs.length
+    c.refs = compact(c.refs)
+    this.size_ -= ((before - c.refs.length) >> 1) * REF_BYTES
+  }
+
+  /**
+   * Drop the cells no cached answer depends on. Their bump clocks go with them, so a computation
+   * that started before cannot be checked against them any more: it is refused (as after clear()).
+   */
+  private pruneCells (): boolean {
+    let dropped = false
+    for (const [tag, c] of this.cells) {
+      this.compactCell(c)
+      if (c.refs.length > 0) continue
+      this.cells.delete(tag)
+      this.size_ -= CELL_OVERHEAD_BYTES + tag.length
+      dropped = true
+    }
+    if (dropped) this.clearedAt = ++this.clock
+    this.cellsAfterPrune = Math.max(1, this.cells.size)
+    return dropped
   }
 
   private drop (scope: Scope, key: string): void {
@@ -151,7 +202,7 @@ export class AnswerCache<Tag extends string = CacheTag> {
     if (answer === undefined) return
     scope.delete(key)
     this.count--
-    this.chars -= answer.length + key.length
+    this.size_ -= ANSWER_OVERHEAD_BYTES + answer.length + key.length
   }
 
   /** Drop the oldest answer of the largest scope. */

@@ -32,7 +32,7 @@ export function scrubValues (text: string): string {
 
 export type { Metric, Sample }
 
-export interface CacheStats { hits: number, misses: number, evictions: number, size: number, totalChars: number }
+export interface CacheStats { hits: number, misses: number, evictions: number, size: number, bytes: number, tags: number }
 
 export class RealtimeMetrics {
   readonly requests: Record<RealtimeOp, number> = { single: 0, multi: 0, update: 0, store: 0, destroy: 0, require: 0, static: 0 }
@@ -70,7 +70,8 @@ export class RealtimeMetrics {
       { name: 'federator_realtime_cache_misses_total', help: 'Lookups computed (not in the answer cache, or invalidated)', type: 'counter', samples: [{ value: cache.misses }] },
       { name: 'federator_realtime_cache_evictions_total', help: 'Answers evicted from the full cache', type: 'counter', samples: [{ value: cache.evictions }] },
       { name: 'federator_realtime_cache_entries', help: 'Answers in the cache', type: 'gauge', samples: [{ value: cache.size }] },
-      { name: 'federator_realtime_cache_bytes', help: 'Characters held by cached answers', type: 'gauge', samples: [{ value: cache.totalChars }] },
+      { name: 'federator_realtime_cache_bytes', help: 'Heap bytes held by the answer cache (estimated: answers, keys, invalidation tags); bounded by the realtimeCacheMb setting', type: 'gauge', samples: [{ value: cache.bytes }] },
+      { name: 'federator_realtime_cache_tags', help: 'Invalidation tags remembered by the answer cache', type: 'gauge', samples: [{ value: cache.tags }] },
       { name: 'federator_realtime_registrations', help: 'Registrations accepted by this node\'s Asterisk, by kind', type: 'gauge', samples: [{ labels: { kind: CONTACT_KIND }, value: registrations.contacts }, { labels: { kind: SIPREG_KIND }, value: registrations.sipRegistrations }] }
     ]
   }

@@ -78,7 +78,7 @@ export class RealtimeService {
     this.limits = realtimeLimits(opts.limits)
     this.log = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'realtime' })
     const now = opts.now ?? Date.now
-    this.cache = new AnswerCache({ maxEntries: this.limits.cacheMaxEntries, maxChars: this.limits.cacheMaxChars, maxAnswer: this.limits.cacheMaxAnswer, maxTags: this.limits.cacheMaxTags })
+    this.cache = new AnswerCache({ maxEntries: this.limits.cacheMaxEntries, maxBytes: this.limits.cacheMaxBytes, maxAnswer: this.limits.cacheMaxAnswer, maxTags: this.limits.cacheMaxTags })
     this.counters = new RealtimeMetrics(this.log, this.limits.warnIntervalMs, now)
     const bump = (...tags: CacheTag[]): void => { this.cache.bump(...tags) }
     this.book = new RegistrationBook(opts.registrations, { graceMs: this.limits.registrationGraceMs, checkMs: this.limits.registrationCheckMs, now, bump })

@@ -7,8 +7,8 @@
 export const REALTIME_BODY_LIMIT = 64 * 1024
 /** most cached answers */
 export const CACHE_MAX_ENTRIES = 400_000
-/** most characters held by cached answers (≈ bytes: answers are ASCII) */
-export const CACHE_MAX_CHARS = 128 * 1024 * 1024
+/** most bytes held by the answer cache (its estimate: answers, keys, tags; cache.ts); a node setting in MB (realtimeCacheMb) */
+export const CACHE_MAX_BYTES = 32 * 1024 * 1024
 /** an answer longer than this is never cached (start-up queries over every device) */
 export const CACHE_MAX_ANSWER = 256 * 1024
 /** invalidation tags remembered before the cache is reset (bounds the tag table) */
@@ -25,7 +25,7 @@ export const CONFIG_MAX_BYTES = 1024 * 1024
 export interface RealtimeLimits {
   bodyLimit: number
   cacheMaxEntries: number
-  cacheMaxChars: number
+  cacheMaxBytes: number
   cacheMaxAnswer: number
   cacheMaxTags: number
   warnIntervalMs: number
@@ -37,7 +37,7 @@ export interface RealtimeLimits {
 export const DEFAULT_REALTIME_LIMITS: Readonly<RealtimeLimits> = Object.freeze({
   bodyLimit: REALTIME_BODY_LIMIT,
   cacheMaxEntries: CACHE_MAX_ENTRIES,
-  cacheMaxChars: CACHE_MAX_CHARS,
+  cacheMaxBytes: CACHE_MAX_BYTES,
   cacheMaxAnswer: CACHE_MAX_ANSWER,
   cacheMaxTags: CACHE_MAX_TAGS,
   warnIntervalMs: WARN_INTERVAL_MS,

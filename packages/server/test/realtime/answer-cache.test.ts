@@ -1,8 +1,9 @@
 /** AnswerCache on its own (with plain string tags: it never reads them): tag versions, changes during a computation, bounds, resets. */
 import t from 'tap'
 import { AnswerCache } from '../../src/realtime/index.js'
+import { ANSWER_OVERHEAD_BYTES, CELL_OVERHEAD_BYTES, REF_BYTES } from '../../src/realtime/cache.js'
 
-const limits = { maxEntries: 100, maxChars: 10_000, maxAnswer: 1000, maxTags: 1000 }
+const limits = { maxEntries: 100, maxBytes: 100_000, maxAnswer: 1000, maxTags: 1000 }
 
 t.test('an entry is fresh until one of its tags is bumped', async (t) => {
   const c = new AnswerCache<string>(limits)
@@ -41,8 +42,8 @@ t.test('a change during a computation makes its answer stale at once', async (t)
   t.equal(c.get('single', 'f', 'c'), undefined, 'computed before a clear: refused')
 })
 
-t.test('bounded by entries, characters and answer length; the tag table resets the cache', async (t) => {
-  const c = new AnswerCache<string>({ maxEntries: 3, maxChars: 40, maxAnswer: 10, maxTags: 5 })
+t.test('bounded by entries, bytes and answer length; the tag table resets the cache', async (t) => {
+  const c = new AnswerCache<string>({ maxEntries: 3, maxBytes: 3 * ANSWER_OVERHEAD_BYTES + 28, maxAnswer: 10, maxTags: 5 })
   for (const k of ['a', 'b', 'c', 'd']) c.set('single', 'f', k, k + '\n', [], c.now())
   t.equal(c.size, 3)
   t.equal(c.get('single', 'f', 'a'), undefined, 'oldest first')
@@ -50,10 +51,33 @@ t.test('bounded by entries, characters and answer length; the tag table resets t
   c.set('single', 'f', 'long', 'x'.repeat(11), [], c.now())
   t.equal(c.get('single', 'f', 'long'), undefined, 'over maxAnswer: not kept')
   for (let i = 0; i < 5; i++) c.set('single', 'f', 'k' + String(i), '123456789', [], c.now())
-  t.ok(c.totalChars <= 40)
-  c.set('single', 'f', 't', 'T\n', ['t1', 't2', 't3', 't4', 't5'], c.now())
-  t.equal(c.get('single', 'f', 't'), 'T\n')
-  c.bump('t6')
-  t.equal(c.size, 0, 'more tags than maxTags: everything is dropped')
-  t.equal(c.get('single', 'f', 't'), undefined)
+  t.ok(c.bytes <= 3 * ANSWER_OVERHEAD_BYTES + 28, 'within its bytes')
+  t.equal(c.size, 2, 'two answers of 9 characters with a 2-character key fit, not three')
+  const tagged = new AnswerCache<string>({ ...limits, maxTags: 5 })
+  tagged.set('single', 'f', 't', 'T\n', ['t1', 't2', 't3', 't4', 't5'], tagged.now())
+  t.equal(tagged.get('single', 'f', 't'), 'T\n')
+  tagged.bump('t6')
+  t.equal(tagged.get('single', 'f', 't'), 'T\n', 'over maxTags: the cells no answer uses are pruned first')
+  t.equal(tagged.tags, 5)
+  tagged.set('single', 'f', 'u', 'U\n', ['u1'], tagged.now())
+  tagged.bump('u2')
+  t.equal(tagged.size, 0, 'still over maxTags with every cell in use: everything is dropped')
+  t.equal(tagged.get('single', 'f', 't'), undefined)
+})
+
+t.test('the size counts answers, keys, tag cells and references, and the cells of bumped tags are pruned to fit', async (t) => {
+  const c = new AnswerCache<string>({ maxEntries: 1000, maxBytes: 10 * CELL_OVERHEAD_BYTES, maxAnswer: 100, maxTags: 1000 })
+  c.set('single', 'f', 'a', 'A\n', ['d:a'], c.now())
+  t.equal(c.bytes, ANSWER_OVERHEAD_BYTES + 2 + 1 + CELL_OVERHEAD_BYTES + 3 + REF_BYTES, 'one answer, its key, one tag cell and one reference')
+  c.bump('d:a')
+  t.equal(c.bytes, CELL_OVERHEAD_BYTES + 3, 'the answer is gone, its tag cell (with the bump time) stays')
+  for (let i = 0; i < 30; i++) c.bump('x:' + String(i)) // changes of records no answer was computed from
+  t.ok(c.bytes <= 10 * CELL_OVERHEAD_BYTES + 10, 'unused cells are pruned once over the budget')
+  t.ok(c.tags < 31)
+  const at = c.now()
+  for (let i = 30; i < 60; i++) c.bump('x:' + String(i))
+  c.set('single', 'f', 'b', 'B\n', ['x:59'], at)
+  t.equal(c.get('single', 'f', 'b'), undefined, 'a computation that started before a prune is not kept')
+  c.set('single', 'f', 'b', 'B\n', ['x:59'], c.now())
+  t.equal(c.get('single', 'f', 'b'), 'B\n', 'one that starts after is')
 })
