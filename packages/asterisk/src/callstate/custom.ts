@@ -12,11 +12,19 @@
  * (re)connect writes every device with a state, and resets to NOT_INUSE the
  * `Custom:` states Asterisk kept (astdb `CustomDevstate`) for devices that no
  * longer have one. Channel items are folded too, for the metrics.
+ *
+ * Asterisk refuses UNKNOWN as a `Custom:` state (DEVICE_STATE() "given
+ * invalid state value"): a device whose only state is UNKNOWN (its node's
+ * ARI is down) is written UNAVAILABLE — the lamp says "cannot tell", never
+ * idle or busy on a guess.
  */
 import type { Logger } from 'pino'
 import { CallStateTable, CHANNELS_KIND, DEVSTATE_KIND, channelCountValue, deviceStateValue, type DeviceState, type SoftChange } from '@federator/core'
 import type { AriClient } from '../ari-client.js'
 import type { CallStateDirectory, CallStateSoft } from './ports.js'
+
+/** The value written for a combined state: Asterisk takes every state as a Custom: one but UNKNOWN. */
+export const customValue = (s: DeviceState): string => s === 'UNKNOWN' ? 'UNAVAILABLE' : s
 
 export interface CustomCounters { writes: number, writeErrors: number, coalesced: number, resets: number }
 
@@ -104,7 +112,7 @@ export class CustomStates {
         if (state === undefined || this.#closed || !this.ari.connected) return
         this.#wanted.delete(device)
         try {
-          await this.ari.request('POST', 'asterisk/variable', { query: { variable: `DEVICE_STATE(Custom:${device})`, value: state } })
+          await this.ari.request('POST', 'asterisk/variable', { query: { variable: `DEVICE_STATE(Custom:${device})`, value: customValue(state) } })
           this.counters.writes++
           this.#written.set(device, state)
           this.#errorSaid = false

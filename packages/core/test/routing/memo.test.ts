@@ -107,7 +107,7 @@ t.test('property: after arbitrary updates, memoised decisions equal decisions wi
 
 t.test('property: prefix index offers stay right through puts and deletes', async () => {
   const provider = (id: string, prefixes: Array<[string, number]>, priority: number): ProviderView =>
-    ({ id, name: id, trunks: [], prefixes: prefixes.map(([prefix, cost]) => ({ prefix, cost })), priority, enabled: true, strip: 0, prepend: '' })
+    ({ id, name: id, trunks: [], prefixes: prefixes.map(([prefix, cost]) => ({ prefix, cost })), priority, enabled: true, maxChannels: 0, strip: 0, prepend: '' })
   const prefixArb = fc.array(fc.constantFrom('1', '2', '3'), { maxLength: 4 }).map((a) => a.join(''))
   const putArb = fc.tuple(fc.constantFrom('p0', 'p1', 'p2', 'p3'), fc.array(fc.tuple(prefixArb, fc.nat(4)), { maxLength: 5 }), fc.nat(2))
     .map(([id, ps, priority]) => ({ put: provider(id, ps, priority) }))

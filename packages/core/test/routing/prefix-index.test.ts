@@ -4,7 +4,7 @@ import { PrefixIndex, type ProviderView } from '../../src/index.js'
 import { RUNS } from './arbitraries.js'
 
 const provider = (id: string, prefixes: Array<[string, number]>): ProviderView =>
-  ({ id, name: id, trunks: [], prefixes: prefixes.map(([prefix, cost]) => ({ prefix, cost })), priority: 0, enabled: true, strip: 0, prepend: '' })
+  ({ id, name: id, trunks: [], prefixes: prefixes.map(([prefix, cost]) => ({ prefix, cost })), priority: 0, enabled: true, maxChannels: 0, strip: 0, prepend: '' })
 
 const rates = (idx: PrefixIndex, n: string): string[] =>
   idx.rates(n).map((r) => `${r.provider}:${r.prefix}=${r.cost}`).sort()
