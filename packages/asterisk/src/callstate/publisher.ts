@@ -35,7 +35,7 @@ export const CALLSTATE_TUNABLES = {
   /** this node's items are republished this often */
   refreshMs: 5_000,
   /** one item is published at most once per this window (bursts coalesce) */
-  coalesceMs: 50
+  coalesceMs: 20
 }
 export type CallStateTunables = typeof CALLSTATE_TUNABLES
 
