@@ -20,8 +20,8 @@
  * Bounded by entries and by bytes: the size is an estimate of the heap it
  * holds — each answer's and key's characters (answers are ASCII: a byte
  * each) plus a fixed overhead per answer, per tag cell and per reference
- * from a cell to an answer (constants below, measured on V8 with
- * `process.memoryUsage()` over 100k answers). When over, the oldest answer of
+ * from a cell to an answer (constants below: heap growth over 100k answers
+ * of three tags each, Node 20, matched within ~20%). When over, the oldest answer of
  * the largest scope goes; when no answer is left to evict (the cells of tags
  * bumped by changes but no longer referenced are what fills it) those cells
  * are pruned, and computations that started before are not kept (the same rule
@@ -39,16 +39,16 @@ export interface CacheLimits {
 }
 
 /** heap bytes of a cached answer besides its characters and its key's: the map entry and two string headers */
-export const ANSWER_OVERHEAD_BYTES = 64
+export const ANSWER_OVERHEAD_BYTES = 160
 /** heap bytes of a tag cell besides its name: the cell object, its map entry and its (empty) refs array */
-export const CELL_OVERHEAD_BYTES = 112
+export const CELL_OVERHEAD_BYTES = 96
 /** heap bytes of one reference from a cell to an answer (two array slots) */
 export const REF_BYTES = 16
 
 type Scope = Map<string, string>
 
 /** One tag: the clock value of its last bump, and the answers computed from it (scope, key, scope, key…: no pair objects). */
-interface Cell { v: number, refs: Array<Scope | string> }
+interface Cell { v: number, refs: Array<Scope | string>, compactAt: number }
 
 /** Answers a cell remembers before it forgets those no longer cached (evicted). */
 const CELL_COMPACT = 64
@@ -113,7 +113,7 @@ export class AnswerCache<Tag extends string = CacheTag> {
     this.drop(scope, body)
     const key = flat(body)
     for (const c of cells) {
-      if (c.refs.length >= 2 * CELL_COMPACT) this.compactCell(c)
+      if (c.refs.length >= c.compactAt) this.compactCell(c)
       c.refs.push(scope, key)
       this.size_ += REF_BYTES
     }
@@ -167,7 +167,7 @@ export class AnswerCache<Tag extends string = CacheTag> {
   private cell (tag: string): Cell {
     let c = this.cells.get(tag)
     if (c === undefined) {
-      this.cells.set(tag, c = { v: 0, refs: [] })
+      this.cells.set(tag, c = { v: 0, refs: [], compactAt: 2 * CELL_COMPACT })
       this.size_ += CELL_OVERHEAD_BYTES + tag.length
     }
     return c
@@ -177,6 +177,8 @@ export class AnswerCache<Tag extends string = CacheTag> {
     const before = c.refs.length
     c.refs = compact(c.refs)
     this.size_ -= ((before - c.refs.length) >> 1) * REF_BYTES
+    // a tag most cached answers share ('every trunk') keeps its refs: compact again only when they doubled
+    c.compactAt = Math.max(2 * CELL_COMPACT, 2 * c.refs.length)
   }
 
   /**
