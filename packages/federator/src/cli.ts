@@ -60,6 +60,7 @@ function configFrom (opts: Record<string, unknown>): Config {
   if (opts.bootstrap !== undefined) flags.bootstrap = opts.bootstrap as string[]
   if (opts.peer !== undefined) flags.peers = opts.peer as string[]
   if (opts.swarmPort !== undefined) flags.swarmPort = Number(opts.swarmPort)
+  if (opts.realtimeCacheMb !== undefined) flags.realtimeCacheMb = opts.realtimeCacheMb as number
   if (opts.swarmHost !== undefined) flags.swarmHost = opts.swarmHost as string
   if (opts.sipAddress !== undefined) flags.sipAddress = opts.sipAddress as string
   if (opts.dns !== undefined) flags.dns = opts.dns as string
@@ -88,6 +89,7 @@ common(program.command('start'))
   .option('--bootstrap <host:port,...>', 'private DHT bootstrap nodes', collect)
   .option('--peer <publicKey@host:port>', 'static peer (repeatable)', collect)
   .option('--swarm-port <port>', 'UDP port for peer connections (env FEDERATOR_SWARM_PORT)')
+  .option('--realtime-cache-mb <mb>', 'most memory of the realtime answer cache, MB (env FEDERATOR_REALTIME_CACHE_MB, default 32)')
   .option('--swarm-host <address>', 'local address the peer (UDP) socket binds: 0.0.0.0, every interface (default), or one of this host\'s addresses (env FEDERATOR_SWARM_HOST)')
   .option('--sip-address <host[:port]>', 'where this node\'s Asterisk takes inter-node calls (env FEDERATOR_SIP_ADDRESS)')
   .option('--dns <host:port>', 'answer DNS (UDP and TCP) for the zone: SRV/A/AAAA records of the live nodes, for phones and trunks (env FEDERATOR_DNS; off by default; docs/dns.md)')

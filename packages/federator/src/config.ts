@@ -52,6 +52,8 @@ export interface Config {
   realtimeAuth?: string
   /** addresses / CIDR blocks allowed to use the realtime API (default: any; the HTTP listen address is loopback) */
   realtimeAllow?: string[]
+  /** most memory of the realtime answer cache, in MB (default: the server's CACHE_MAX_BYTES, 32) */
+  realtimeCacheMb?: number
   /** the cluster DNS server (docs/dns.md): listen address, zone, this node's SRV priority, weight and SIP transports */
   dns?: DnsConfig
   /** the link to the local Asterisk: ARI connection and where its PJSIP objects come from (docs/asterisk.md) */
@@ -106,6 +108,7 @@ const ENV: Record<string, keyof PartialConfig> = {
   FEDERATOR_ROUTING: 'routing',
   FEDERATOR_REALTIME_AUTH: 'realtimeAuth',
   FEDERATOR_REALTIME_ALLOW: 'realtimeAllow',
+  FEDERATOR_REALTIME_CACHE_MB: 'realtimeCacheMb',
   FEDERATOR_DNS: 'dns',
   FEDERATOR_DNS_ZONE: 'dnsZone',
   FEDERATOR_ARI_URL: 'ariUrl',
@@ -284,6 +287,11 @@ export function resolveConfig (...layers: PartialConfig[]): Config {
   if (merged.realtimeAuth !== undefined) config.realtimeAuth = String(merged.realtimeAuth)
   if (merged.realtimeAllow !== undefined) config.realtimeAllow = list(merged.realtimeAllow)
   accessCheck({ auth: config.realtimeAuth, allow: config.realtimeAllow }) // FED_ERR_CONFIG on a bad value
+  if (merged.realtimeCacheMb !== undefined) {
+    const mb = Number(merged.realtimeCacheMb)
+    if (!Number.isFinite(mb) || mb < 0 || mb > 65536) throw new FedError('FED_ERR_CONFIG', `realtimeCacheMb: expected a number of MB from 0 (no cache) to 65536, got ${JSON.stringify(merged.realtimeCacheMb)}`)
+    config.realtimeCacheMb = mb
+  }
   if (merged.dns !== undefined) config.dns = dnsConfig(merged.dns as Record<string, unknown>, (v, what) => parseHostPort(v, what))
   return config
 }

@@ -141,7 +141,7 @@ export class FederatorNode {
       log: this.log
     })
     await this.routing.start() // the snapshot's records load in the background (see loaded())
-    this.realtime = new RealtimeService({ store: this.store, registrations: this.soft, logger: this.log, projection: { node: config.name }, extraRows: this.routing.extraRows })
+    this.realtime = new RealtimeService({ store: this.store, registrations: this.soft, logger: this.log, projection: { node: config.name }, extraRows: this.routing.extraRows, ...(config.realtimeCacheMb !== undefined ? { limits: { cacheMaxBytes: Math.round(config.realtimeCacheMb * 1024 * 1024) } } : {}) })
     this.routing.onExtraRowsChange(() => this.realtime.extraRowsChanged())
     const sources = { store: this.store, membership: this.membership, network: this.network, name: config.name, version: VERSION, startedAt: this.startedAt, names: { clashes: () => this.names?.clashes() ?? [] } }
     this.app = await buildApp({

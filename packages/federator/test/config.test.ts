@@ -33,6 +33,12 @@ t.test('host:port forms', async (t) => {
   t.same(parseHostPort('[::1]:8080', 'x'), { host: '::1', port: 8080 })
 })
 
+t.test('the realtime answer cache size in MB: file, environment, flag', async (t) => {
+  t.equal(resolveConfig({}).realtimeCacheMb, undefined, 'default: the server\'s own')
+  t.equal(resolveConfig(fromEnv({ FEDERATOR_REALTIME_CACHE_MB: '16' })).realtimeCacheMb, 16)
+  t.equal(resolveConfig({ realtimeCacheMb: 8 }, { realtimeCacheMb: 0.5 }).realtimeCacheMb, 0.5, 'a later layer wins; fractions of a MB are fine')
+})
+
 t.test('bad settings are FED_ERR_CONFIG naming the setting', async (t) => {
   t.equal(code(() => resolveConfig({ http: 'nope' })), 'FED_ERR_CONFIG')
   t.equal(code(() => resolveConfig({ http: '127.0.0.1:70000' })), 'FED_ERR_CONFIG')
@@ -40,6 +46,8 @@ t.test('bad settings are FED_ERR_CONFIG naming the setting', async (t) => {
   t.equal(code(() => resolveConfig({ logLevel: 'loud' })), 'FED_ERR_CONFIG')
   t.equal(code(() => resolveConfig(fromEnv({ FEDERATOR_DHT: 'maybe' }))), 'FED_ERR_CONFIG')
   t.equal(code(() => resolveConfig({ swarmPort: -1 })), 'FED_ERR_CONFIG')
+  t.equal(code(() => resolveConfig(fromEnv({ FEDERATOR_REALTIME_CACHE_MB: 'lots' }))), 'FED_ERR_CONFIG')
+  t.equal(code(() => resolveConfig({ realtimeCacheMb: -1 })), 'FED_ERR_CONFIG')
   const dir = t.testdir({ 'bad.json': '{ nope', 'arr.json': '[1]', 'unk.json': '{"colour":"red"}' })
   t.equal(code(() => fromFile(join(dir, 'bad.json'))), 'FED_ERR_CONFIG')
   t.equal(code(() => fromFile(join(dir, 'arr.json'))), 'FED_ERR_CONFIG')
