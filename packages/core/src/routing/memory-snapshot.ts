@@ -254,6 +254,20 @@ export class MemorySnapshot implements RoutingSnapshot {
 
   get routeCount (): number { return this.#routes.size }
 
+  /** What the snapshot holds, by part (entries): for /metrics, next to the memory it costs. */
+  sizes (): Record<'users' | 'extensions' | 'devices' | 'trunks' | 'providers' | 'routes' | 'contacts' | 'nodes', number> {
+    return {
+      users: this.#users.size,
+      extensions: this.#ext.size,
+      devices: this.#devices.size,
+      trunks: this.#trunks.size,
+      providers: this.#providers.size,
+      routes: this.#routes.size,
+      contacts: this.#contactByKey.size,
+      nodes: this.#nodes.size
+    }
+  }
+
   // ---- RoutingSnapshot -----------------------------------------------------
 
   get version (): number { return this.#version }

@@ -114,7 +114,9 @@ t.test('bad input: a clear status, HTTP 200, never a 5xx', async (t) => {
   t.equal(n('INVALID'), 20)
   t.equal(n('OK'), 3)
   t.equal(n('ERROR'), 0)
-  t.match(m.map((x) => x.name), ['federator_route_answers_total', 'federator_route_format_total', 'federator_route_nodes', 'federator_route_internode_trunks', 'federator_route_unusable_records'])
+  t.match(m.map((x) => x.name), ['federator_route_answers_total', 'federator_route_format_total', 'federator_route_nodes', 'federator_route_internode_trunks', 'federator_route_unusable_records', 'federator_route_snapshot_entries'])
+  const parts = Object.fromEntries(m.find((x) => x.name === 'federator_route_snapshot_entries')!.samples.map((s) => [s.labels!.part, s.value]))
+  t.ok(parts.users! > 0 && parts.devices! > 0 && parts.extensions! > 0, 'the snapshot\'s users, devices and extensions are counted')
 })
 
 t.test('fuzzed query strings and bodies never give anything but 200', async (t) => {
