@@ -33,32 +33,32 @@ export function checkOp (op: WriteOp): WriteOp {
 /** The entry for a checked operation on a record in `state`; throws FED_ERR_EXISTS / FED_ERR_NOT_FOUND. */
 export function entryFor (op: WriteOp, state: RecordState | undefined, self: WriterTag): NewEntry {
   const alive = isAlive(state)
-  const base = { type: op.type, id: op.id, hlc: 0 as Hlc, ctx: contextFor(state, self) }
-  let entry: NewEntry
+  // every entry is built with its final shape (no property deleted afterwards: the batcher encodes each one)
+  const ctx = contextFor(state, self)
+  const entry = (kind: NewEntry['op'], set?: Fields, unset?: string[]): NewEntry => {
+    const e: NewEntry = { type: op.type, id: op.id, hlc: 0 as Hlc, op: kind }
+    if (set !== undefined) e.set = set
+    if (unset !== undefined && unset.length > 0) e.unset = unset
+    if (ctx !== undefined) e.ctx = ctx
+    return e
+  }
   switch (op.op) {
     case 'create':
       if (alive) throw new FedError('FED_ERR_EXISTS', `${op.type} ${op.id} already exists`)
-      entry = { ...base, op: 'put', set: op.fields as Fields }
-      break
+      return entry('put', op.fields as Fields)
     case 'replace': {
-      if (!alive) { entry = { ...base, op: 'put', set: op.fields as Fields }; break }
+      if (!alive) return entry('put', op.fields as Fields)
       const current = visibleFields(state) ?? {}
       const unset = Object.keys(current).filter((k) => !(k in op.fields))
-      entry = { ...base, op: 'patch', set: op.fields as Fields, unset }
-      break
+      return entry('patch', op.fields as Fields, unset)
     }
     case 'patch':
       if (!alive) throw new FedError('FED_ERR_NOT_FOUND', `${op.type} ${op.id} not found`)
-      entry = { ...base, op: 'patch', set: op.set as Fields, unset: op.unset ?? [] }
-      break
+      return entry('patch', op.set as Fields, op.unset ?? [])
     case 'delete':
       if (!alive) throw new FedError('FED_ERR_NOT_FOUND', `${op.type} ${op.id} not found`)
-      entry = { ...base, op: 'del' }
-      break
+      return entry('del')
   }
-  if (entry.ctx === undefined) delete entry.ctx
-  if (entry.unset?.length === 0) delete entry.unset
-  return entry
 }
 
 export function toFedError (err: unknown): FedError {
