@@ -19,7 +19,7 @@
  * idle or busy on a guess.
  */
 import type { Logger } from 'pino'
-import { CallStateTable, CHANNELS_KIND, DEVSTATE_KIND, channelCountValue, deviceStateValue, type DeviceState, type SoftChange } from '@federator/core'
+import { CallStateTable, CHANNELS_KIND, DEVSTATE_KIND, channelCountValue, deviceStateValue, isCallStateKey, type DeviceState, type SoftChange } from '@federator/core'
 import type { AriClient } from '../ari-client.js'
 import type { CallStateDirectory, CallStateSoft } from './ports.js'
 
@@ -67,6 +67,7 @@ export class CustomStates {
   }
 
   #apply (kind: string, key: string, owner: string, value: unknown): void {
+    if (!isCallStateKey(key)) return // never inside DEVICE_STATE(Custom:…) unless a well-formed id
     if (kind === DEVSTATE_KIND) {
       const combined = this.table.setDevice(owner, key, value === undefined ? undefined : deviceStateValue(value))
       if (combined !== null) this.#want(key, combined)

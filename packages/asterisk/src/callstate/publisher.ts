@@ -147,7 +147,9 @@ export class CallStatePublisher {
     this.#connected = false
     this.#syncing = null
     this.#marker(false)
-    for (const device of this.#published.keys()) this.#setDevice(device, 'UNKNOWN', true)
+    const active = new Set(this.#published.keys())
+    for (const [device, state] of this.#wanted) if (!isQuiet(state)) active.add(device)
+    for (const device of active) this.#setDevice(device, 'UNKNOWN', true)
     this.#channels.clear()
     for (const endpoint of [...this.#counts.keys()]) this.#recount(endpoint)
   }

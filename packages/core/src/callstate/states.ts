@@ -38,6 +38,9 @@ export function isQuiet (s: DeviceState): boolean {
 /** Safe device/endpoint id (records.ts ID_PATTERN). */
 const ID = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,79}$/
 
+/** Whether a call-state item's key (device or trunk id) is a well-formed id: anything else from a peer is ignored. */
+export const isCallStateKey = (key: unknown): key is string => typeof key === 'string' && ID.test(key)
+
 /** The device id of a device-state name of a SIP device (`PJSIP/alice`, `SIP/alice`); undefined for any other (`Custom:`, `Queue:`, `Local/`…). */
 export function deviceOfStateName (name: unknown): string | undefined {
   if (typeof name !== 'string') return undefined

@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import {
   CallStateTable, DEVICE_STATES, busyDecision, channelCountValue, combineDeviceStates, decideRoute, deviceOfStateName,
-  deviceStateValue, endpointOfChannel, isInUse, parseDeviceState, sumChannels, type DeviceState, type RouteDecision
+  deviceStateValue, endpointOfChannel, isCallStateKey, isInUse, parseDeviceState, sumChannels, type DeviceState, type RouteDecision
 } from '../../src/index.js'
 import { NOW, cluster } from '../routing/fixtures.js'
 
@@ -23,6 +23,8 @@ t.test('device state names and values', async (t) => {
   t.equal(endpointOfChannel('SIP/peer-00000001'), 'peer')
   t.equal(endpointOfChannel('Local/100@from-internal-00000001;1'), undefined)
   t.equal(endpointOfChannel('PJSIP/trunk'), undefined)
+  t.ok(isCallStateKey('alice-desk'))
+  for (const bad of ['a)&value=x', '', 'x'.repeat(81), 'a b', 3]) t.notOk(isCallStateKey(bad), `${String(bad).slice(0, 12)} is no key`)
   t.equal(deviceStateValue({ state: 'INUSE' }), 'INUSE')
   t.equal(deviceStateValue({ state: 'BOGUS' }), undefined)
   t.equal(deviceStateValue('INUSE'), undefined)
