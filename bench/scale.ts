@@ -3,8 +3,9 @@
  * node in this process, product network tunables), for N = 5, 10, 20, 40, one cluster after the other.
  * Per N it reports:
  *
- * 1. mesh: seconds from the first spawn until every node lists all N nodes alive with N−1 admitted
- *    connections, and the admissions that failed meanwhile (timeouts of slow members vs bad proofs).
+ * 1. mesh: seconds from the first spawn (nodes are spawned BENCH_SPAWN_BATCH at a time, each batch once the
+ *    previous one listens) until every node lists all N nodes alive with N−1 admitted connections, and the
+ *    admissions that failed meanwhile (timeouts of slow members vs wrong proofs).
  * 2. idle cost per node over BENCH_IDLE_S seconds: CPU (user+system from /proc/<pid>/stat), bytes sent
  *    per second (the peers' `bytesWritten` in /api/v1/cluster, on connections open at both ends of the
  *    window), admitted connections, RSS.
@@ -20,8 +21,9 @@
  *
  * Env: BENCH_SCALE_NODES ("5,10,20,40"), BENCH_QUICK=1 (5,10,20; shorter windows: a few minutes),
  * BENCH_IDLE_S (60; quick 20), BENCH_CHANGES (20; quick 10), BENCH_HOLD_S (25; quick 20), BENCH_POLL_MS (20),
- * BENCH_NET (JSON network tunables for the nodes, for experiments), BENCH_OUT (JSON results file for
- * scripts/plot-scale.ts; default bench/results/scale.json).
+ * BENCH_SPAWN_BATCH (5), BENCH_NET (JSON network tunables for the nodes, for experiments), BENCH_LABEL (the
+ * run's name in the results), BENCH_OUT (JSON results file for scripts/plot-scale.ts, the run appended;
+ * default bench/results/scale.json).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -39,8 +41,10 @@ const HOLD_S = Number(process.env.BENCH_HOLD_S ?? (QUICK ? 20 : 25))
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 20)
 const NET = JSON.parse(process.env.BENCH_NET ?? '{}') as Record<string, unknown>
 const OUT = process.env.BENCH_OUT ?? fileURLToPath(new URL('./results/scale.json', import.meta.url))
-/** nodes spawned at once (40 at once do not all start within a minute on 2 busy cores) */
-const SPAWN_BATCH = Number(process.env.BENCH_SPAWN_BATCH ?? 20)
+/** nodes spawned at once, a batch after the other (at load average 20, 20 at once did not all start within a minute) */
+const SPAWN_BATCH = Number(process.env.BENCH_SPAWN_BATCH ?? 5)
+/** how long a node may take to start (the test helper gives up after a minute) */
+const START_MS = 240_000
 
 const now = (): number => performance.timeOrigin + performance.now()
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -59,6 +63,8 @@ export interface ScaleResult {
   changeMs: { p50: number, p99: number }
   softMs: { p50: number, p99: number }
   healS: number
+  /** admission failures counted from the start to the heal */
+  healAdmission?: { timeouts: number, badProof: number, other: number }
   load: number[]
 }
 
@@ -105,13 +111,41 @@ async function seenEverywhere (others: ClusterNode[], probe: (n: ClusterNode) =>
   return Math.max(...ts) - t0
 }
 
+/**
+ * addNode, but a node still starting after the helper's minute (it happens at load average 25 with 35
+ * nodes up) gets START_MS before it counts as failed (the process keeps running, we wait for its line),
+ * and a node that failed to start is started again, up to 3 times.
+ */
+async function startPatiently (cluster: LocalCluster, name: string): Promise<void> {
+  const node = cluster.createNode({ name })
+  cluster.nodes.push(node)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await node.start()
+      return
+    } catch (err) {
+      const end = now() + START_MS
+      for (;;) {
+        const m = /listening on (http:\/\/[^\s]+)/.exec(node.stdout)
+        if (m !== null && node.running) { node.url = m[1]!; node.token = node.adminToken; log(`${name} started late`); return }
+        if (now() > end || !node.running) break
+        await sleep(500)
+      }
+      // a start starved of CPU can fail (e.g. Fastify's 10 s plugin timeout): once more, same data dir
+      log(`${name} did not start (attempt ${attempt}): ${String((err as Error).message).split('\n').slice(0, 2).join(' ')}`)
+      if (node.running) await node.kill('SIGKILL')
+      if (attempt >= 3) throw err
+    }
+  }
+}
+
 async function run (n: number): Promise<ScaleResult> {
   log(`N=${n}: starting ${n} nodes`)
   const cluster = await LocalCluster.start({ nodes: 0, fastNet: false, net: { refreshBackoffMs: [1000, 2000, 4000, 8000], ...NET }, logLevel: 'warn' })
   try {
     const t0 = now()
     for (let i = 0; i < n; i += SPAWN_BATCH) {
-      await Promise.all(Array.from({ length: Math.min(SPAWN_BATCH, n - i) }, async (_, j) => await cluster.addNode({ name: `n${i + j + 1}` })))
+      await Promise.all(Array.from({ length: Math.min(SPAWN_BATCH, n - i) }, async (_, j) => await startPatiently(cluster, `n${i + j + 1}`)))
     }
     const nodes = cluster.nodes
     log(`N=${n}: all listening after ${fmt((now() - t0) / 1000, 1)} s`)
@@ -197,18 +231,32 @@ async function run (n: number): Promise<ScaleResult> {
     const th = now()
     await waitConverged(nodes, 240_000, 250)
     const healS = (now() - th) / 1000
-    log(`N=${n}: one view hash on all ${n} after ${fmt(healS, 1)} s (${k} writes during the split)`)
+    const healAdmission = admissionFailures(await settled(nodes))
+    log(`N=${n}: one view hash on all ${n} after ${fmt(healS, 1)} s (${k} writes during the split); admissions failed since the start: ${JSON.stringify(healAdmission)}`)
 
-    return { nodes: n, meshS, admission, idleCpuMsPerMin, idleBytesPerS, connections, rssMb: rss, changeMs: { p50: median(change), p99: pct(change, 99) }, softMs: { p50: median(soft), p99: pct(soft, 99) }, healS, load }
+    return { nodes: n, meshS, admission, idleCpuMsPerMin, idleBytesPerS, connections, rssMb: rss, changeMs: { p50: median(change), p99: pct(change, 99) }, softMs: { p50: median(soft), p99: pct(soft, 99) }, healS, healAdmission, load }
   } finally {
     for (const x of cluster.nodes) if (x.running) x.proc!.kill('SIGCONT')
     await cluster.close()
   }
 }
 
+/** Appends this run to OUT (rewritten after each N: a later failure keeps the points measured). */
+function save (results: ScaleResult[], prior: unknown[], at: string): void {
+  mkdirSync(dirname(OUT), { recursive: true })
+  const label = process.env.BENCH_LABEL ?? 'run'
+  writeFileSync(OUT, JSON.stringify([...prior, { label, at, idleS: IDLE_S, changes: CHANGES, holdS: HOLD_S, pollMs: POLL_MS, results }], null, 1) + '\n')
+}
+
 async function main (): Promise<void> {
+  let prior: unknown[] = []
+  try { const p = JSON.parse(readFileSync(OUT, 'utf8')) as unknown; if (Array.isArray(p)) prior = p } catch {}
+  const at = new Date().toISOString()
   const results: ScaleResult[] = []
-  for (const n of SIZES) results.push(await run(n))
+  for (const n of SIZES) {
+    results.push(await run(n))
+    save(results, prior, at)
+  }
   const head = ['nodes', 'mesh s', 'adm. timeouts / bad', 'idle CPU ms/min/node (max)', 'B/s sent/node (per link)', 'conns/node', 'RSS MB/node', 'change p50/p99 ms', 'registration p50/p99 ms', 'heal s', 'load 1m']
   const rows = results.map((r) => {
     const bytes = median(r.idleBytesPerS)
@@ -218,12 +266,7 @@ async function main (): Promise<void> {
       `${fmt(r.changeMs.p50)} / ${fmt(r.changeMs.p99)}`, `${fmt(r.softMs.p50)} / ${fmt(r.softMs.p99)}`, fmt(r.healS, 1), r.load[0]!.toFixed(2)]
   })
   process.stdout.write(table(head, rows) + '\n')
-  let prior: unknown[] = []
-  try { prior = JSON.parse(readFileSync(OUT, 'utf8')) as unknown[] } catch {}
-  mkdirSync(dirname(OUT), { recursive: true })
-  const label = process.env.BENCH_LABEL ?? 'run'
-  writeFileSync(OUT, JSON.stringify([...(Array.isArray(prior) ? prior : []), { label, at: new Date().toISOString(), idleS: IDLE_S, changes: CHANGES, holdS: HOLD_S, pollMs: POLL_MS, results }], null, 1) + '\n')
-  log(`results appended to ${OUT} (label ${label})`)
+  log(`results appended to ${OUT} (label ${process.env.BENCH_LABEL ?? 'run'})`)
 }
 
 main().then(() => process.exit(0), (err: unknown) => { process.stderr.write(String((err as Error).stack ?? err) + '\n'); process.exit(1) })

@@ -81,7 +81,7 @@ export interface Tunables {
 
 const DEFAULTS: Tunables = {
   admissionTimeoutMs: 5000,
-  admissionMaxTimeoutMs: 60_000,
+  admissionMaxTimeoutMs: 20_000,
   revokedDropDelayMs: 3000,
   logAnnounceDelayMs: 50,
   lengthAnnounceMs: 10_000,
