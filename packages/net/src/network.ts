@@ -122,6 +122,8 @@ export class Network extends EventEmitter {
   get swarmKey (): string | null { return this.keyPair?.publicKey.toString('hex') ?? null }
   /** where the DHT socket listens (after ready) */
   get address (): HostPort | null { return this.boundAddress }
+  /** after a snapshot join: whether other nodes' view hashes confirmed it (snapshot-exchange.ts) */
+  get snapshotCheck (): SnapshotExchange['check'] { return this.snapshots?.check ?? 'none' }
   /** the soft-state table (after ready, when enabled) */
   get soft (): SoftState | null { return this.softState }
 
@@ -163,7 +165,7 @@ export class Network extends EventEmitter {
     })
     soft.on('change', (c) => this.emit('change', c))
     this.gossip = new SoftGossip(soft, this.opts.log.child({ component: 'net.soft' }), t.softFlushDelayMs, t.softBatchItems, declaredNeighbours, t.softMaxItems)
-    this.snapshots = new SnapshotExchange(this.opts.logs, this.opts.log.child({ component: 'net.snapshot' }), this.opts.snapshotCacheMs ?? SNAPSHOT_CACHE_MS)
+    this.snapshots = new SnapshotExchange(this.opts.logs, this.opts.log.child({ component: 'net.snapshot' }), this.opts.snapshotCacheMs ?? SNAPSHOT_CACHE_MS, { nodes: () => this.nodes(), checkMs: t.heartbeatMs })
     this.announcer = new LogAnnouncer(this.opts.logs, this.opts.log.child({ component: 'net.logs' }), t.logAnnounceDelayMs, t.lengthAnnounceMs, t.maxWritersPerMessage)
     const h = this.opts.health
     this.health = new NodeHealth(soft, {

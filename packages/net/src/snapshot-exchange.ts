@@ -15,15 +15,38 @@
  * ask the next peer; when every admitted peer said 'none' the cluster has
  * nothing to snapshot and the store stops waiting. A serving node builds a
  * manifest at most once per `snapshotCacheMs` (joins in a burst share it).
+ *
+ * The store checks the result against the serving peer's own hash, which a
+ * peer that lies consistently (leaves a block out and hashes what is left)
+ * passes. So after a join the view hash is checked against the rest of the
+ * cluster too, from the heartbeats of the nodes other than the source: one of
+ * them showing our hash confirms the join; all of them agreeing on another
+ * hash, `SNAPSHOT_MISMATCH_CHECKS` checks in a row while this node has applied
+ * every log it knows, means the snapshot was wrong: the store replays every
+ * log in full. Without another node within `SNAPSHOT_CONFIRM_MS` the join
+ * stays unconfirmed (logged).
  */
 import type { Logger } from 'pino'
 import type Protomux from 'protomux'
+import type { NodeStatus } from './health.js'
 import type { ReplicatedLogs } from './types.js'
 import { decodeMessage, encodeMessage, RAW } from './wire.js'
 
 export const SNAPSHOT_PROTOCOL = 'federator/snapshot/1'
 /** a served manifest is rebuilt at most this often (a burst of joins shares one) */
 export const SNAPSHOT_CACHE_MS = 5000
+/** how long after a snapshot join other nodes' heartbeats are watched to confirm it */
+export const SNAPSHOT_CONFIRM_MS = 120_000
+/** consecutive checks (one per heartbeat period) in which every other node shows another hash */
+export const SNAPSHOT_MISMATCH_CHECKS = 3
+
+export interface SnapshotCheckOptions {
+  /** node health as this node sees it (heartbeats carry each node's view hash) */
+  nodes: () => NodeStatus[]
+  /** check period (the heartbeat period) */
+  checkMs: number
+  confirmMs?: number
+}
 
 /** One peer's side of the snapshot exchange. */
 export class SnapshotChannel {
@@ -81,13 +104,17 @@ export class SnapshotExchange {
   private cached: { at: number, value: Promise<Record<string, unknown> | undefined> } | null = null
   private joining = false
   private closed = false
+  private checkTimer: NodeJS.Timeout | null = null
   malformedCount = 0
   served = 0
+  /** the outcome of the cluster check after a snapshot join */
+  check: 'none' | 'running' | 'confirmed' | 'unconfirmed' | 'mismatch' = 'none'
 
   constructor (
     private readonly logs: ReplicatedLogs,
     private readonly log: Logger,
-    private readonly cacheMs: number
+    private readonly cacheMs: number,
+    private readonly checkOpts?: SnapshotCheckOptions
   ) {}
 
   private get waiting (): boolean {
@@ -138,10 +165,48 @@ export class SnapshotExchange {
       const r = await this.logs.joinSnapshot!(manifest)
       ok = r.ok
       this.log.info({ from: ch.swarmKey, ...r }, r.ok ? 'joined from a peer\'s snapshot' : 'snapshot from a peer refused')
+      if (ok) this.startCheck(ch.swarmKey)
     } finally {
       this.joining = false
     }
     if (!ok) this.next() // a malformed manifest leaves the store waiting: ask another peer
+  }
+
+  /** Watches the other nodes' view hashes after a join from `source` (see the module comment). */
+  private startCheck (source: string): void {
+    const o = this.checkOpts
+    if (o === undefined || this.logs.viewHash === undefined || this.logs.replayInFull === undefined) return
+    this.check = 'running'
+    const until = Date.now() + (o.confirmMs ?? SNAPSHOT_CONFIRM_MS)
+    let misses = 0
+    const stop = (outcome: 'confirmed' | 'unconfirmed' | 'mismatch'): void => {
+      if (this.checkTimer !== null) clearInterval(this.checkTimer)
+      this.checkTimer = null
+      this.check = outcome
+    }
+    this.checkTimer = setInterval(() => {
+      if (this.closed) return stop('unconfirmed')
+      const ours = this.logs.viewHash!()
+      const others = o.nodes().filter((n) => !n.self && n.swarmKey !== source && n.state === 'alive' && typeof n.info.viewHash === 'string')
+      if (others.some((n) => n.info.viewHash === ours)) {
+        this.log.info({ nodes: others.length }, 'snapshot join confirmed by another node\'s view hash')
+        return stop('confirmed')
+      }
+      const caughtUp = this.logs.writers().every((w) => w.applied === undefined || w.applied >= w.length)
+      const theirs = new Set(others.map((n) => n.info.viewHash))
+      misses = others.length > 0 && theirs.size === 1 && caughtUp ? misses + 1 : 0
+      if (misses >= SNAPSHOT_MISMATCH_CHECKS) {
+        this.log.warn({ source, ours, theirs: [...theirs][0] }, 'the view after a snapshot join differs from the cluster\'s: replaying every log in full')
+        stop('mismatch')
+        this.logs.replayInFull!('the snapshot\'s view differs from the cluster\'s').catch((err: unknown) => this.failed(err))
+        return
+      }
+      if (Date.now() > until) {
+        this.log.warn({ source }, 'snapshot join not confirmed: no other node showed the same view hash')
+        stop('unconfirmed')
+      }
+    }, o.checkMs)
+    this.checkTimer.unref()
   }
 
   malformed (): void {
@@ -154,6 +219,7 @@ export class SnapshotExchange {
 
   close (): void {
     this.closed = true
+    if (this.checkTimer !== null) clearInterval(this.checkTimer)
     for (const ch of this.channels) ch.close()
     this.channels.clear()
   }

@@ -29,6 +29,10 @@ export interface ReplicatedLogs {
   joinSnapshot?: (manifest: unknown) => Promise<{ ok: boolean, reason?: string }>
   /** stops waiting for a snapshot (no peer has one): the logs are followed from the start */
   releaseSnapshotHold?: () => void
+  /** the merged view hash (checked against other nodes' after a snapshot join) */
+  viewHash?: () => string
+  /** drops the view and replays every log from block 0 (a snapshot join the cluster contradicts) */
+  replayInFull?: (why: string) => Promise<void>
   /** 'writer': a new writer is known; 'applied': entries were applied (lengths may have changed) */
   on (event: 'writer' | 'applied', fn: (...args: any[]) => void): unknown
   off (event: 'writer' | 'applied', fn: (...args: any[]) => void): unknown

@@ -6,7 +6,7 @@
  * nobody has.
  */
 import t from 'tap'
-import { Store, type JoinResult, type SnapshotManifest } from '@federator/store'
+import { Store, encodeManifest, type JoinResult, type SnapshotManifest } from '@federator/store'
 import { Network, formatJoinString, newClusterSecret, type ReplicatedLogs } from '../src/index.js'
 import { converged, FAST, log, tmpdir, waitFor, write, type T, type TestNode } from './helpers.js'
 
@@ -17,7 +17,7 @@ async function node (t: T, join: string, opts: { snapshotJoin?: boolean, holdMs?
   await store.ready()
   const joined: JoinResult[] = []
   store.on('snapshot-joined', (r) => joined.push(r))
-  const net = new Network({ logs: opts.logs?.(store) ?? store, log, join, host: '127.0.0.1', port: 0, bootstrap: [], closeGraceMs: 200, peers: opts.peers, tunables: FAST })
+  const net = new Network({ logs: opts.logs?.(store) ?? store, log, join, host: '127.0.0.1', port: 0, bootstrap: [], closeGraceMs: 200, peers: opts.peers, tunables: FAST, health: () => ({ viewHash: store.viewHash() }) })
   t.teardown(() => net.close())
   await net.ready()
   return { net, store, dir, joined }
@@ -58,6 +58,7 @@ t.test('a fresh node joins from an admitted peer\'s snapshot and follows on', as
   await write(a, 'after')
   await write(j, 'from-j')
   await waitFor('new writes everywhere', () => converged([a, b, j]))
+  await waitFor('the join confirmed by another node\'s view hash', () => j.net.snapshotCheck === 'confirmed')
 })
 
 t.test('a peer that serves a manifest with a live block left out is caught: the joiner replays in full', async (t) => {
@@ -97,4 +98,43 @@ t.test('fresh nodes of a new cluster stop waiting when no peer has a snapshot', 
   await waitFor('they converge', () => converged([a, b]))
   t.comment(JSON.stringify([a.joined, b.joined]))
   t.ok([...a.joined, ...b.joined].every((r) => r.ok), 'a snapshot taken from the other fresh node is a valid one')
+})
+
+t.test('a peer that lies consistently (block left out, hash of what is left) is caught by the cluster\'s hashes', async (t) => {
+  const join = formatJoinString(newClusterSecret())
+  const a = await node(t, join)
+  await load(a)
+  const b = await node(t, join, { peers: [addr(a)] })
+  await waitFor('a and b converge', () => converged([a, b]))
+  // the lie: the last rewrite of u25 left out, and the hash a joiner computes from the rest (found by a dry run)
+  const honest = (await a.store.snapshotManifest())!
+  const lie: SnapshotManifest = { ...honest, writers: honest.writers.map((w) => ({ ...w, live: w.live.filter((_, i) => i !== w.live.length - 10) })) }
+  const dry = new Store({ dir: await tmpdir(t), logger: log, snapshot: { snapshotJoin: true } })
+  await dry.ready()
+  const s1 = a.store.replicate(true) as NodeJS.ReadWriteStream & { destroy: () => void }
+  const s2 = dry.replicate(false) as NodeJS.ReadWriteStream & { destroy: () => void }
+  s1.pipe(s2).pipe(s1)
+  const r = await dry.joinSnapshot(lie)
+  await dry.close() // linked still: its followers, released after the failed join, read on until closed
+  s1.destroy(); s2.destroy()
+  lie.hash = /view hash ([0-9a-f]{64})/.exec(r.ok ? '' : r.detail ?? '')![1]!
+  const liar = await node(t, join, {
+    peers: [addr(a)],
+    logs: (s) => new Proxy(s, {
+      get (target, p) {
+        if (p === 'encodedSnapshot') return async () => encodeManifest(lie)
+        const v = Reflect.get(target, p, target) as unknown
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+      }
+    })
+  })
+  await waitFor('the liar has the logs', () => converged([a, liar]))
+  const j = await node(t, join, { snapshotJoin: true, holdMs: 60_000, peers: [addr(liar)] })
+  await waitFor('the snapshot join', () => j.joined.length > 0)
+  t.match(j.joined[0], { ok: true }, 'the lie passes the check against the liar\'s own hash')
+  t.not(j.store.viewHash(), a.store.viewHash())
+  j.net.addPeer(addr(b))
+  await waitFor('the cluster\'s hashes contradict the join', () => j.net.snapshotCheck === 'mismatch')
+  await waitFor('full replay converges', () => converged([a, b, j]))
+  t.same(j.store.getSync('user', 'u25'), { extensions: [], name: 'round 3' })
 })

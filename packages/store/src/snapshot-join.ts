@@ -79,6 +79,16 @@ export class SparseBounds {
 
   async raise (lengths: Map<WriterKey, number>): Promise<void> {
     for (const [k, n] of lengths) if (n > this.of(k)) this.bounds.set(k, n)
+    await this.save()
+  }
+
+  /** no sparse bounds any more: every log is to be read in full */
+  async reset (): Promise<void> {
+    this.bounds.clear()
+    await this.save()
+  }
+
+  private async save (): Promise<void> {
     const tmp = this.file + '.new'
     await writeFile(tmp, [...this.bounds].map(([k, n]) => `${k} ${n}\n`).join(''))
     await rename(tmp, this.file)

@@ -334,6 +334,22 @@ export class Store extends EventEmitter {
     return result
   }
 
+  /**
+   * Drops the view and the logs' sparse bounds and replays every log from block 0; blocks not held here
+   * are fetched from peers as the followers read them. For a node that joined from a snapshot the cluster
+   * does not confirm (the network's snapshot check).
+   */
+  async replayInFull (why: string): Promise<void> {
+    await this.ready()
+    this.log.warn({ why }, 'replaying every log in full')
+    await this.run(async () => {
+      await this.sparse.reset()
+      this.deadBlocks.clear()
+      await this.resetView()
+    })
+    for (const f of this.followers.values()) f?.kick()
+  }
+
   /** An empty view in place of the current one (a failed snapshot join). */
   private async resetView (): Promise<void> {
     if (this.closing !== null) return
