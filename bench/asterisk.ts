@@ -53,11 +53,11 @@ const ndjson = devices.map((d) => JSON.stringify({ type: 'device', id: d.id, sec
 
 const CACHE_SORCERY = `; realtime with a sorcery memory cache in front of endpoint, auth and aor (bench/asterisk.ts)
 [res_pjsip]
-endpoint     = memory_cache,object_lifetime_maximum=3600
+endpoint/cache = memory_cache,object_lifetime_maximum=3600
 endpoint     = realtime,ps_endpoints
-auth         = memory_cache,object_lifetime_maximum=3600
+auth/cache     = memory_cache,object_lifetime_maximum=3600
 auth         = realtime,ps_auths
-aor          = memory_cache,object_lifetime_maximum=3600
+aor/cache      = memory_cache,object_lifetime_maximum=3600
 aor          = realtime,ps_aors
 contact      = realtime,ps_contacts
 domain_alias = realtime,ps_domain_aliases
@@ -90,6 +90,14 @@ async function metric (node: ClusterNode, name: string): Promise<number> {
   return m === null ? NaN : Number(m[1])
 }
 
+/** Sum of a metric's samples (every label). */
+async function metricSum (node: ClusterNode, name: string): Promise<number> {
+  const text = await (await node.api('/metrics')).text()
+  let sum = 0
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[1])
+  return sum
+}
+
 async function until (what: string, check: () => Promise<boolean>, ms = 600_000): Promise<void> {
   const end = Date.now() + ms
   while (!(await check())) {
@@ -98,7 +106,7 @@ async function until (what: string, check: () => Promise<boolean>, ms = 600_000)
   }
 }
 
-interface Row { mode: Mode, round: number, phase: 'first' | 'again', ok: number, perSec: number, astCpuMs: number, nodeCpuMs: number, retransmits: number }
+interface Row { mode: Mode, round: number, phase: 'first' | 'again', ok: number, perSec: number, astCpuMs: number, nodeCpuMs: number, retransmits: number, lookups: number }
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-ast-'))
 const httpPort = await freeTcpPort()
@@ -149,30 +157,30 @@ try {
           for (const phase of ['first', 'again'] as const) {
             const a0 = cpuMs(ast.pid!)
             const n0 = cpuMs(node.pid!)
+            const l0 = await metricSum(node, 'federator_realtime_requests_total')
             const r = await storm.run()
             const astCpu = cpuMs(ast.pid!) - a0
             const nodeCpu = cpuMs(node.pid!) - n0
-            const row: Row = { mode, round, phase, ok: r.ok, perSec: Math.round(r.ok / r.ms * 1000), astCpuMs: astCpu / Math.max(1, r.ok), nodeCpuMs: nodeCpu / Math.max(1, r.ok), retransmits: r.retransmits }
+            const lookups = (await metricSum(node, 'federator_realtime_requests_total') - l0) / Math.max(1, r.ok)
+            const row: Row = { mode, round, phase, ok: r.ok, perSec: Math.round(r.ok / r.ms * 1000), astCpuMs: astCpu / Math.max(1, r.ok), nodeCpuMs: nodeCpu / Math.max(1, r.ok), retransmits: r.retransmits, lookups }
             rows.push(row)
-            process.stdout.write(`${mode.padEnd(8)} round ${round} ${phase.padEnd(5)}: ${r.ok}/${N} ok, ${row.perSec}/s, Asterisk ${row.astCpuMs.toFixed(2)} ms CPU per registration, node ${row.nodeCpuMs.toFixed(2)} ms, ${r.retransmits} retransmissions\n`)
+            process.stdout.write(`${mode.padEnd(8)} round ${round} ${phase.padEnd(5)}: ${r.ok}/${N} ok, ${row.perSec}/s, Asterisk ${row.astCpuMs.toFixed(2)} ms CPU per registration, node ${row.nodeCpuMs.toFixed(2)} ms, ${lookups.toFixed(1)} realtime requests per registration, ${r.retransmits} retransmissions\n`)
           }
         } finally { storm.close() }
         if (mode === 'push' && round === 1 && CHANGES > 0) {
-          // a change made on the node, until Asterisk holds it
+          // a change made on the node (a device of its own, outside the storm), until Asterisk holds it
           const auth = 'Basic ' + Buffer.from('federator:federator').toString('base64')
           for (let i = 0; i < CHANGES; i++) {
-            const d = devices[i % N]!
             const pw = `changed-${i}`
             const t0 = performance.now()
-            const res = await push.api(`/api/v1/devices/${d.id}`, { method: 'PATCH', body: JSON.stringify({ secret: pw }), headers: { 'content-type': 'application/merge-patch+json' } })
-            if (!res.ok) throw new Error(`PATCH: ${res.status}`)
+            const res = await push.api('/api/v1/devices/bench-change', { method: 'PUT', body: JSON.stringify({ secret: pw }) })
+            if (!res.ok) throw new Error(`PUT: ${res.status}`)
             for (;;) {
-              const got = await (await fetch(`http://127.0.0.1:${httpPort}/ari/asterisk/config/dynamic/res_pjsip/auth/${d.id}`, { headers: { authorization: auth } })).json() as Array<{ attribute: string, value: string }>
-              if (got.find((f) => f.attribute === 'password')?.value === pw) break
+              const got = await (await fetch(`http://127.0.0.1:${httpPort}/ari/asterisk/config/dynamic/res_pjsip/auth/bench-change`, { headers: { authorization: auth } })).json() as Array<{ attribute: string, value: string }>
+              if (Array.isArray(got) && got.find((f) => f.attribute === 'password')?.value === pw) break
               await new Promise((resolve) => setTimeout(resolve, 1))
             }
             changeMs.push(performance.now() - t0)
-            devices[i % N] = { id: d.id, password: pw }
           }
         }
       } finally {
@@ -188,13 +196,13 @@ try {
 
 const q = (xs: number[], p: number): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN }
 const avg = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)
-process.stdout.write(`\n| objects from | REGISTERs/s (first) | REGISTERs/s (again) | × static (again) | Asterisk CPU per registration (again) | node CPU per registration (again) |\n| --- | --- | --- | --- | --- | --- |\n`)
+process.stdout.write(`\n| objects from | REGISTERs/s (first) | REGISTERs/s (again) | × static (again) | Asterisk CPU per registration (again) | node CPU per registration (again) | realtime requests per registration (again) |\n| --- | --- | --- | --- | --- | --- | --- |\n`)
 const staticAgain = avg(rows.filter((r) => r.mode === 'static' && r.phase === 'again').map((r) => r.perSec))
 for (const mode of MODES) {
   const first = rows.filter((r) => r.mode === mode && r.phase === 'first')
   const again = rows.filter((r) => r.mode === mode && r.phase === 'again')
   const range = (xs: number[], d = 0): string => { const lo = Math.min(...xs); const hi = Math.max(...xs); return lo === hi ? lo.toFixed(d) : `${lo.toFixed(d)}–${hi.toFixed(d)}` }
-  process.stdout.write(`| ${mode} | ${range(first.map((r) => r.perSec))} | ${range(again.map((r) => r.perSec))} | ${Number.isNaN(staticAgain) ? '—' : (avg(again.map((r) => r.perSec)) / staticAgain).toFixed(2)} | ${range(again.map((r) => r.astCpuMs), 2)} ms | ${range(again.map((r) => r.nodeCpuMs), 2)} ms |\n`)
+  process.stdout.write(`| ${mode} | ${range(first.map((r) => r.perSec))} | ${range(again.map((r) => r.perSec))} | ${staticAgain > 0 ? (avg(again.map((r) => r.perSec)) / staticAgain).toFixed(2) : '—'} | ${range(again.map((r) => r.astCpuMs), 2)} ms | ${range(again.map((r) => r.nodeCpuMs), 2)} ms | ${range(again.map((r) => r.lookups), 1)} |\n`)
 }
 if (!Number.isNaN(fullPushSeconds)) process.stdout.write(`\npush: first full push of ${N} devices into a fresh Asterisk: ${fullPushSeconds.toFixed(2)} s\n`)
 if (changeMs.length > 0) process.stdout.write(`push: a change on the node until Asterisk holds it (${changeMs.length} password changes): p50 ${q(changeMs, 0.5).toFixed(1)} ms, p99 ${q(changeMs, 0.99).toFixed(1)} ms, max ${Math.max(...changeMs).toFixed(1)} ms\n`)
