@@ -33,7 +33,7 @@ async function setup (t: { teardown: (fn: () => Promise<void>) => void }, port?:
     soft,
     directory: { ready: async () => {}, isDevice: (id) => id.startsWith('dev'), isTrunk: (id) => id === 'tr1' },
     log,
-    tunables: { coalesceMs: 30, ttlMs: 5000, refreshMs: 1000 }
+    tunables: { coalesceMs: 30, ttlMs: 5000, refreshMs: 1000, reserveMs: 200 }
   })
   feature.start()
   await ari.ready()
@@ -112,4 +112,20 @@ t.test('channels per trunk; ARI gone: device states UNKNOWN, channel counts with
   t.equal(own(CHANNELS_KIND).size, 0, 'channel counts withdrawn')
   t.same(own(CALLSTATE_KIND).get('ari'), { ari: false })
   t.equal(feature.custom.table.combined('dev1'), 'UNKNOWN', 'the node\'s own table follows its items')
+})
+
+t.test('a /route decision reserves its trunk channel until the channel exists', async (t) => {
+  const { ari, feature, own } = await setup(t)
+  feature.publisher.onConnect() // as if ARI had connected (its full sync fails here: counted, nothing else)
+  const decision = { status: 'OK', reason: 'route', exten: '00441', why: [], timeout: 60, alternatives: [{ dial: 'PJSIP/441@tr1', timeout: 60, kind: 'trunk', legs: [{ dial: 'PJSIP/441@tr1', trunk: 'tr1' }] }] } as const
+  feature.decided(decision as never)
+  t.same(own(CHANNELS_KIND).get('tr1'), { channels: 1 }, 'published at once: one channel reserved')
+  feature.decided(decision as never)
+  t.same(own(CHANNELS_KIND).get('tr1'), { channels: 2 }, 'two decisions, two reservations')
+  ari.emit('event', { type: 'ChannelCreated', channel: { id: 'c1', name: 'PJSIP/tr1-00000001' } })
+  await sleep(60)
+  t.same(own(CHANNELS_KIND).get('tr1'), { channels: 2 }, 'a channel appears: it takes a reservation (still 2)')
+  await sleep(300)
+  t.same(own(CHANNELS_KIND).get('tr1'), { channels: 1 }, 'the other reservation expired (reserveMs): the channel is left')
+  t.equal(feature.publisher.counters.reservations, 2)
 })

@@ -273,6 +273,7 @@ export class FederatorNode {
         isDevice: (id) => this.routing.view.snapshot.device(id) !== undefined,
         isTrunk: (id) => this.routing.view.snapshot.trunk(id) !== undefined
       },
+      decisions: (fn) => this.routing.onDecision(fn),
       log: this.log,
       ...(this.opts.callstate !== undefined ? { tunables: this.opts.callstate } : {})
     }))

@@ -7,7 +7,7 @@
  * a failed request logged and retried at the next connect.
  */
 import type { Logger } from 'pino'
-import { DEVICE_STATES, type Metric } from '@federator/core'
+import { DEVICE_STATES, reservedTrunks, type Metric, type RouteDecision } from '@federator/core'
 import type { AriClient, AriEvent } from '../ari-client.js'
 import type { AsteriskFeature, FeatureFactory } from '../link.js'
 import { CustomStates } from './custom.js'
@@ -16,6 +16,8 @@ import { CALLSTATE_TUNABLES, CallStatePublisher, type CallStateTunables } from '
 
 export interface CallStateOptions {
   soft: CallStateSoft
+  /** where /route decisions answered to the dialplan are heard (trunk reservations); absent: none */
+  decisions?: (fn: (d: RouteDecision) => void) => () => void
   directory: CallStateDirectory
   log: Logger
   tunables?: Partial<CallStateTunables>
@@ -27,6 +29,7 @@ export class CallStateFeature implements AsteriskFeature {
   readonly custom: CustomStates
   readonly #ari: AriClient
   readonly #log: Logger
+  readonly #decisions: CallStateOptions['decisions']
   readonly #onEvent = (ev: AriEvent): void => { this.#guard('event', () => this.publisher.onEvent(ev)) }
   readonly #onConnect = (): void => { this.#guard('connect', () => { this.publisher.onConnect(); this.custom.onConnect() }) }
   readonly #onDisconnect = (): void => { this.#guard('disconnect', () => this.publisher.onDisconnect()) }
@@ -34,12 +37,16 @@ export class CallStateFeature implements AsteriskFeature {
   constructor (ari: AriClient, opts: CallStateOptions) {
     this.#ari = ari
     this.#log = opts.log.child({ component: 'callstate' })
+    this.#decisions = opts.decisions
     const tun = { ...CALLSTATE_TUNABLES, ...opts.tunables }
     this.publisher = new CallStatePublisher(ari, opts.soft, opts.directory, this.#log, tun)
     this.custom = new CustomStates(ari, opts.soft, opts.directory, this.#log)
   }
 
+  #unsubscribe: (() => void) | null = null
+
   start (): void {
+    this.#unsubscribe = this.#decisions?.((d) => this.decided(d)) ?? null
     this.custom.start()
     this.publisher.start()
     this.#ari.on('event', this.#onEvent)
@@ -48,11 +55,17 @@ export class CallStateFeature implements AsteriskFeature {
   }
 
   close (): void {
+    this.#unsubscribe?.()
     this.#ari.off('event', this.#onEvent)
     this.#ari.off('connect', this.#onConnect)
     this.#ari.off('disconnect', this.#onDisconnect)
     this.publisher.close()
     this.custom.close()
+  }
+
+  /** A /route decision answered to this node's dialplan: reserve the trunk channels it will take here. */
+  decided (d: RouteDecision): void {
+    this.#guard('decision', () => { for (const trunk of reservedTrunks(d)) this.publisher.reserve(trunk) })
   }
 
   #guard (what: string, fn: () => void): void {
@@ -77,6 +90,7 @@ export class CallStateFeature implements AsteriskFeature {
       counter('federator_callstate_coalesced_total', 'State changes folded into a later publication or write (bursts)', p.coalesced + c.coalesced),
       counter('federator_callstate_published_total', 'Call-state items this node published (changes and refreshes)', p.published),
       counter('federator_callstate_publish_errors_total', 'Call-state items the soft state refused', p.publishErrors),
+      counter('federator_callstate_reservations_total', 'Trunk channels reserved by /route decisions before their channels existed', p.reservations),
       counter('federator_callstate_full_syncs_total', 'Full syncs from ARI (one per connect)', p.fullSyncs),
       counter('federator_callstate_sync_errors_total', 'Full syncs from ARI that failed', p.syncErrors),
       counter('federator_callstate_custom_writes_total', 'Custom: device states set on this node\'s Asterisk', c.writes),

@@ -10,6 +10,14 @@
  * `refreshMs` (items live `ttlMs`: a node that dies takes its states with it
  * once they expire everywhere).
  *
+ * Reservations: when /route answers a dialplan with a trunk of this node
+ * first (core `reservedTrunks`), that trunk counts one channel more until
+ * the channel appears (its ChannelCreated takes the reservation) or
+ * `reserveMs` passes, so calls decided meanwhile — here and, once the item
+ * is relayed, on every node — see it: the window in which a limit can be
+ * overshot shrinks from decision → channel (the dialplan, hundreds of ms
+ * under load) to the relay of one item (docs/routing.md, "Overshoot").
+ *
  * Bursts are coalesced per item: an item is published at once when it was
  * not published within `coalesceMs`, else once at the end of that window,
  * with the latest value (a flood of changes costs one item per window).
@@ -35,7 +43,9 @@ export const CALLSTATE_TUNABLES = {
   /** this node's items are republished this often */
   refreshMs: 5_000,
   /** one item is published at most once per this window (bursts coalesce) */
-  coalesceMs: 20
+  coalesceMs: 20,
+  /** a trunk channel /route decided on counts this long at most before its channel exists */
+  reserveMs: 2_000
 }
 export type CallStateTunables = typeof CALLSTATE_TUNABLES
 
@@ -47,6 +57,7 @@ export interface PublisherCounters {
   coalesced: number
   published: number
   publishErrors: number
+  reservations: number
   fullSyncs: number
   syncErrors: number
 }
@@ -55,7 +66,7 @@ interface Endpoint { technology?: unknown, resource?: unknown, state?: unknown, 
 interface Channel { id?: unknown, name?: unknown }
 
 export class CallStatePublisher {
-  readonly counters: PublisherCounters = { deviceEvents: 0, channelEvents: 0, unknownDevices: 0, badEvents: 0, coalesced: 0, published: 0, publishErrors: 0, fullSyncs: 0, syncErrors: 0 }
+  readonly counters: PublisherCounters = { deviceEvents: 0, channelEvents: 0, unknownDevices: 0, badEvents: 0, coalesced: 0, published: 0, publishErrors: 0, reservations: 0, fullSyncs: 0, syncErrors: 0 }
   /** device → its latest state here (quiet states included until flushed) */
   readonly #wanted = new Map<string, DeviceState>()
   /** device → the state published (never a quiet one) */
@@ -64,6 +75,8 @@ export class CallStatePublisher {
   readonly #channels = new Map<string, string>()
   /** endpoint → count published */
   readonly #counts = new Map<string, number>()
+  /** endpoint → expiry times of its reservations (decided, no channel yet), oldest first */
+  readonly #reserved = new Map<string, number[]>()
   /** item → when last published, and its pending flush */
   readonly #lastAt = new Map<string, number>()
   readonly #pending = new Map<string, NodeJS.Timeout>()
@@ -131,6 +144,7 @@ export class CallStatePublisher {
         if (endpoint === undefined || !this.dir.isTrunk(endpoint)) return
         this.counters.channelEvents++
         this.#channels.set(id, endpoint)
+        this.#take(endpoint)
         this.#recount(endpoint)
       }
     }
@@ -142,6 +156,35 @@ export class CallStatePublisher {
     void this.#fullSync()
   }
 
+  /** /route decided a call onto `trunk` here: count it until its channel exists (or reserveMs). */
+  reserve (trunk: string): void {
+    if (!this.#connected || this.#closed || !this.dir.isTrunk(trunk)) return
+    const list = this.#reserved.get(trunk) ?? []
+    list.push(Date.now() + this.tun.reserveMs)
+    this.#reserved.set(trunk, list)
+    this.counters.reservations++
+    const timer = setTimeout(() => { this.#expire(trunk); this.#recount(trunk) }, this.tun.reserveMs + 1)
+    timer.unref()
+    this.#schedule(CHANNELS_KIND, trunk, true)
+  }
+
+  /** A channel appeared on `trunk`: it was the oldest reservation's, if any. */
+  #take (trunk: string): void {
+    this.#expire(trunk)
+    const list = this.#reserved.get(trunk)
+    if (list === undefined) return
+    list.shift()
+    if (list.length === 0) this.#reserved.delete(trunk)
+  }
+
+  #expire (trunk: string): void {
+    const list = this.#reserved.get(trunk)
+    if (list === undefined) return
+    const now = Date.now()
+    while (list.length > 0 && list[0]! <= now) list.shift()
+    if (list.length === 0) this.#reserved.delete(trunk)
+  }
+
   /** ARI gone: nothing here is known any more — device items say UNKNOWN, channel counts are withdrawn. */
   onDisconnect (): void {
     this.#connected = false
@@ -151,6 +194,7 @@ export class CallStatePublisher {
     for (const [device, state] of this.#wanted) if (!isQuiet(state)) active.add(device)
     for (const device of active) this.#setDevice(device, 'UNKNOWN', true)
     this.#channels.clear()
+    this.#reserved.clear()
     for (const endpoint of [...this.#counts.keys()]) this.#recount(endpoint)
   }
 
@@ -223,6 +267,7 @@ export class CallStatePublisher {
   /** Publish the item now, or at the end of its coalescing window. */
   #schedule (kind: string, key: string, now: boolean): void {
     const slot = kind + '\0' + key
+    if (now) { this.#flush(kind, key); return } // a pending flush, if any, finds nothing left to do
     if (this.#pending.has(slot)) { this.counters.coalesced++; return }
     const wait = now ? 0 : (this.#lastAt.get(slot) ?? -Infinity) + this.tun.coalesceMs - Date.now()
     if (wait <= 0) { this.#flush(kind, key); return }
@@ -246,7 +291,8 @@ export class CallStatePublisher {
       }
       return
     }
-    let n = 0
+    this.#expire(key)
+    let n = this.#reserved.get(key)?.length ?? 0
     for (const e of this.#channels.values()) if (e === key) n++
     if (n === (this.#counts.get(key) ?? 0)) return
     if (n === 0) { this.#counts.delete(key); this.#withdraw(kind, key, slot) } else if (this.#put(kind, key, { channels: n }, slot)) this.#counts.set(key, n)

@@ -12,6 +12,8 @@
  * channel items are withdrawn; its `callstate` item says whether ARI is up.
  */
 
+import type { RouteDecision } from '../routing/types.js'
+
 /** Asterisk's device states (`ast_device_state`, as ARI and DEVICE_STATE() spell them). */
 export const DEVICE_STATES = ['UNKNOWN', 'NOT_INUSE', 'INUSE', 'BUSY', 'INVALID', 'UNAVAILABLE', 'RINGING', 'RINGINUSE', 'ONHOLD'] as const
 export type DeviceState = typeof DEVICE_STATES[number]
@@ -119,4 +121,20 @@ export function sumChannels (counts: Iterable<number>): number {
 export function busyDecision (callWaiting: boolean, inUse: readonly boolean[]): 'ring' | 'busy' {
   if (callWaiting || inUse.length === 0) return 'ring'
   return inUse.every((x) => x) ? 'busy' : 'ring'
+}
+
+/**
+ * The trunks a decision will take a channel on at this node's Asterisk: the
+ * first alternative's trunk legs that leave here (no `via`: a call handed
+ * to another node is counted there, when that node decides on its arrival).
+ * The node counts them as reserved until their channels exist, so that calls
+ * decided meanwhile see them (docs/routing.md, "Overshoot").
+ */
+export function reservedTrunks (d: RouteDecision): string[] {
+  if (d.status !== 'OK') return []
+  const first = d.alternatives[0]
+  if (first === undefined || first.kind !== 'trunk') return []
+  const out: string[] = []
+  for (const leg of first.legs) if (leg.trunk !== undefined && leg.via === undefined) out.push(leg.trunk)
+  return out
 }

@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import {
   CallStateTable, DEVICE_STATES, busyDecision, channelCountValue, combineDeviceStates, decideRoute, deviceOfStateName,
-  deviceStateValue, endpointOfChannel, isCallStateKey, isInUse, parseDeviceState, sumChannels, type DeviceState, type RouteDecision
+  deviceStateValue, endpointOfChannel, isCallStateKey, isInUse, reservedTrunks, parseDeviceState, sumChannels, type DeviceState, type RouteDecision
 } from '../../src/index.js'
 import { NOW, cluster } from '../routing/fixtures.js'
 
@@ -138,4 +138,14 @@ t.test('routing: a provider\'s maxChannels is over all its trunks; a full one is
     i.channels = { 't-local': 1, 't-b': 1, 't-bd': 1 }
   })
   t.match(decideRoute(only, { exten: '00447700900123' }, { now: NOW }), { status: 'CONGESTION', reason: 'trunks-unavailable' })
+})
+
+t.test('reservedTrunks: the first alternative\'s trunk legs leaving here', async (t) => {
+  const snap = cluster()
+  // mid (via b) first, then cheap's t-local here: only a direct first alternative reserves
+  t.same(reservedTrunks(decideRoute(snap, { exten: '00447700900123' }, { now: NOW })), [], 'handed to node b: b counts it')
+  const local = cluster((i) => { i.providers = i.providers!.filter((p) => p.id === 'tie') })
+  t.same(reservedTrunks(decideRoute(local, { exten: '00447700900123' }, { now: NOW })), ['t-local'])
+  t.same(reservedTrunks(decideRoute(snap, { exten: '100' }, { now: NOW })), [], 'a user: no trunk')
+  t.same(reservedTrunks(decideRoute(snap, { exten: '999999999999' }, { now: NOW })), [], 'a failure: nothing')
 })

@@ -68,6 +68,8 @@ export interface RoutePluginOptions {
   building?: () => Promise<void> | undefined
   /** longest wait for `building` per request (ms, default ROUTE_BUILD_WAIT_MS) */
   buildWaitMs?: number
+  /** called with every decision answered to a dialplan (hashcompat and plain; not JSON, which people and tests ask) */
+  onDecision?: (d: RouteDecision) => void
 }
 
 /** Resolves true when `p` settles within `ms`, false otherwise. */
@@ -108,6 +110,11 @@ export function routePlugin (opts: RoutePluginOptions): FastifyPluginAsync<{ log
   const building = opts.building
   const waitMs = opts.buildWaitMs ?? ROUTE_BUILD_WAIT_MS
   const snapshot = typeof given === 'function' ? given : () => given
+  const onDecision = opts.onDecision
+  const decided = (d: RouteDecision, format: RouteFormat): void => {
+    if (onDecision === undefined || format === 'json') return
+    try { onDecision(d) } catch { /* a listener's fault is not the call's */ }
+  }
 
   return async (app) => {
     app.removeAllContentTypeParsers()
@@ -142,6 +149,7 @@ export function routePlugin (opts: RoutePluginOptions): FastifyPluginAsync<{ log
           void within(pending, waitMs).then((built) => {
             const late = built ? routeFromParams(snapshot(), params, { now: now(), trace: format === 'json' }) : starting(params.exten, waitMs)
             counters.count(late.status, format)
+            decided(late, format)
             void reply.send(answer(reply, format, late))
           })
           return
@@ -149,6 +157,7 @@ export function routePlugin (opts: RoutePluginOptions): FastifyPluginAsync<{ log
         d = routeFromParams(snapshot(), params, { now: now(), trace: format === 'json' })
       }
       counters.count(d.status, format)
+      decided(d, format)
       void reply.send(answer(reply, format, d))
     }
 

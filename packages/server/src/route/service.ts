@@ -14,7 +14,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
-import { routingSettings, type RoutingSettings } from '@federator/core'
+import { routingSettings, type RouteDecision, type RoutingSettings } from '@federator/core'
 import type { RoutingConfig } from './config.js'
 import { RouteCounters, routePlugin, type Metric } from './plugin.js'
 import { GeneratedRows, type GeneratedRow } from './rows.js'
@@ -44,6 +44,7 @@ export class RoutingService {
   #rows: GeneratedRows | null = null
   readonly #opts: RoutingServiceOptions
   readonly #rowListeners = new Set<() => void>()
+  readonly #decisionListeners = new Set<(d: RouteDecision) => void>()
   #starting: Promise<void> | null = null
 
   constructor (opts: RoutingServiceOptions) {
@@ -101,6 +102,7 @@ export class RoutingService {
       snapshot: () => this.view.snapshot,
       counters: this.counters,
       building: () => this.view.built ? undefined : this.view.ready(),
+      onDecision: (d) => { for (const fn of this.#decisionListeners) fn(d) },
       ...(this.#opts.buildWaitMs !== undefined ? { buildWaitMs: this.#opts.buildWaitMs } : {}),
       ...(this.#opts.bodyLimit !== undefined ? { bodyLimit: this.#opts.bodyLimit } : {})
     })
@@ -113,6 +115,12 @@ export class RoutingService {
   onExtraRowsChange (fn: () => void): () => void {
     this.#rowListeners.add(fn)
     return () => { this.#rowListeners.delete(fn) }
+  }
+
+  /** Calls `fn` with every decision /route answers to a dialplan (live call state reserves trunk channels with it); returns an unsubscribe. */
+  onDecision (fn: (d: RouteDecision) => void): () => void {
+    this.#decisionListeners.add(fn)
+    return () => { this.#decisionListeners.delete(fn) }
   }
 
   /** The inter-node trunks now (endpoint names), for status and tests. */
@@ -135,5 +143,6 @@ export class RoutingService {
     this.#rows?.close()
     this.view.close()
     this.#rowListeners.clear()
+    this.#decisionListeners.clear()
   }
 }
