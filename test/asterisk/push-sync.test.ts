@@ -27,7 +27,7 @@ if (install !== null) {
 
     const ast = await s.startAsterisk()
     const m1 = await fullPushes(node, 1)
-    t.ok(m1.federator_push_objects >= 10, `full push on connect: ${m1.federator_push_objects} objects`)
+    t.ok((m1.federator_push_objects ?? 0) >= 10, `full push on connect: ${m1.federator_push_objects} objects`)
     t.match(await ast.rx('pjsip show endpoints'), /Endpoint:\s+alice-desk/, 'pjsip show endpoints lists the device')
     const rest = ari(s.httpPort)
 
@@ -75,8 +75,8 @@ if (install !== null) {
     await waitFor('the stray gone', async () => (await rest('GET', 'asterisk/config/dynamic/res_pjsip/endpoint/stray')).status, (st) => st === 404, 10_000)
     t.pass('the drift check put back what was deleted and deleted what the node does not have')
     const after = await metrics(node)
-    t.ok(after.federator_push_drift_repairs_total - before.federator_push_drift_repairs_total >= 2, `drift repairs counted (${after.federator_push_drift_repairs_total})`)
-    t.ok(after.federator_push_drift_checks_total > before.federator_push_drift_checks_total, 'drift checks counted')
+    t.ok((after.federator_push_drift_repairs_total ?? 0) - (before.federator_push_drift_repairs_total ?? 0) >= 2, `drift repairs counted (${after.federator_push_drift_repairs_total})`)
+    t.ok((after.federator_push_drift_checks_total ?? 0) > (before.federator_push_drift_checks_total ?? 0), 'drift checks counted')
     t.equal(after.federator_push_errors_total, 0, 'no push errors')
     const bob = await new TestPhone({ user: 'bob-desk', password: 'bob-pw', registrar: ast.sipAddress }).start()
     t.teardown(() => bob.close())
