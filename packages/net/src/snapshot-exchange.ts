@@ -39,6 +39,11 @@ export const SNAPSHOT_CACHE_MS = 5000
 export const SNAPSHOT_CONFIRM_MS = 120_000
 /** consecutive checks (one per heartbeat period) in which every other node shows another hash */
 export const SNAPSHOT_MISMATCH_CHECKS = 3
+/**
+ * a peer's answer to `want` is awaited this long (the store keeps waiting meanwhile: a server's first
+ * manifest decodes its whole history once); then the next peer is asked
+ */
+export const SNAPSHOT_ANSWER_MS = 60_000
 
 export interface SnapshotCheckOptions {
   /** node health as this node sees it (heartbeats carry each node's view hash) */
@@ -71,9 +76,13 @@ export class SnapshotChannel {
     if (this.opened && this.msg !== null && this.channel?.closed !== true) this.msg.send(encodeMessage(t, fields))
   }
 
+  askedAt = 0
+
   ask (): void {
     this.answer = 'pending'
+    this.askedAt = Date.now()
     this.send('want')
+    this.owner.asked()
   }
 
   close (): void {
@@ -105,6 +114,7 @@ export class SnapshotExchange {
   private joining = false
   private closed = false
   private checkTimer: NodeJS.Timeout | null = null
+  private answerTimer: NodeJS.Timeout | null = null
   malformedCount = 0
   served = 0
   /** the outcome of the cluster check after a snapshot join */
@@ -134,6 +144,25 @@ export class SnapshotExchange {
 
   opened (ch: SnapshotChannel): void {
     if (this.waiting && ![...this.channels].some((c) => c.answer === 'pending')) ch.ask()
+  }
+
+  /** While a peer prepares its answer the store keeps waiting; a peer silent for SNAPSHOT_ANSWER_MS is skipped. */
+  asked (): void {
+    this.logs.keepWaitingForSnapshot?.()
+    if (this.answerTimer !== null) return
+    this.answerTimer = setInterval(() => {
+      const pending = [...this.channels].find((c) => c.answer === 'pending')
+      if (pending === undefined || this.closed || this.logs.awaitingSnapshot !== true) {
+        if (this.answerTimer !== null) clearInterval(this.answerTimer)
+        this.answerTimer = null
+        return
+      }
+      if (Date.now() - pending.askedAt < SNAPSHOT_ANSWER_MS) return this.logs.keepWaitingForSnapshot?.()
+      this.log.warn({ peer: pending.swarmKey }, 'a peer did not answer the snapshot request in time')
+      pending.answer = 'none'
+      this.next()
+    }, 1000)
+    this.answerTimer.unref()
   }
 
   /** Asks the next peer not asked yet; when all said 'none', the store stops waiting. */
@@ -220,6 +249,7 @@ export class SnapshotExchange {
   close (): void {
     this.closed = true
     if (this.checkTimer !== null) clearInterval(this.checkTimer)
+    if (this.answerTimer !== null) clearInterval(this.answerTimer)
     for (const ch of this.channels) ch.close()
     this.channels.clear()
   }

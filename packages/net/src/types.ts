@@ -27,6 +27,8 @@ export interface ReplicatedLogs {
   encodedSnapshot?: () => Promise<Record<string, unknown> | undefined>
   /** joins from a peer's manifest; `ok: false, reason: 'malformed'` leaves the store waiting */
   joinSnapshot?: (manifest: unknown) => Promise<{ ok: boolean, reason?: string }>
+  /** restarts the store's wait for a snapshot (a peer is preparing one) */
+  keepWaitingForSnapshot?: () => void
   /** stops waiting for a snapshot (no peer has one): the logs are followed from the start */
   releaseSnapshotHold?: () => void
   /** the merged view hash (checked against other nodes' after a snapshot join) */

@@ -138,3 +138,21 @@ t.test('a peer that lies consistently (block left out, hash of what is left) is 
   await waitFor('full replay converges', () => converged([a, b, j]))
   t.same(j.store.getSync('user', 'u25'), { extensions: [], name: 'round 3' })
 })
+
+t.test('the store keeps waiting while a peer prepares its manifest (longer than the hold time)', async (t) => {
+  const join = formatJoinString(newClusterSecret())
+  const slow = await node(t, join, {
+    logs: (s) => new Proxy(s, {
+      get (target, p) {
+        if (p === 'encodedSnapshot') return async () => { await new Promise((resolve) => setTimeout(resolve, 5000)); return await target.encodedSnapshot() }
+        const v = Reflect.get(target, p, target) as unknown
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+      }
+    })
+  })
+  await load(slow)
+  const j = await node(t, join, { snapshotJoin: true, holdMs: 1500, peers: [addr(slow)] })
+  await waitFor('the snapshot join', () => j.joined.length > 0)
+  t.match(j.joined[0], { ok: true }, 'joined from the snapshot, not by full replay after the hold time')
+  await waitFor('converged', () => converged([slow, j]))
+})

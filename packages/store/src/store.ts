@@ -218,6 +218,11 @@ export class Store extends EventEmitter {
     return this.held !== null && this.joining === null
   }
 
+  /** Restarts the wait for a snapshot (the network calls it while a peer prepares a manifest). */
+  keepWaitingForSnapshot (): void {
+    if (this.holdTimer !== null && this.joining === null) this.holdTimer.refresh()
+  }
+
   /** Stops waiting for a snapshot: the held followers replay their logs from their checkpoints. */
   releaseSnapshotHold (): void {
     if (this.holdTimer !== null) clearTimeout(this.holdTimer)
