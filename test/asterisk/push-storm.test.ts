@@ -23,10 +23,15 @@ if (install !== null) {
     t.match(await res.json(), { imported: N, failed: 0 }, `${N} devices imported`)
 
     const ast = await s.startAsterisk()
+    // the storm starts once ARI is connected, i.e. while the node's first full push runs (the node's
+    // reconnect backoff before Asterisk was up is not what is tested)
+    await waitFor('ARI connected', async () => (await metrics(node)).federator_ari_connected, (v) => v === 1, 30_000, 20)
+    const pushing = (await metrics(node)).federator_push_full_pushes_total === 0
     const storm = await new RegisterStorm({ registrar: ast.sipAddress, devices, inFlight: 50, expires: 600 }).start()
     t.teardown(() => storm.close())
     const result = await storm.run()
     const m = await fullPushes(node, 1)
+    t.ok(pushing, 'the storm started before the first full push was done')
     t.comment(`${N} registrations in ${Math.round(result.ms)} ms (${Math.round(N / result.ms * 1000)}/s), ${result.retransmits} retransmissions; full push ${m.federator_push_last_full_push_seconds} s`)
     const counts: Record<number, number> = {}
     for (const st of result.status.values()) counts[st] = (counts[st] ?? 0) + 1

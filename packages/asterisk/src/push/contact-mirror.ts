@@ -7,8 +7,10 @@
  *
  * - ARI `ContactStatusChange` events: `Removed` removes the contact; another
  *   status of a contact the node does not hold yet reads it (ARI `GET
- *   …/res_pjsip/contact/<id>`, id = `<aor>;@md5(uri)`) and publishes it.
- *   Qualify results (Reachable/Unreachable) of known contacts change nothing.
+ *   …/res_pjsip/contact/<id>`, id = `<aor>;@md5(uri)`, a few at a time) and
+ *   publishes it; when many wait (a registration storm) and AMI is there, one
+ *   full listing reads them all instead. Qualify results (Reachable/Unreachable)
+ *   of known contacts change nothing.
  * - A refreshed registration raises no event, so every `refreshMs` the
  *   contacts whose expiry is within `refreshLeadMs` are read again: a new
  *   expiry is published, a 404 removes them.
@@ -26,6 +28,10 @@ import type { AsteriskFeature } from '../link.js'
 import type { OwnContacts } from '../ports.js'
 
 export const MIRROR_TUNABLES = {
+  /** contacts read from Asterisk at once (ARI) */
+  readConcurrency: 8,
+  /** with AMI, this many contacts waiting to be read are read by one full listing instead (a registration storm) */
+  listingThreshold: 100,
   /** how often contacts near their expiry are read again */
   refreshMs: 15_000,
   /** contacts expiring within this are read again */
@@ -56,6 +62,9 @@ export class ContactMirror implements AsteriskFeature {
   private readonly log: Logger
   private listing: Promise<void> | null = null
   private closed = false
+  /** contact ids to read from Asterisk (events of contacts the node does not hold yet) */
+  private readonly toRead = new Set<string>()
+  private readers = 0
 
   constructor (private readonly o: ContactMirrorOptions) {
     this.tunables = { ...MIRROR_TUNABLES, ...o.tunables }
@@ -91,7 +100,23 @@ export class ContactMirror implements AsteriskFeature {
     const id = asteriskContactId(info.aor, info.uri)
     if (info.contact_status === 'Removed') { this.remove(id); return }
     if (QUALIFY.has(String(info.contact_status)) && this.o.book.get(id) !== undefined) return
-    await this.read(id)
+    this.toRead.add(id)
+    this.pump()
+  }
+
+  /** Read the waiting contacts, a few at a time; a storm of them with AMI: one full listing. */
+  private pump (): void {
+    if (this.o.ami !== undefined && this.toRead.size >= this.tunables.listingThreshold && this.listing === null) {
+      this.toRead.clear()
+      void this.fullListing()
+      return
+    }
+    while (this.readers < this.tunables.readConcurrency && this.toRead.size > 0 && !this.closed) {
+      const id = this.toRead.values().next().value as string
+      this.toRead.delete(id)
+      this.readers++
+      void this.read(id).finally(() => { this.readers--; this.pump() })
+    }
   }
 
   /** Read one contact from Asterisk: publish it, or remove it when Asterisk no longer has it. */
@@ -133,7 +158,7 @@ export class ContactMirror implements AsteriskFeature {
 
   /** Every contact Asterisk holds, published; this node's others removed. */
   fullListing (): Promise<void> {
-    this.listing ??= this.list().finally(() => { this.listing = null })
+    this.listing ??= this.list().finally(() => { this.listing = null; this.pump() })
     return this.listing
   }
 
