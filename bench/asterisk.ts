@@ -158,13 +158,15 @@ try {
             const a0 = cpuMs(ast.pid!)
             const n0 = cpuMs(node.pid!)
             const l0 = await metricSum(node, 'federator_realtime_requests_total')
+            const e0 = await metricSum(node, 'federator_ari_events_total')
             const r = await storm.run()
             const astCpu = cpuMs(ast.pid!) - a0
             const nodeCpu = cpuMs(node.pid!) - n0
             const lookups = (await metricSum(node, 'federator_realtime_requests_total') - l0) / Math.max(1, r.ok)
+            const events = (await metricSum(node, 'federator_ari_events_total') - e0) / Math.max(1, r.ok)
             const row: Row = { mode, round, phase, ok: r.ok, perSec: Math.round(r.ok / r.ms * 1000), astCpuMs: astCpu / Math.max(1, r.ok), nodeCpuMs: nodeCpu / Math.max(1, r.ok), retransmits: r.retransmits, lookups }
             rows.push(row)
-            process.stdout.write(`${mode.padEnd(8)} round ${round} ${phase.padEnd(5)}: ${r.ok}/${N} ok, ${row.perSec}/s, Asterisk ${row.astCpuMs.toFixed(2)} ms CPU per registration, node ${row.nodeCpuMs.toFixed(2)} ms, ${lookups.toFixed(1)} realtime requests per registration, ${r.retransmits} retransmissions\n`)
+            process.stdout.write(`${mode.padEnd(8)} round ${round} ${phase.padEnd(5)}: ${r.ok}/${N} ok, ${row.perSec}/s, Asterisk ${row.astCpuMs.toFixed(2)} ms CPU per registration, node ${row.nodeCpuMs.toFixed(2)} ms, ${lookups.toFixed(1)} realtime requests per registration, ${events.toFixed(1)} ARI events per registration, ${r.retransmits} retransmissions\n`)
           }
         } finally { storm.close() }
         if (mode === 'push' && round === 1 && CHANGES > 0) {
