@@ -7,7 +7,7 @@
  */
 import t from 'tap'
 import fc from 'fast-check'
-import { applyEntry, viewHashOf, type Entry, type RecordState } from '@federator/core'
+import { applyEntry, viewHashOf, type Entry, type Hlc, type RecordState, type WriterTag } from '@federator/core'
 import { LiveScan } from '../src/snapshot.js'
 import { runSim, commandsArb } from '../../core/test/sim.js'
 
@@ -46,9 +46,9 @@ t.test('one writer rewriting records keeps only the newest version of each', asy
   const log: Entry[] = []
   let hlc = 1
   for (let round = 0; round < 10; round++) {
-    for (let r = 0; r < 20; r++) log.push({ op: 'put', type: 'device', id: 'd' + r, hlc: hlc++, writer: 'w' as Entry['writer'], set: { a: round } } as Entry)
+    for (let r = 0; r < 20; r++) log.push({ op: 'put', type: 'device', id: 'd' + r, hlc: hlc++ as Hlc, writer: 'w' as WriterTag, set: { a: round } })
   }
-  log.push({ op: 'del', type: 'device', id: 'd3', hlc: hlc++, writer: 'w' as Entry['writer'] } as Entry)
+  log.push({ op: 'del', type: 'device', id: 'd3', hlc: hlc++ as Hlc, writer: 'w' as WriterTag })
   const kept = live(log)
   // 20 newest puts, the delete, and nothing else: the put of d3 is kept because it wrote field a last
   t.equal(kept.length, 21)
