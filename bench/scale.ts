@@ -154,7 +154,10 @@ async function run (n: number): Promise<ScaleResult> {
     for (;;) {
       views = await settled(nodes)
       if (meshed(views, n)) break
-      if (now() > deadline) throw new Error(`N=${n}: no full mesh after 300 s`)
+      if (now() > deadline) {
+        const short = views.map((v, i) => `${nodes[i]!.name}: ${v.nodes.filter((x) => x.state === 'alive').length} alive, ${v.peers.filter((p) => p.state === 'admitted').length} admitted`).filter((_, i) => !meshed([views[i]!], n))
+        throw new Error(`N=${n}: no full mesh 300 s after all listened (${short.length} nodes short: ${short.slice(0, 8).join('; ')})`)
+      }
       await sleep(1000)
     }
     const meshS = (now() - t0) / 1000

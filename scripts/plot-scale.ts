@@ -4,7 +4,7 @@
  * one panel per measure — per-node idle CPU, per-node bytes sent, change and registration propagation,
  * heal time — with one line per run label (the last run of each label), as SVG, and renders it with the
  * headless Chromium the UI tests use (no network). A dashed line in the per-node cost panels is the
- * linear bound: the first point of the last run scaled by N.
+ * linear bound: the first point of the last run scaled by the number of peers, N − 1.
  */
 import { readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
@@ -36,7 +36,7 @@ function panel (p: Panel, runs: Run[], x0: number, y0: number, w: number, h: num
   const pad = { l: 56, r: 12, t: 28, b: 34 }
   const ns = [...new Set(runs.flatMap((r) => r.results.map((x) => x.nodes)))].sort((a, b) => a - b)
   const last = runs[runs.length - 1]!
-  const lin = p.linear === true && last.results.length > 0 ? last.results.map((r) => ({ n: r.nodes, v: p.value(last.results[0]!) * r.nodes / last.results[0]!.nodes })) : []
+  const lin = p.linear === true && last.results.length > 0 ? last.results.map((r) => ({ n: r.nodes, v: p.value(last.results[0]!) * (r.nodes - 1) / (last.results[0]!.nodes - 1) })) : []
   const ymax = Math.max(1e-9, ...runs.flatMap((r) => r.results.map(p.value)), ...lin.map((x) => x.v)) * 1.1
   const xmax = Math.max(...ns)
   const X = (n: number): number => x0 + pad.l + (n / xmax) * (w - pad.l - pad.r)
@@ -75,7 +75,7 @@ function svg (runs: Run[]): string {
   const rows = Math.ceil(PANELS.length / cols)
   const H = rows * ph + 40
   const legend = runs.map((r, i) => `<rect x="${20 + i * 300}" y="${rows * ph + 14}" width="14" height="14" fill="${COLORS[i % COLORS.length]}"/><text x="${40 + i * 300}" y="${rows * ph + 26}" font-size="13">${r.label} (${r.at.slice(0, 16).replace('T', ' ')} UTC, load ${loads(r)})</text>`).join('') +
-    `<line x1="${20 + runs.length * 300}" y1="${rows * ph + 21}" x2="${50 + runs.length * 300}" y2="${rows * ph + 21}" stroke="#888" stroke-dasharray="4 4"/><text x="${56 + runs.length * 300}" y="${rows * ph + 26}" font-size="13">linear in N (from the first point of the last run)</text>`
+    `<line x1="${20 + runs.length * 300}" y1="${rows * ph + 21}" x2="${50 + runs.length * 300}" y2="${rows * ph + 21}" stroke="#888" stroke-dasharray="4 4"/><text x="${56 + runs.length * 300}" y="${rows * ph + 26}" font-size="13">∝ N − 1 peers (from the first point of the last run)</text>`
   const panels = PANELS.map((p, i) => panel(p, runs, (i % cols) * pw, Math.floor(i / cols) * ph, pw, ph)).join('\n')
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/>${panels}${legend}</svg>`
 }
