@@ -103,6 +103,8 @@ export class PjsipPush implements AsteriskFeature {
   private timer: NodeJS.Timeout | null = null
   private driftCursor: { family: string, after: string } = { family: PUSH_FAMILIES[0]!, after: '' }
   private driftRunning = false
+  /** the last full push failed before it was done (the realtime families could not be listed…): the drift check redoes it */
+  private fullPushFailed = false
   private lastWarn = 0
   private flushScheduled = false
   private readonly changed = new Set<string>()
@@ -277,11 +279,13 @@ export class PjsipPush implements AsteriskFeature {
       await this.drained(epoch)
       if (epoch !== this.epoch) return
       await this.ensureTransports()
+      this.fullPushFailed = false
       this.lastFullPushMs = Math.round(performance.now() - this.fullPushStart)
       this.counters.fullPushes++
       this.log.info({ ms: this.lastFullPushMs, objects: this.pushedCount(), errors: this.counters.errors, lookupMs: Math.round(this.counters.lookupMs), requestMs: Math.round(this.counters.requestMs) }, 'full push done')
     } catch (err) {
       this.counters.errors++
+      this.fullPushFailed = true
       this.log.error({ err }, 'full push failed: retried at the next connect or drift check')
     } finally {
       if (epoch === this.epoch) { this.fullPushing = false; this.wake() }
@@ -421,6 +425,7 @@ export class PjsipPush implements AsteriskFeature {
   /** Read back, compare, repair: the endpoint list, then a rolling batch of the other objects. */
   async driftCheck (): Promise<number> {
     if (this.driftRunning || this.fullPushing || !this.o.ari.connected || this.closed) return 0
+    if (this.fullPushFailed) { void this.fullPush(); return 0 }
     this.driftRunning = true
     let repairs = 0
     try {
