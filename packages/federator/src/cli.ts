@@ -60,6 +60,7 @@ function configFrom (opts: Record<string, unknown>): Config {
   if (opts.bootstrap !== undefined) flags.bootstrap = opts.bootstrap as string[]
   if (opts.peer !== undefined) flags.peers = opts.peer as string[]
   if (opts.swarmPort !== undefined) flags.swarmPort = Number(opts.swarmPort)
+  if (opts.snapshotJoin !== undefined) flags.snapshotJoin = opts.snapshotJoin as boolean
   if (opts.realtimeCacheMb !== undefined) flags.realtimeCacheMb = opts.realtimeCacheMb as number
   if (opts.swarmHost !== undefined) flags.swarmHost = opts.swarmHost as string
   if (opts.sipAddress !== undefined) flags.sipAddress = opts.sipAddress as string
@@ -100,6 +101,7 @@ common(program.command('start'))
   .option('--asterisk-mode <mode>', 'where Asterisk\'s PJSIP objects come from: realtime (res_config_curl lookups, default) or push (kept in Asterisk\'s memory over ARI) (env FEDERATOR_ASTERISK_MODE)')
   .option('--ami <host:port>', 'the local Asterisk\'s manager interface (env FEDERATOR_AMI): push mode lists the registrations through it at every connect')
   .option('--ami-user <user:password>', 'a manager.conf user of that Asterisk (env FEDERATOR_AMI_USER)')
+  .option('--snapshot-join', 'a fresh data directory joins from a peer\'s snapshot (only live log blocks, verified against the cluster\'s view hash; env FEDERATOR_SNAPSHOT_JOIN; docs/design.md)')
   .option('--standalone', 'run alone (no peer networking) even though this data directory was in a cluster')
   .addHelpText('after', '\nAdmin API tokens are the cluster\'s (federator token create|list|revoke, on any node): the first one is made by\n' +
     '`init` (or by the first start of a standalone node that has none), printed once and kept in <data>/admin-token.\n' +

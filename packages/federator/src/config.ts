@@ -54,6 +54,8 @@ export interface Config {
   realtimeAllow?: string[]
   /** most memory of the realtime answer cache, in MB (default: the server's CACHE_MAX_BYTES, 32) */
   realtimeCacheMb?: number
+  /** a fresh data directory joins from a peer's snapshot (only the live log blocks, checked against the cluster's view hash) instead of replaying every log in full (docs/design.md) */
+  snapshotJoin?: boolean
   /** the cluster DNS server (docs/dns.md): listen address, zone, this node's SRV priority, weight and SIP transports */
   dns?: DnsConfig
   /** the link to the local Asterisk: ARI connection and where its PJSIP objects come from (docs/asterisk.md) */
@@ -109,6 +111,7 @@ const ENV: Record<string, keyof PartialConfig> = {
   FEDERATOR_REALTIME_AUTH: 'realtimeAuth',
   FEDERATOR_REALTIME_ALLOW: 'realtimeAllow',
   FEDERATOR_REALTIME_CACHE_MB: 'realtimeCacheMb',
+  FEDERATOR_SNAPSHOT_JOIN: 'snapshotJoin',
   FEDERATOR_DNS: 'dns',
   FEDERATOR_DNS_ZONE: 'dnsZone',
   FEDERATOR_ARI_URL: 'ariUrl',
@@ -287,6 +290,7 @@ export function resolveConfig (...layers: PartialConfig[]): Config {
   if (merged.realtimeAuth !== undefined) config.realtimeAuth = String(merged.realtimeAuth)
   if (merged.realtimeAllow !== undefined) config.realtimeAllow = list(merged.realtimeAllow)
   accessCheck({ auth: config.realtimeAuth, allow: config.realtimeAllow }) // FED_ERR_CONFIG on a bad value
+  if (merged.snapshotJoin !== undefined) config.snapshotJoin = bool(merged.snapshotJoin, 'snapshotJoin')
   if (merged.realtimeCacheMb !== undefined) {
     const mb = Number(merged.realtimeCacheMb)
     if (!Number.isFinite(mb) || mb < 0 || mb > 65536) throw new FedError('FED_ERR_CONFIG', `realtimeCacheMb: expected a number of MB from 0 (no cache) to 65536, got ${JSON.stringify(merged.realtimeCacheMb)}`)

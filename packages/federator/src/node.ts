@@ -112,7 +112,7 @@ export class FederatorNode {
     await mkdir(config.data, { recursive: true })
     const tightened = await tightenDataDir(config.data)
     if (tightened > 0) this.log.warn({ data: config.data, files: tightened }, 'the data directory was readable by others: set to 0700, its files to 0600')
-    this.store = new Store({ dir: config.data, logger: this.log, ...this.opts.store })
+    this.store = new Store({ dir: config.data, logger: this.log, ...(config.snapshotJoin === true ? { snapshot: { snapshotJoin: true } } : {}), ...this.opts.store })
     await this.store.ready()
     if (config.join === undefined && this.opts.standalone !== true) {
       const self = await this.store.get('node', this.store.writerKey)
@@ -177,7 +177,14 @@ export class FederatorNode {
     if (noSip !== undefined) this.log.warn({ name: config.name }, noSip)
     this.followLoading()
     this.watchRevocation()
-    if (this.store.revocation() === undefined) await this.registerSelf()
+    // a fresh node joining from a snapshot writes its own record once the join settled (its hash check
+    // compares the view with the peer's, which cannot hold this node's entries yet)
+    if (this.store.revocation() === undefined) {
+      if (this.store.snapshotPending) {
+        this.store.snapshotSettled().then(async () => { if (this.closing === null) await this.registerSelf() })
+          .catch((err: unknown) => this.log.error({ err }, 'writing this node\'s record after the snapshot join failed'))
+      } else await this.registerSelf()
+    }
     this.names = new NameGuard({ store: this.store, membership: this.membership, network: this.network, name: config.name, log: this.log })
     this.names.start()
     if (config.dns?.listen !== undefined) {

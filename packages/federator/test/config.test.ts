@@ -65,3 +65,10 @@ t.test('the link to Asterisk: ari object in the file, FEDERATOR_ARI_* and FEDERA
   t.equal(code(() => resolveConfig({ asteriskMode: 'push' })), 'FED_ERR_CONFIG', 'push without ARI')
   t.equal(code(() => resolveConfig(fromEnv({ FEDERATOR_ARI_URL: 'http://127.0.0.1:8088' }))), 'FED_ERR_CONFIG', 'a URL without a user')
 })
+
+t.test('snapshotJoin: off by default, a boolean from the file, env or flag', async (t) => {
+  t.equal(resolveConfig().snapshotJoin, undefined)
+  t.equal(resolveConfig(fromEnv({ FEDERATOR_SNAPSHOT_JOIN: 'yes' })).snapshotJoin, true)
+  t.equal(resolveConfig({ snapshotJoin: true }, fromEnv({ FEDERATOR_SNAPSHOT_JOIN: 'off' })).snapshotJoin, false)
+  t.equal(code(() => resolveConfig(fromEnv({ FEDERATOR_SNAPSHOT_JOIN: 'maybe' }))), 'FED_ERR_CONFIG')
+})

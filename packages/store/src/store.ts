@@ -203,6 +203,9 @@ export class Store extends EventEmitter {
 
   // ---- snapshot join (snapshot.ts, snapshot-join.ts) ----
 
+  private settled: Promise<void> | null = null
+  private settleSnapshot: (() => void) | null = null
+
   private holdFollowers (): void {
     this.held = []
     this.holdTimer = setTimeout(() => {
@@ -230,6 +233,21 @@ export class Store extends EventEmitter {
     const held = this.held
     this.held = null
     for (const f of held ?? []) f.start()
+    this.settleSnapshot?.()
+  }
+
+  /**
+   * Resolves once this store no longer waits for a snapshot join (joined, failed and replaying, or
+   * never waiting): a node holds its own first writes until then, so they are not in the view the
+   * join compares with the peer's hash.
+   */
+  /** true from the start of a fresh store set to join from a snapshot until the join settled (joining included) */
+  get snapshotPending (): boolean { return this.held !== null }
+
+  snapshotSettled (): Promise<void> {
+    if (this.held === null) return Promise.resolve()
+    this.settled ??= new Promise<void>((resolve) => { this.settleSnapshot = resolve })
+    return this.settled
   }
 
   /**
@@ -363,6 +381,8 @@ export class Store extends EventEmitter {
     this.view = await View.open(this.viewDir, this.log, { create: true })
     this.pending.clear()
     this.emit('rebuilt', this.viewHash())
+    // this node's own entries are applied again from block 0 (its follower reads the empty view's checkpoint)
+    this.followers.get(this.writerKey)?.kick()
   }
 
   /** Writers known here with their log length, applied position and lag. */
