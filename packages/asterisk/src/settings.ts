@@ -112,7 +112,9 @@ export function asteriskSettings (merged: Record<string, unknown>): AsteriskSett
   if (url === undefined) {
     if (user !== undefined) throw err('ari.user is set but ari.url is not: give the address of Asterisk\'s HTTP server (--ari-url)')
     if (out.mode === 'push') throw err('asterisk.mode push needs ARI: set ari.url (--ari-url) and ari.user (--ari-user user:password)')
-    if (merged.ami !== undefined || merged.amiUser !== undefined) throw err('ami is set but ari.url is not: AMI is used beside ARI (push mode), set --ari-url too')
+    // AMI alone: realtime mode's sorcery cache expiry (cache-expiry.ts)
+    const ami = amiSettings(merged)
+    if (ami !== undefined) out.ami = ami
     return out
   }
   if (user === undefined || password === undefined || user === '' || password === '') throw err('ari.url is set but ari.user is not: give --ari-user user:password (an ari.conf user)')

@@ -55,10 +55,10 @@ t.test('AMI: --ami host:port with --ami-user, or a config file object; bad value
     [{ ...ari, ami: '127.0.0.1:99999', amiUser: 'u:p' }, /ami: expected host:port/],
     [{ ...ari, ami: '127.0.0.1:5038' }, /ami\.user is not/],
     [{ ...ari, amiUser: 'u:p' }, /ami is not/],
-    [{ ...ari, ami: { host: 'h', secret: 'x' } }, /unknown setting\(s\) secret/],
-    [{ ami: '127.0.0.1:5038', amiUser: 'u:p' }, /ari\.url is not/]
+    [{ ...ari, ami: { host: 'h', secret: 'x' } }, /unknown setting\(s\) secret/]
   ]
   for (const [input, re] of bad) t.throws(() => asteriskSettings(input), { code: 'FED_ERR_CONFIG', message: re }, JSON.stringify(input))
+  t.same(asteriskSettings({ ami: '127.0.0.1:5038', amiUser: 'u:p' }), { mode: 'realtime', ami: { host: '127.0.0.1', port: 5038, user: 'u', password: 'p' } }, 'AMI alone (realtime mode\'s cache expiry)')
 })
 
 t.test('asterisk.push tunables and asterisk.transports (config file)', async (t) => {

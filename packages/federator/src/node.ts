@@ -27,7 +27,7 @@ import { buildApp, configAdminPlugin, CONFIGS_PREFIX, defaultRouteUrl, loadingCh
 import { HEALTH_KIND, Network, SoftPersistence, SoftState, tunables as netTunables, parseHostPort as parseNetHostPort, type KeyPair, type Tunables } from '@federator/net'
 import HyperDHT from 'hyperdht'
 import { CALLSTATE_KIND, CHANNELS_KIND, DEVSTATE_KIND } from '@federator/core'
-import { AmiClient, AsteriskLink, callStateFeature, ContactMirror, PjsipPush, type CallStateTunables, type FeatureFactory } from '@federator/asterisk'
+import { AmiClient, AsteriskLink, SorceryCacheExpiry, callStateFeature, ContactMirror, PjsipPush, type CallStateTunables, type FeatureFactory } from '@federator/asterisk'
 import type { Config } from './config.js'
 import { firstToken, localToken, readToken } from './token.js'
 import { clientUrl, removeHttpAddress, writeHttpAddress } from './http-address.js'
@@ -85,6 +85,8 @@ export class FederatorNode {
   dns: ClusterDns | null = null
   /** the link to the local Asterisk over ARI (null unless ari.url is set; docs/asterisk.md) */
   asterisk: AsteriskLink | null = null
+  /** realtime mode with AMI: Asterisk's sorcery memory cache entries expired when their records change (null otherwise) */
+  cacheExpiry: SorceryCacheExpiry | null = null
   private softDb: LocalDb | null = null
   private softKeeper: SoftPersistence | null = null
   url = ''
@@ -158,7 +160,7 @@ export class FederatorNode {
         { plugin: configAdminPlugin(this.store), prefix: CONFIGS_PREFIX }
       ],
       plugins: [
-        { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics(), () => this.realtime.metrics(), () => this.softMetrics(), () => this.dns?.metrics() ?? [], () => this.asterisk?.metrics() ?? []]) },
+        { name: 'metrics', plugin: metricsPlugin(sources, [() => this.routing.metrics(), () => this.realtime.metrics(), () => this.softMetrics(), () => this.dns?.metrics() ?? [], () => this.asterisk?.metrics() ?? [], () => this.cacheExpiry?.metrics() ?? []]) },
         { name: 'route', plugin: this.routing.plugin },
         { name: 'ui', prefix: UI_PREFIX, plugin: uiPlugin() },
         { name: 'realtime', prefix: REALTIME_PREFIX, plugin: realtimePlugin(this.realtime, { auth: config.realtimeAuth, allow: config.realtimeAllow }) }
@@ -191,6 +193,10 @@ export class FederatorNode {
       this.dns = new ClusterDns(config, this.network, this.log)
       await this.dns.listen()
       this.log.info({ dns: `${config.dns.listen.host}:${this.dns.port}`, zone: config.dns.zone }, 'DNS server listening (UDP and TCP)')
+    }
+    if (config.asterisk.mode === 'realtime' && config.asterisk.ami !== undefined) {
+      this.cacheExpiry = new SorceryCacheExpiry({ ami: new AmiClient(config.asterisk.ami), store: this.store, log: this.log })
+      this.cacheExpiry.ready()
     }
     if (config.asterisk.ari !== undefined) {
       this.asterisk = new AsteriskLink({ ari: config.asterisk.ari, log: this.log, features: this.asteriskFeatures() })
@@ -347,6 +353,7 @@ export class FederatorNode {
     if (this.sweeper !== null) clearInterval(this.sweeper)
     this.names?.close()
     await this.asterisk?.close()
+    await this.cacheExpiry?.close()
     await this.dns?.close()
     await this.app?.close()
     if (this.url !== '') await removeHttpAddress(this.config.data).catch((err: unknown) => this.log.warn({ err }, 'could not remove the recorded HTTP address'))
