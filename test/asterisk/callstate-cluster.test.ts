@@ -88,7 +88,8 @@ if (install !== null) {
     const talk = async (): Promise<void> => { await astB.rx('channel originate PJSIP/alice-desk application Wait 120') }
 
     await t.test('a phone on B in a call: Custom: state, hint and queue member on C, BUSY from C', async (t) => {
-      t.match(await route(C, '100'), { status: 'OK' }, 'idle: C routes 100 to alice')
+      // the registration on B reaches C as soft state: wait for it before the idle check
+      t.match(await waitFor('C to route 100 to alice', async () => await route(C, '100'), (r) => r.status === 'OK'), { status: 'OK' }, 'idle: C routes 100 to alice')
       const t0 = Date.now()
       await talk()
       const state = await waitFor('Custom:alice-desk INUSE on C', async () => await custom(astC, 'alice-desk'), (s) => s === 'INUSE', 10_000)
