@@ -18,7 +18,7 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir, loadavg } from 'node:os'
 import { parsePairs } from '@federator/core'
-import { AsteriskInstance, EXAMPLES, freeLoopbackAddress, locateAsterisk, asteriskVersion } from '../test/asterisk/harness/index.js'
+import { AsteriskInstance, CACHED_SORCERY, EXAMPLES, freeLoopbackAddress, locateAsterisk, asteriskVersion } from '../test/asterisk/harness/index.js'
 import { RegisterStorm } from '../test/asterisk/harness/register-storm.js'
 import { LocalCluster, freeTcpPort, type ClusterNode } from '../test/helpers/cluster.js'
 
@@ -51,23 +51,6 @@ function cpuMs (pid: number): number {
 const devices = Array.from({ length: N }, (_, i) => ({ id: `bench-${String(i).padStart(6, '0')}`, password: `pw-${i}` }))
 const ndjson = devices.map((d) => JSON.stringify({ type: 'device', id: d.id, secret: d.password })).join('\n') + '\n'
 
-const CACHE_SORCERY = `; realtime with a sorcery memory cache in front of endpoint, auth and aor (bench/asterisk.ts)
-[res_pjsip]
-endpoint/cache = memory_cache,object_lifetime_maximum=3600
-endpoint     = realtime,ps_endpoints
-auth/cache     = memory_cache,object_lifetime_maximum=3600
-auth         = realtime,ps_auths
-aor/cache      = memory_cache,object_lifetime_maximum=3600
-aor          = realtime,ps_aors
-contact      = realtime,ps_contacts
-domain_alias = realtime,ps_domain_aliases
-
-[res_pjsip_endpoint_identifier_ip]
-identify     = realtime,ps_endpoint_id_ips
-
-[res_pjsip_outbound_registration]
-registration = realtime,ps_registrations
-`
 
 /** pjsip.conf sections of every pushed row, from the node's realtime answers (the same objects). */
 async function staticPjsip (node: ClusterNode): Promise<string> {
@@ -144,7 +127,7 @@ try {
         ? { stack: 'pjsip', nodeUrl: push.url, httpPort, amiPort, address: pushAddress, examples: ['pjsip-push'] }
         : mode === 'static'
           ? { stack: 'pjsip', nodeUrl: rt.url, address: staticAddress, files: { 'pjsip.conf': staticConf, 'sorcery.conf': '[res_pjsip]\n', 'extconfig.conf': '[settings]\n' } }
-          : { stack: 'pjsip', nodeUrl: rt.url, ...(mode === 'cache' ? { files: { 'sorcery.conf': CACHE_SORCERY } } : {}) })
+          : { stack: 'pjsip', nodeUrl: rt.url, ...(mode === 'cache' ? { files: { 'sorcery.conf': CACHED_SORCERY } } : {}) })
       try {
         const pushesBefore = mode === 'push' ? await metric(push, 'federator_push_full_pushes_total') : 0
         await ast.start()

@@ -4,25 +4,11 @@
  * applies at the next REGISTER although the cache's lifetime is an hour.
  */
 import t from 'tap'
-import { asteriskOrSkip, startAsterisk, TestPhone } from './harness/index.js'
+import { asteriskOrSkip, CACHED_SORCERY, startAsterisk, TestPhone } from './harness/index.js'
 import { freeTcpPort, startCluster, waitFor } from '../helpers/cluster.js'
 
 const install = asteriskOrSkip(t)
 
-const SORCERY = `[res_pjsip]
-endpoint/cache = memory_cache,object_lifetime_maximum=3600,name=federator_endpoint
-endpoint       = realtime,ps_endpoints
-auth/cache     = memory_cache,object_lifetime_maximum=3600,name=federator_auth
-auth           = realtime,ps_auths
-aor/cache      = memory_cache,object_lifetime_maximum=3600,name=federator_aor
-aor            = realtime,ps_aors
-contact        = realtime,ps_contacts
-domain_alias   = realtime,ps_domain_aliases
-[res_pjsip_endpoint_identifier_ip]
-identify       = realtime,ps_endpoint_id_ips
-[res_pjsip_outbound_registration]
-registration   = realtime,ps_registrations
-`
 
 if (install !== null) {
   t.test('a changed password applies at once through an hour-long sorcery cache', async (t) => {
@@ -30,7 +16,7 @@ if (install !== null) {
     const cluster = await startCluster(t, { nodes: 1, bootstrap: false, spec: () => ({ name: 'a', join: null, args: ['--ami', `127.0.0.1:${amiPort}`, '--ami-user', 'federator:federator'] }) })
     const node = cluster.nodes[0]!
     await node.put('devices', 'cached-desk', { secret: 'first-pw' })
-    const ast = await startAsterisk(t, install, { stack: 'pjsip', nodeUrl: node.url, amiPort, files: { 'sorcery.conf': SORCERY } })
+    const ast = await startAsterisk(t, install, { stack: 'pjsip', nodeUrl: node.url, amiPort, files: { 'sorcery.conf': CACHED_SORCERY } })
 
     const first = await new TestPhone({ user: 'cached-desk', password: 'first-pw', registrar: ast.sipAddress }).start()
     t.teardown(() => first.close())

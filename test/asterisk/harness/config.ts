@@ -24,6 +24,27 @@ export const NOLOAD = [
   'res_calendar.so', 'res_smdi.so', 'cdr_radius.so', 'cel_radius.so', 'cdr_tds.so', 'cel_tds.so', 'res_fax.so'
 ]
 
+/**
+ * sorcery.conf of realtime mode with a sorcery memory cache in front of endpoint, auth and aor, the caches
+ * named as docs/asterisk.md shows (the node expires them over AMI when given --ami).
+ */
+export const CACHED_SORCERY = `[res_pjsip]
+endpoint/cache = memory_cache,object_lifetime_maximum=3600,name=federator_endpoint
+endpoint       = realtime,ps_endpoints
+auth/cache     = memory_cache,object_lifetime_maximum=3600,name=federator_auth
+auth           = realtime,ps_auths
+aor/cache      = memory_cache,object_lifetime_maximum=3600,name=federator_aor
+aor            = realtime,ps_aors
+contact        = realtime,ps_contacts
+domain_alias   = realtime,ps_domain_aliases
+
+[res_pjsip_endpoint_identifier_ip]
+identify       = realtime,ps_endpoint_id_ips
+
+[res_pjsip_outbound_registration]
+registration   = realtime,ps_registrations
+`
+
 export type Stack = 'pjsip' | 'chan_sip'
 
 export interface ConfigInput {

@@ -10,7 +10,7 @@ import { locateAsterisk, type AsteriskInstall } from './locate.js'
 export { AsteriskInstance, freeLoopbackAddress, type InstanceOptions } from './instance.js'
 export { TestPhone, header, parseSip, digestAuthorization, type SipMessage, type AnswerMode } from './phone.js'
 export { locateAsterisk, asteriskVersion, REPO, type AsteriskInstall } from './locate.js'
-export { instanceConfig, rewriteExample, EXAMPLES, NOLOAD, type Stack } from './config.js'
+export { instanceConfig, rewriteExample, CACHED_SORCERY, EXAMPLES, NOLOAD, type Stack } from './config.js'
 export { promptDatadir } from './prompts.js'
 
 let found: AsteriskInstall | { missing: string } | undefined
