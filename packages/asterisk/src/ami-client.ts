@@ -1,11 +1,13 @@
 /**
  * A small Asterisk Manager Interface client: one TCP connection per call —
- * connect, `Login`, one list action (`PJSIPShowContacts`…), collect its
- * events until `EventList: Complete`, `Logoff`, close. Push mode needs AMI for
- * one thing only, the full listing of registrations at every (re)connect
- * (ARI has no listing of contacts), so there is no long-lived connection to
- * keep. Failures are FED_ERR_AMI with the reason (connection, login, timeout,
- * the action's error message).
+ * connect, `Login`, the call's actions one after the other (a list action
+ * such as `PJSIPShowContacts` collects its events until `EventList:
+ * Complete`), `Logoff`, close. The node needs AMI for two occasional jobs —
+ * push mode's full listing of registrations at every (re)connect (ARI has no
+ * listing of contacts) and realtime mode's sorcery cache expiries, a batch of
+ * them per session — so there is no long-lived connection to keep. Failures
+ * are FED_ERR_AMI with the reason (connection, login, timeout, the action's
+ * error message).
  */
 import net from 'node:net'
 import { FedError } from '@federator/core'
@@ -39,36 +41,65 @@ export class AmiClient {
 
   /** Run one list action; resolves with its list events (the final `…Complete` event left out). */
   async list (action: string, fields: Record<string, string> = {}): Promise<AmiMessage[]> {
+    const [result] = await this.session([{ action, fields }])
+    if (result instanceof FedError) throw result
+    return result ?? []
+  }
+
+  /**
+   * Run several actions in one session (one connection, one login), one after the other: each
+   * resolves to its list events ([] for a plain action) or to the FED_ERR_AMI of Asterisk's refusal,
+   * without stopping the others. A failed connection, login or timeout rejects the whole call.
+   */
+  async batch (steps: ReadonlyArray<{ action: string, fields?: Record<string, string> }>): Promise<Array<AmiMessage[] | FedError>> {
+    return await this.session(steps)
+  }
+
+  private async session (steps: ReadonlyArray<{ action: string, fields?: Record<string, string> }>): Promise<Array<AmiMessage[] | FedError>> {
     this.counters.calls++
     try {
-      return await this.run(action, fields)
+      const results = await this.run(steps)
+      this.counters.failures += results.filter((r) => r instanceof FedError).length
+      return results
     } catch (e) {
       this.counters.failures++
       throw e
     }
   }
 
-  private run (action: string, fields: Record<string, string>): Promise<AmiMessage[]> {
+  private run (steps: ReadonlyArray<{ action: string, fields?: Record<string, string> }>): Promise<Array<AmiMessage[] | FedError>> {
     const { host, port, user, password } = this.settings
-    const fail = (message: string): FedError => new FedError('FED_ERR_AMI', `AMI ${action} on ${host}:${port}: ${message}`, { action })
+    const what = steps.length === 1 ? steps[0]!.action : `${steps.length} actions`
+    const fail = (message: string, action = what): FedError => new FedError('FED_ERR_AMI', `AMI ${action} on ${host}:${port}: ${message}`, { action })
     return new Promise((resolve, reject) => {
       const sock = net.connect({ host, port })
       let buf = ''
       let greeted = false
       let loggedIn = false
       let listing = false
-      const items: AmiMessage[] = []
+      let items: AmiMessage[] = []
+      const results: Array<AmiMessage[] | FedError> = []
       const done = (err: Error | null): void => {
         clearTimeout(timer)
         sock.removeAllListeners('data')
         if (err === null) sock.end('Action: Logoff\r\n\r\n')
         sock.destroy()
-        if (err === null) resolve(items)
+        if (err === null) resolve(results)
         else reject(err)
       }
       const timer = setTimeout(() => done(fail(`no answer within ${this.tunables.timeoutMs} ms`)), this.tunables.timeoutMs)
       const send = (msg: Record<string, string>): void => {
         sock.write(Object.entries(msg).map(([k, v]) => `${k}: ${v}\r\n`).join('') + '\r\n')
+      }
+      /** the current step ends with `r`; the next one is sent, or the session ends */
+      const next = (r?: AmiMessage[] | FedError): boolean => {
+        if (r !== undefined) results.push(r)
+        listing = false
+        items = []
+        const step = steps[results.length]
+        if (step === undefined) { done(null); return true }
+        send({ Action: step.action, ActionID: `s${results.length}`, ...step.fields })
+        return false
       }
       sock.on('error', (e: Error & { code?: string }) => done(fail(`connection failed (${e.code ?? e.message})`)))
       sock.on('close', () => done(fail('connection closed')))
@@ -89,17 +120,21 @@ export class AmiClient {
             if (m.ActionID !== 'login') continue
             if (m.Response !== 'Success') { done(fail(`login refused (${m.Message ?? 'no message'}): check the manager.conf user (--ami-user)`)); return }
             loggedIn = true
-            send({ Action: action, ActionID: 'list', ...fields })
+            if (next()) return
             continue
           }
-          if (m.ActionID !== 'list') continue
+          if (m.ActionID !== `s${results.length}`) continue
           if (!listing) {
-            if (m.Response !== 'Success') { if (/^No .* found/i.test(m.Message ?? '')) done(null); else done(fail(m.Message ?? 'refused')); return }
+            if (m.Response !== 'Success') {
+              const refused = /^No .* found/i.test(m.Message ?? '') ? [] : fail(m.Message ?? 'refused', steps[results.length]!.action)
+              if (next(refused)) return
+              continue
+            }
+            if (m.EventList !== 'start') { if (next([])) return; continue }
             listing = true
-            if (m.EventList !== 'start') { done(null); return }
             continue
           }
-          if (m.EventList === 'Complete') { done(null); return }
+          if (m.EventList === 'Complete') { if (next(items)) return; continue }
           items.push(m)
         }
       })

@@ -13,8 +13,8 @@
  * The caches must be named in sorcery.conf (`name=` of `memory_cache`; an
  * unnamed cache cannot be reached over AMI); the default names are
  * `federator_endpoint`, `federator_auth`, `federator_aor` (docs/asterisk.md).
- * A failed AMI call is logged and counted; the entry then lives until its own
- * lifetime ends, as it would without this feature.
+ * One AMI session per batch. A failed expiry is logged and counted; the entry
+ * then lives until its own lifetime ends, as it would without this feature.
  */
 import type { Logger } from 'pino'
 import type { Metric } from '@federator/core'
@@ -99,13 +99,6 @@ export class SorceryCacheExpiry {
     await this.running?.catch(() => {})
   }
 
-  /** Resolves once the changes seen so far have been sent to Asterisk (tests, shutdown). */
-  async idle (): Promise<void> {
-    while (this.timer !== null || this.running !== null) {
-      await (this.running ?? new Promise((resolve) => setTimeout(resolve, this.tunables.coalesceMs)))
-    }
-  }
-
   private schedule (): void {
     if (this.timer !== null || this.closed) return
     this.timer = setTimeout(() => {
@@ -126,19 +119,28 @@ export class SorceryCacheExpiry {
         calls.push(['SorceryMemoryCacheExpireObject', { Cache: this.caches[type], Object: id }])
       }
     }
-    for (const [action, fields] of calls) {
-      if (this.closed) return
-      try {
-        await this.o.ami.list(action, fields)
+    if (calls.length === 0 || this.closed) return
+    let results: Awaited<ReturnType<AmiClient['batch']>>
+    try {
+      results = await this.o.ami.batch(calls.map(([action, fields]) => ({ action, fields })))
+    } catch (err) {
+      this.counters.failures += calls.length
+      this.log.warn({ err, expiries: calls.length }, 'could not expire sorcery cache entries over AMI: they stay until their lifetime ends')
+      return
+    }
+    results.forEach((r, i) => {
+      const [action, fields] = calls[i]!
+      if (!(r instanceof Error)) {
         if (action === 'SorceryMemoryCacheExpire') this.counters.whole++
         else this.counters.objects++
-      } catch (err) {
+      } else if (action === 'SorceryMemoryCacheExpireObject' && /could not be expired/i.test(r.message)) {
         // an object not in the cache (never looked up, or already expired): nothing to drop
-        if (action === 'SorceryMemoryCacheExpireObject' && /could not be expired/i.test((err as Error).message)) { this.counters.absent++; continue }
+        this.counters.absent++
+      } else {
         this.counters.failures++
-        this.log.warn({ err, action, ...fields }, 'could not expire a sorcery cache entry over AMI: it stays until its lifetime ends')
+        this.log.warn({ err: r, action, ...fields }, 'could not expire a sorcery cache entry over AMI: it stays until its lifetime ends')
       }
-    }
+    })
   }
 
   metrics (): Metric[] {

@@ -61,3 +61,23 @@ t.test('no answer: FED_ERR_AMI after the timeout', async (t) => {
   const c = new AmiClient({ host: '127.0.0.1', port, user: 'u', password: 's' }, { timeoutMs: 200 })
   t.match(await c.list('PJSIPShowContacts').catch((e: unknown) => e), { code: 'FED_ERR_AMI', message: /no answer within 200 ms/ })
 })
+
+t.test('a batch: several actions in one session, a refused one does not stop the others', async (t) => {
+  let logins = 0
+  const port = await ami(t, (m, write) => {
+    if (m.Action === 'Login') { logins++; write({ Response: 'Success', ActionID: m.ActionID! }); return }
+    if (m.Object === 'absent') write({ Response: 'Error', ActionID: m.ActionID!, Message: 'The provided object could not be expired from the cache' })
+    else write({ Response: 'Success', ActionID: m.ActionID!, Message: 'The provided object was expired from the cache' })
+  })
+  const c = new AmiClient({ host: '127.0.0.1', port, user: 'u', password: 's' })
+  const out = await c.batch([
+    { action: 'SorceryMemoryCacheExpireObject', fields: { Cache: 'c', Object: 'a' } },
+    { action: 'SorceryMemoryCacheExpireObject', fields: { Cache: 'c', Object: 'absent' } },
+    { action: 'SorceryMemoryCacheExpire', fields: { Cache: 'c' } }
+  ])
+  t.same(out[0], [], 'first: done')
+  t.match(out[1], { code: 'FED_ERR_AMI', message: /SorceryMemoryCacheExpireObject .*could not be expired/ }, 'second: Asterisk\'s refusal, as FED_ERR_AMI')
+  t.same(out[2], [], 'third: done after the refusal')
+  t.equal(logins, 1, 'one login for the three')
+  t.same(c.counters, { calls: 1, failures: 1 }, 'the refused action counted')
+})
