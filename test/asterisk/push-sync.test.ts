@@ -61,8 +61,11 @@ if (install !== null) {
     t.equal((await carol.register(120)).status, 200, 'a new device registers at once')
     await node.remove('devices', 'carol-desk')
     await waitFor('carol gone', async () => (await rest('GET', 'asterisk/config/dynamic/res_pjsip/endpoint/carol-desk')).status, (st) => st === 404, 5000, 5)
-    t.equal((await rest('GET', 'asterisk/config/dynamic/res_pjsip/auth/carol-desk')).status, 404, 'its auth is gone')
-    t.equal((await rest('GET', 'asterisk/config/dynamic/res_pjsip/aor/carol-desk')).status, 404, 'its AOR is gone')
+    // the node deletes a device's objects one after the other (endpoint first): wait for each
+    await waitFor('carol\'s auth gone', async () => (await rest('GET', 'asterisk/config/dynamic/res_pjsip/auth/carol-desk')).status, (st) => st === 404, 5000, 5)
+    t.pass('its auth is gone')
+    await waitFor('carol\'s AOR gone', async () => (await rest('GET', 'asterisk/config/dynamic/res_pjsip/aor/carol-desk')).status, (st) => st === 404, 5000, 5)
+    t.pass('its AOR is gone')
     t.equal((await carol.register(120)).status, 401, 'the deleted device is refused')
 
     // drift: delete behind the node's back, and add a stray endpoint
