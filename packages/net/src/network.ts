@@ -22,7 +22,7 @@ import { LogAnnouncer } from './log-exchange.js'
 import { SnapshotExchange, SNAPSHOT_CACHE_MS } from './snapshot-exchange.js'
 import { parseStaticPeer, type HostPort, type StaticPeer } from './peer-address.js'
 import { PeerConnection, type PeerContext } from './peer.js'
-import type { AdmissionFailure } from './admission.js'
+import { Gatekeeper } from './gatekeeper.js'
 import { neighbourId, SoftGossip } from './soft-gossip.js'
 import { SoftState, type SoftItem } from './soft-state.js'
 import { tunables as mergeTunables, type Tunables } from './tunables.js'
@@ -40,9 +40,6 @@ function declaredNeighbours (item: SoftItem): string[] | undefined {
   const peers = (item.value as { peers?: unknown } | null)?.peers
   return Array.isArray(peers) ? peers.filter((p): p is string => typeof p === 'string') : undefined
 }
-
-/** Admission failures that show the peer does not hold the cluster secret (the others do not). */
-const PROOF_FAILURES = new Set<string>(['bad-proof', 'malformed'])
 
 export interface NetworkOptions {
   logs: ReplicatedLogs
@@ -85,15 +82,8 @@ export class Network extends EventEmitter {
   private readonly initialPeers: StaticPeer[] = []
   private readonly connections = new Set<PeerConnection>()
   private readonly timers: NodeJS.Timeout[] = []
-  /** admissions failed because the peer's proof was wrong or malformed: it does not hold the secret */
-  readonly rejected: Record<string, number> = {}
-  /** admissions that timed out (a starved member or a silent peer: dropped and retried, with more time) */
-  admissionTimeouts = 0
-  /** connections closed by the other side (or hyperswarm's duplicate resolution) before admission finished */
-  admissionClosed = 0
-  /** swarm key → admission timeouts in a row (each retry waits twice as long, up to admissionMaxTimeoutMs) */
-  private readonly slowAdmissions = new Map<string, number>()
-  firewalled = 0
+  /** admission policy and counters, revocation drops (gatekeeper.ts) */
+  readonly gate: Gatekeeper
   private swarm: Hyperswarm | null = null
   private dht: AddressBookDHT | null = null
   private discovery: Discovery | null = null
@@ -113,6 +103,7 @@ export class Network extends EventEmitter {
     this.log = opts.log.child({ component: 'net' })
     this.warn = new WarnLimiter(this.log, this.tunables.warnIntervalMs)
     this.join = typeof opts.join === 'string' ? parseJoinString(opts.join) : opts.join
+    this.gate = new Gatekeeper({ tunables: this.tunables, log: this.log, warn: this.warn, isRevoked: opts.isRevoked, connections: () => this.connections })
     for (const p of [...(opts.peers ?? []), ...(this.join?.peers ?? [])]) {
       this.initialPeers.push(typeof p === 'string' ? parseStaticPeer(p) : p)
     }
@@ -145,7 +136,7 @@ export class Network extends EventEmitter {
       dht,
       keyPair: kp,
       backoffs: t.reconnectBackoffMs,
-      firewall: (remote) => this.firewall(remote)
+      firewall: (remote) => this.gate.firewall(remote)
     })
     swarm.on('connection', (conn, info) => this.onconnection(conn, info))
     await dht.bind()
@@ -161,7 +152,7 @@ export class Network extends EventEmitter {
       maxItems: t.softMaxItems,
       maxItemBytes: t.softMaxItemBytes,
       maxTtlMs: t.softMaxTtlMs,
-      isRevoked: (k) => this.isRevoked(k)
+      isRevoked: (k) => this.gate.isRevoked(k)
     })
     soft.on('change', (c) => this.emit('change', c))
     this.gossip = new SoftGossip(soft, this.opts.log.child({ component: 'net.soft' }), t.softFlushDelayMs, t.softBatchItems, declaredNeighbours, t.softMaxItems)
@@ -205,7 +196,7 @@ export class Network extends EventEmitter {
     for (const p of this.initialPeers) discovery.addStatic(p)
     discovery.joinTopic(bootstrap)
     if (this.opts.lan !== undefined && this.opts.lan !== false) await discovery.startLan(this.opts.lan)
-    this.opts.logs.on('applied', this.onapplied)
+    this.opts.logs.on('applied', this.gate.onapplied)
     this.log.info({ cluster: this.join.cluster.id, swarmKey: this.swarmKey, address: this.boundAddress, bootstrap: bootstrap.length, static: this.initialPeers.length, lan: discovery.lan !== null }, 'network ready')
   }
 
@@ -215,7 +206,7 @@ export class Network extends EventEmitter {
     for (const p of this.connections) if (p.state === 'admitted') connected.add(p.swarmKey)
     let n = 0
     for (const node of this.nodes()) {
-      if (!node.self && !node.left && !connected.has(node.swarmKey) && !this.isRevoked(node.swarmKey)) n++
+      if (!node.self && !node.left && !connected.has(node.swarmKey) && !this.gate.isRevoked(node.swarmKey)) n++
     }
     return n
   }
@@ -224,23 +215,6 @@ export class Network extends EventEmitter {
     const timer = setInterval(fn, ms)
     timer.unref()
     this.timers.push(timer)
-  }
-
-  private isRevoked (swarmKey: string): boolean {
-    try {
-      return this.opts.isRevoked?.(swarmKey) === true
-    } catch (err) {
-      this.warn.warn('isRevoked', { err }, 'isRevoked callback failed')
-      return false
-    }
-  }
-
-  private firewall (remote: Buffer): boolean {
-    const key = remote.toString('hex')
-    if (!this.isRevoked(key)) return false
-    this.firewalled++
-    this.warn.warn('revoked:' + key, { swarmKey: key }, 'refused a revoked node')
-    return true
   }
 
   private onconnection (conn: HyperDHT.NoiseSecretStream, info: Hyperswarm.PeerInfo): void {
@@ -252,19 +226,19 @@ export class Network extends EventEmitter {
     const key = conn.remotePublicKey.toString('hex')
     const ctx: PeerContext = {
       authKey: this.join.cluster.authKey,
-      admissionTimeoutMs: this.admissionTimeoutFor(key),
+      admissionTimeoutMs: this.gate.admissionTimeoutFor(key),
       logs: this.opts.logs,
       announcer: this.announcer,
       snapshots: this.snapshots ?? undefined,
       gossip: this.gossip,
       onadmitted: (p) => {
         this.log.info({ swarmKey: p.swarmKey, discovery: p.discovery, direction: p.direction, ms: (p.admittedAt ?? 0) - p.connectedAt }, 'peer admitted')
-        this.slowAdmissions.delete(p.swarmKey)
+        this.gate.admitted(p.swarmKey)
         this.health?.neighboursChanged()
         this.emit('peer-admitted', p.status())
       },
       onrejected: (p, reason) => {
-        this.onAdmissionFailed(p, reason)
+        this.gate.failed(p, reason)
         this.emit('peer-rejected', { swarmKey: p.swarmKey, reason })
       },
       onclosed: (p) => {
@@ -280,82 +254,11 @@ export class Network extends EventEmitter {
     conn.once('close', () => this.connections.delete(p))
   }
 
-  /**
-   * How long a connection from/to this key gets to prove the secret: admissionTimeoutMs, doubled for each
-   * admission of that key that timed out in a row (at most admissionMaxTimeoutMs), so a member starved of
-   * CPU gets in on a retry instead of timing out forever.
-   */
-  admissionTimeoutFor (swarmKey: string): number {
-    const t = this.tunables
-    const slow = Math.min(this.slowAdmissions.get(swarmKey) ?? 0, 16)
-    return Math.min(t.admissionMaxTimeoutMs, t.admissionTimeoutMs * 2 ** slow)
-  }
-
-  /**
-   * A failed admission, told apart by what it shows: a wrong or malformed proof is a peer without the
-   * secret (warned, counted in `rejected`); a timeout is a member too slow to answer or a silent peer (it
-   * is dropped like any failure, and hyperswarm's reconnect or the other side's retry gets a longer
-   * deadline); a close is the other side (or hyperswarm's duplicate resolution) ending it first.
-   */
-  private onAdmissionFailed (p: PeerConnection, reason: AdmissionFailure): void {
-    if (PROOF_FAILURES.has(reason)) {
-      this.rejected[reason] = (this.rejected[reason] ?? 0) + 1
-      this.warn.warn('admission:' + p.swarmKey, { swarmKey: p.swarmKey, reason, remoteAddress: p.status().remoteAddress }, 'peer dropped: it did not prove the cluster secret')
-    } else if (reason === 'timeout') {
-      this.admissionTimeouts++
-      const timeoutMs = this.admissionTimeoutFor(p.swarmKey)
-      const slow = (this.slowAdmissions.get(p.swarmKey) ?? 0) + 1
-      this.slowAdmissions.set(p.swarmKey, slow)
-      // bounded: forget the oldest entries of keys that never came back
-      if (this.slowAdmissions.size > 4096) this.slowAdmissions.delete(this.slowAdmissions.keys().next().value as string)
-      this.log.info({ swarmKey: p.swarmKey, timeoutMs, nextTimeoutMs: this.admissionTimeoutFor(p.swarmKey), inARow: slow, remoteAddress: p.status().remoteAddress },
-        'peer admission timed out (slow or overloaded peer): dropped, retried with a longer deadline')
-    } else {
-      this.admissionClosed++
-      this.log.debug({ swarmKey: p.swarmKey, reason }, 'connection closed before admission finished')
-    }
-  }
-
   /** Adds a static peer at run time. */
   addPeer (peer: StaticPeer | string): void {
     const p = typeof peer === 'string' ? parseStaticPeer(peer) : peer
     if (this.discovery !== null) this.discovery.addStatic(p)
     else this.initialPeers.push(p)
-  }
-
-  private readonly onapplied = (): void => {
-    if (this.opts.isRevoked === undefined || this.revocationCheck !== null) return
-    this.revocationCheck = setTimeout(() => { this.revocationCheck = null; this.dropRevoked() }, 100)
-  }
-
-  private revocationCheck: NodeJS.Timeout | null = null
-  /** revoked peers still connected → when their revocation was first seen (dropped revokedDropDelayMs later) */
-  private readonly revokedSince = new Map<string, number>()
-
-  /**
-   * Drops connections to nodes that are revoked now (also runs after the store applies entries), each
-   * `revokedDropDelayMs` after its revocation was first seen (`now`: drop at once), so the revocation
-   * reaches the revoked node first.
-   */
-  dropRevoked (now = false): number {
-    let n = 0
-    let next = Infinity
-    const t = Date.now()
-    for (const p of this.connections) {
-      if (!this.isRevoked(p.swarmKey)) { this.revokedSince.delete(p.swarmKey); continue }
-      const since = this.revokedSince.get(p.swarmKey) ?? t
-      this.revokedSince.set(p.swarmKey, since)
-      const due = since + this.tunables.revokedDropDelayMs
-      if (!now && due > t) { next = Math.min(next, due); continue }
-      this.log.warn({ swarmKey: p.swarmKey }, 'dropping a connection to a revoked node')
-      this.revokedSince.delete(p.swarmKey)
-      p.destroy()
-      n++
-    }
-    if (next !== Infinity && this.revocationCheck === null && this.closing === null) {
-      this.revocationCheck = setTimeout(() => { this.revocationCheck = null; this.dropRevoked() }, next - t)
-    }
-    return n
   }
 
   /** Publishes this node's soft-state value (kind, key); see SoftState. */
@@ -405,10 +308,10 @@ export class Network extends EventEmitter {
       soft: this.softState,
       summaries: this.gossip?.summaries ?? null,
       nodes: this.nodes(),
-      rejected: this.rejected,
-      admissionTimeouts: this.admissionTimeouts,
-      admissionClosed: this.admissionClosed,
-      firewalled: this.firewalled
+      rejected: this.gate.rejected,
+      admissionTimeouts: this.gate.admissionTimeouts,
+      admissionClosed: this.gate.admissionClosed,
+      firewalled: this.gate.firewalled
     })
   }
 
@@ -419,8 +322,8 @@ export class Network extends EventEmitter {
   private async shutdown (): Promise<void> {
     await this.opening?.catch(() => {})
     for (const t of this.timers) clearInterval(t)
-    if (this.revocationCheck !== null) clearTimeout(this.revocationCheck)
-    this.opts.logs.off('applied', this.onapplied)
+    this.gate.close()
+    this.opts.logs.off('applied', this.gate.onapplied)
     this.health?.stop() // announces our restart (or our removal: peers mark us dead at once)
     this.gossip?.flushNow()
     this.announcer?.close()

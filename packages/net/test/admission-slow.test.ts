@@ -45,7 +45,7 @@ t.test('a member slower than the admission deadline is retried with a longer one
       answer()
     }, SLOW_MS)
   })
-  t.equal(a.net.admissionTimeoutFor(slow.key), BASE_MS)
+  t.equal(a.net.gate.admissionTimeoutFor(slow.key), BASE_MS)
   slow.dial(a.net.swarmKey!, a.net.address!.port)
 
   await waitFor('the slow member admitted by A', () => admitted.some((p) => p.swarmKey === slow.key), 30_000)
@@ -59,7 +59,7 @@ t.test('a member slower than the admission deadline is retried with a longer one
   t.ok(timedOut.length >= 1 && timedOut.every((l) => l.swarmKey === slow.key && l.level === 30), 'logged at info as a slow peer, with its key')
   t.equal(timedOut[0]!.timeoutMs, BASE_MS)
   t.equal(timedOut[0]!.nextTimeoutMs, 2 * BASE_MS, 'the next deadline doubles')
-  t.equal(a.net.admissionTimeoutFor(slow.key), BASE_MS, 'and is back to the base once admitted')
+  t.equal(a.net.gate.admissionTimeoutFor(slow.key), BASE_MS, 'and is back to the base once admitted')
 })
 
 t.test('a wrong proof is still an intruder: counted as rejected, warned, no timeout counted', async (t) => {

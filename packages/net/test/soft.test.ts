@@ -93,7 +93,7 @@ t.test('full mesh: items are not relayed where their owner sends them itself; a 
 
   // A drops its link to C (and refuses C from now on): A's items must reach C through B
   revokedByA.add(c.net.swarmKey!)
-  a.net.dropRevoked(true) // at once, without the grace that lets a revoked node learn it
+  a.net.gate.dropRevoked(true) // at once, without the grace that lets a revoked node learn it
   await waitFor('A–C link gone', () => !a.net.peers().some(p => p.swarmKey === c.net.swarmKey))
   a.net.publish('contact', 'after-break', { via: 'b' }, 60_000)
   await waitFor('C has the new item through B', () => c.net.get('contact').some(x => x.key === 'after-break'))
