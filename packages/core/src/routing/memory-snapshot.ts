@@ -46,10 +46,22 @@ export interface SnapshotInput {
 const byId = (a: { id: string }, b: { id: string }): number => a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 const contactKey = (node: string, id: string): string => node + '\n' + id
 
-function insertSorted<T extends { id: string }> (list: T[], item: T): void {
+/**
+ * A new array with `item` in id order. Lists here are built exact-size: a list grown by push() or
+ * splice() from [] gets room for 17 elements (≈190 bytes for one), and most of these lists hold one.
+ */
+function withSorted<T extends { id: string }> (list: readonly T[] | undefined, item: T): T[] {
+  if (list === undefined || list.length === 0) return [item]
   let i = list.length
   while (i > 0 && byId(list[i - 1]!, item) > 0) i--
-  list.splice(i, 0, item)
+  return list.slice(0, i).concat([item], list.slice(i)) // concat allocates exactly
+}
+
+/** A new array without the elements `drop` says; undefined when none is left (exact-size, as withSorted). */
+function without<T> (list: readonly T[] | undefined, drop: (x: T) => boolean): T[] | undefined {
+  if (list === undefined) return undefined
+  const out = list.filter((x) => !drop(x))
+  return out.length === 0 ? undefined : out.slice()
 }
 
 export class MemorySnapshot implements RoutingSnapshot {
@@ -58,10 +70,10 @@ export class MemorySnapshot implements RoutingSnapshot {
   readonly #nodes = new Map<string, RoutingNode>()
   readonly #nodeByName = new Map<string, string>()
   readonly #users = new Map<string, UserView>()
-  /** extension → ids of the users that have it, sorted (the first one gets the calls) */
-  readonly #ext = new Map<string, string[]>()
-  /** extension → that first user: one map read per call */
+  /** extension → the user that gets its calls (the first by id of those that have it): one map read per call */
   readonly #userByExt = new Map<string, UserView>()
+  /** extension → ids of the users that have it, sorted: only for an extension that more than one user has */
+  readonly #extShared = new Map<string, string[]>()
   /** no extension is longer (an upper bound: longer numbers skip the map) */
   #extMaxLen = 0
   readonly #devices = new Map<string, DeviceView>()
@@ -112,12 +124,12 @@ export class MemorySnapshot implements RoutingSnapshot {
         if (u === undefined) break
         this.#users.set(id, u)
         for (const e of u.extensions) {
-          const list = this.#ext.get(e) ?? []
-          list.push(id)
-          list.sort()
-          this.#ext.set(e, list)
-          this.#userByExt.set(e, this.#users.get(list[0]!)!)
+          const first = this.#userByExt.get(e)
           if (e.length > this.#extMaxLen) this.#extMaxLen = e.length
+          if (first === undefined) { this.#userByExt.set(e, u); continue }
+          const list = (this.#extShared.get(e) ?? [first.id]).concat([id]).sort()
+          this.#extShared.set(e, list)
+          this.#userByExt.set(e, this.#users.get(list[0]!)!)
         }
         return
       }
@@ -125,11 +137,7 @@ export class MemorySnapshot implements RoutingSnapshot {
         const d = deviceView(id, f)
         if (d === undefined) break
         this.#devices.set(id, d)
-        if (d.user !== undefined) {
-          const list = this.#devicesByUser.get(d.user) ?? []
-          insertSorted(list, d)
-          this.#devicesByUser.set(d.user, list)
-        }
+        if (d.user !== undefined) this.#devicesByUser.set(d.user, withSorted(this.#devicesByUser.get(d.user), d))
         return
       }
       case 'trunk': {
@@ -166,14 +174,16 @@ export class MemorySnapshot implements RoutingSnapshot {
         if (u === undefined) return
         this.#users.delete(id)
         for (const e of u.extensions) {
-          const list = this.#ext.get(e)?.filter((x) => x !== id)
-          if (list === undefined || list.length === 0) {
-            this.#ext.delete(e)
-            this.#userByExt.delete(e)
-          } else {
-            this.#ext.set(e, list)
-            this.#userByExt.set(e, this.#users.get(list[0]!)!)
+          const shared = this.#extShared.get(e)
+          if (shared === undefined) {
+            if (this.#userByExt.get(e)?.id === id) this.#userByExt.delete(e)
+            continue
           }
+          const list = shared.filter((x) => x !== id)
+          if (list.length <= 1) this.#extShared.delete(e)
+          else this.#extShared.set(e, list.slice())
+          if (list.length === 0) this.#userByExt.delete(e)
+          else this.#userByExt.set(e, this.#users.get(list[0]!)!)
         }
         return
       }
@@ -182,8 +192,8 @@ export class MemorySnapshot implements RoutingSnapshot {
         if (d === undefined) return
         this.#devices.delete(id)
         if (d.user !== undefined) {
-          const list = this.#devicesByUser.get(d.user)?.filter((x) => x.id !== id)
-          if (list === undefined || list.length === 0) this.#devicesByUser.delete(d.user)
+          const list = without(this.#devicesByUser.get(d.user), (x) => x.id === id)
+          if (list === undefined) this.#devicesByUser.delete(d.user)
           else this.#devicesByUser.set(d.user, list)
         }
         return
@@ -218,9 +228,8 @@ export class MemorySnapshot implements RoutingSnapshot {
   putContact (c: RoutingContact): void {
     this.removeContact(c.node, c.id)
     this.#contactByKey.set(contactKey(c.node, c.id), c)
-    const list = this.#contacts.get(c.device) ?? []
-    list.push(c)
-    this.#contacts.set(c.device, list)
+    const list = this.#contacts.get(c.device)
+    this.#contacts.set(c.device, list === undefined ? [c] : list.concat([c]))
   }
 
   removeContact (node: string, id: string): void {
@@ -228,8 +237,8 @@ export class MemorySnapshot implements RoutingSnapshot {
     const c = this.#contactByKey.get(key)
     if (c === undefined) return
     this.#contactByKey.delete(key)
-    const list = this.#contacts.get(c.device)?.filter((x) => x !== c)
-    if (list === undefined || list.length === 0) this.#contacts.delete(c.device)
+    const list = without(this.#contacts.get(c.device), (x) => x === c)
+    if (list === undefined) this.#contacts.delete(c.device)
     else this.#contacts.set(c.device, list)
   }
 
@@ -258,7 +267,7 @@ export class MemorySnapshot implements RoutingSnapshot {
   sizes (): Record<'users' | 'extensions' | 'devices' | 'trunks' | 'providers' | 'routes' | 'contacts' | 'nodes', number> {
     return {
       users: this.#users.size,
-      extensions: this.#ext.size,
+      extensions: this.#userByExt.size,
       devices: this.#devices.size,
       trunks: this.#trunks.size,
       providers: this.#providers.size,
