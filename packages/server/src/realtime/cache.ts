@@ -20,12 +20,15 @@
  * Bounded by entries and by bytes: the size is an estimate of the heap it
  * holds — each answer's and key's characters (answers are ASCII: a byte
  * each) plus a fixed overhead per answer, per tag cell and per reference
- * from a cell to an answer (constants below: heap growth over 100k answers
- * of three tags each, Node 20, matched within ~20%). When over, the oldest answer of
- * the largest scope goes; when no answer is left to evict (the cells of tags
- * bumped by changes but no longer referenced are what fills it) those cells
- * are pruned, and computations that started before are not kept (the same rule
- * as after a clear). The tag table is reset with the whole cache when it
+ * from a cell to an answer (constants below: heap growth over 180k answers
+ * of 60k devices, three per device with two tags each, Node 20, matched
+ * within ~10%). Short refs lists are kept exact-size (a list grown by push()
+ * holds room for 17 slots). When over, the cells no cached answer uses any
+ * more (those of evicted answers and of bumped tags) are pruned first, once
+ * their number doubled since the last prune (amortised); then the oldest
+ * answer of the largest scope goes. A prune refuses computations that started
+ * before it (the same rule as after a clear: the bump clocks of the pruned
+ * cells are gone). The tag table is reset with the whole cache when it
  * outgrows its own limit.
  */
 import type { CacheTag } from './cache-tags.js'
@@ -39,9 +42,9 @@ export interface CacheLimits {
 }
 
 /** heap bytes of a cached answer besides its characters and its key's: the map entry and two string headers */
-export const ANSWER_OVERHEAD_BYTES = 160
-/** heap bytes of a tag cell besides its name: the cell object, its map entry and its (empty) refs array */
-export const CELL_OVERHEAD_BYTES = 96
+export const ANSWER_OVERHEAD_BYTES = 176
+/** heap bytes of a tag cell besides its name: the cell object, its map entry, its name's header and its refs array's */
+export const CELL_OVERHEAD_BYTES = 144
 /** heap bytes of one reference from a cell to an answer (two array slots) */
 export const REF_BYTES = 16
 
@@ -52,12 +55,18 @@ interface Cell { v: number, refs: Array<Scope | string>, compactAt: number }
 
 /** Answers a cell remembers before it forgets those no longer cached (evicted). */
 const CELL_COMPACT = 64
+/** refs lists shorter than this grow by an exact-size copy, longer ones by push() */
+const EXACT_REFS = 16
 
 /** A flat copy of a string built by concatenation (cheaper to hash and compare as a map key). */
 /** The refs whose answers are still cached. */
 function compact (refs: Array<Scope | string>): Array<Scope | string> {
-  const out: Array<Scope | string> = []
-  for (let i = 0; i < refs.length; i += 2) if ((refs[i] as Scope).has(refs[i + 1] as string)) out.push(refs[i]!, refs[i + 1]!)
+  let live = 0
+  for (let i = 0; i < refs.length; i += 2) if ((refs[i] as Scope).has(refs[i + 1] as string)) live += 2
+  if (live === refs.length) return refs
+  const out = new Array<Scope | string>(live) // exact size
+  let j = 0
+  for (let i = 0; i < refs.length; i += 2) if ((refs[i] as Scope).has(refs[i + 1] as string)) { out[j++] = refs[i]!; out[j++] = refs[i + 1]! }
   return out
 }
 
@@ -114,13 +123,17 @@ export class AnswerCache<Tag extends string = CacheTag> {
     const key = flat(body)
     for (const c of cells) {
       if (c.refs.length >= c.compactAt) this.compactCell(c)
-      c.refs.push(scope, key)
+      // a short list is copied exact-size: one grown by push() from [] keeps room for 17 slots (≈190 bytes)
+      if (c.refs.length < EXACT_REFS) c.refs = c.refs.concat(scope, key)
+      else c.refs.push(scope, key)
       this.size_ += REF_BYTES
     }
     scope.set(key, answer)
     this.count++
     this.size_ += ANSWER_OVERHEAD_BYTES + answer.length + key.length
     while (this.count > this.limits.maxEntries || this.size_ > this.limits.maxBytes) {
+      // the cells of evicted or bumped answers first (amortised: once the cells doubled since the last prune)
+      if (this.cells.size >= 2 * this.cellsAfterPrune && this.pruneCells()) continue
       if (this.evictOne()) this.evictions++
       else if (!this.pruneCells()) break
     }
@@ -167,7 +180,7 @@ export class AnswerCache<Tag extends string = CacheTag> {
   private cell (tag: string): Cell {
     let c = this.cells.get(tag)
     if (c === undefined) {
-      this.cells.set(tag, c = { v: 0, refs: [], compactAt: 2 * CELL_COMPACT })
+      this.cells.set(flat(tag), c = { v: 0, refs: [], compactAt: 2 * CELL_COMPACT })
       this.size_ += CELL_OVERHEAD_BYTES + tag.length
     }
     return c
