@@ -44,7 +44,6 @@ export interface SnapshotInput {
 }
 
 const byId = (a: { id: string }, b: { id: string }): number => a.id < b.id ? -1 : a.id > b.id ? 1 : 0
-const contactKey = (node: string, id: string): string => node + '\n' + id
 
 /**
  * A new array with `item` in id order. Lists here are built exact-size: a list grown by push() or
@@ -79,7 +78,9 @@ export class MemorySnapshot implements RoutingSnapshot {
   readonly #devices = new Map<string, DeviceView>()
   readonly #devicesByUser = new Map<string, DeviceView[]>()
   readonly #contacts = new Map<string, RoutingContact[]>()
-  readonly #contactByKey = new Map<string, RoutingContact>()
+  /** owner node → contact id → contact (no joined key string per contact: a node id alone is 64 characters) */
+  readonly #contactsByNode = new Map<string, Map<string, RoutingContact>>()
+  #contactCount = 0
   readonly #trunks = new Map<string, TrunkView>()
   readonly #providers = new Map<string, ProviderView>()
   readonly #routes: RouteIndex
@@ -227,16 +228,21 @@ export class MemorySnapshot implements RoutingSnapshot {
 
   putContact (c: RoutingContact): void {
     this.removeContact(c.node, c.id)
-    this.#contactByKey.set(contactKey(c.node, c.id), c)
+    let byId = this.#contactsByNode.get(c.node)
+    if (byId === undefined) this.#contactsByNode.set(c.node, byId = new Map())
+    byId.set(c.id, c)
+    this.#contactCount++
     const list = this.#contacts.get(c.device)
     this.#contacts.set(c.device, list === undefined ? [c] : list.concat([c]))
   }
 
   removeContact (node: string, id: string): void {
-    const key = contactKey(node, id)
-    const c = this.#contactByKey.get(key)
-    if (c === undefined) return
-    this.#contactByKey.delete(key)
+    const byId = this.#contactsByNode.get(node)
+    const c = byId?.get(id)
+    if (byId === undefined || c === undefined) return
+    byId.delete(id)
+    if (byId.size === 0) this.#contactsByNode.delete(node)
+    this.#contactCount--
     const list = without(this.#contacts.get(c.device), (x) => x === c)
     if (list === undefined) this.#contacts.delete(c.device)
     else this.#contacts.set(c.device, list)
@@ -244,7 +250,7 @@ export class MemorySnapshot implements RoutingSnapshot {
 
   /** Replaces every contact owned by `node` (a full soft-state refresh from that node). */
   replaceContacts (node: string, contacts: Iterable<RoutingContact>): void {
-    for (const c of [...this.#contactByKey.values()]) if (c.node === node) this.removeContact(node, c.id)
+    for (const id of [...this.#contactsByNode.get(node)?.keys() ?? []]) this.removeContact(node, id)
     for (const c of contacts) if (c.node === node) this.putContact(c)
   }
 
@@ -272,7 +278,7 @@ export class MemorySnapshot implements RoutingSnapshot {
       trunks: this.#trunks.size,
       providers: this.#providers.size,
       routes: this.#routes.size,
-      contacts: this.#contactByKey.size,
+      contacts: this.#contactCount,
       nodes: this.#nodes.size
     }
   }
