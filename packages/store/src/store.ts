@@ -608,6 +608,11 @@ export class Store extends EventEmitter {
     return this.view.hash.toString('hex')
   }
 
+  /** Memory LevelDB holds for the view (memtables, block cache; View.memoryBytes): for /metrics. */
+  viewMemoryBytes (): number {
+    return this.view?.memoryBytes() ?? 0
+  }
+
   // ---- rebuild ----
 
   /** Rebuild the view from the logs (serialised with writes). Resolves with the new view hash. */

@@ -308,6 +308,17 @@ export class View {
     return out
   }
 
+  /**
+   * Memory LevelDB holds for the view (its memtables and the blocks in its block cache: LevelDB's
+   * `approximate-memory-usage`, bounded by WRITE_BUFFER_BYTES ×2 plus the block cache); 0 when closed.
+   * Records, states and indexes live on disk, not in the heap.
+   */
+  memoryBytes (): number {
+    if (this.db.status !== 'open') return 0
+    const v = Number(this.db.getProperty('leveldb.approximate-memory-usage'))
+    return Number.isFinite(v) ? v : 0
+  }
+
   async close (): Promise<void> {
     await this.db.close()
   }

@@ -182,3 +182,15 @@ t.test('a revoked writer\'s later entries are ignored, also when they were appli
   await until(() => a.writers().find((w) => w.key === b.writerKey)?.applied === b.core.length, 'b replicated')
   t.equal(await a.get('user', 'later'), undefined, 'new writes of the revoked node are ignored')
 })
+
+t.test('viewMemoryBytes: what LevelDB holds for the view grows with writes, 0 once closed', async (t) => {
+  const dir = tmp(t)
+  const s = new Store({ dir })
+  await s.ready()
+  const before = s.viewMemoryBytes()
+  t.ok(before > 0, 'an open view has a memtable')
+  await s.writeMany(Array.from({ length: 300 }, (_, i) => ({ op: 'create' as const, type: 'user' as const, id: `m${i}`, fields: { name: 'M'.repeat(100), extensions: [String(5000 + i)] } })))
+  t.ok(s.viewMemoryBytes() > before + 300 * 100, 'the written records are in the memtable')
+  await s.close()
+  t.equal(s.viewMemoryBytes(), 0)
+})

@@ -28,7 +28,8 @@ export function metricsPlugin (src: StatusSources, extra: MetricsSource[] = []):
     app.get('/metrics', { schema: METRICS_SCHEMA }, async (_req, reply) => {
       const s = await clusterStatus(src)
       reply.type('text/plain; version=0.0.4; charset=utf-8')
-      return exposition([...statusMetrics(s), ...extra.flatMap((f) => f())])
+      const view: Metric = { name: 'federator_view_memory_bytes', help: 'Memory LevelDB holds for the view (memtables and block cache; records, states and indexes are on disk)', type: 'gauge', samples: [{ value: src.store.viewMemoryBytes() }] }
+      return exposition([...statusMetrics(s), view, ...extra.flatMap((f) => f())])
     })
   }
 }

@@ -135,7 +135,8 @@ export class RoutingService {
       { name: 'federator_route_nodes', help: 'Nodes as routing sees them, by state', type: 'gauge', samples: Object.entries(states).map(([state, value]) => ({ labels: { state }, value })) },
       { name: 'federator_route_internode_trunks', help: 'Generated inter-node trunks', type: 'gauge', samples: [{ value: this.#rows?.trunks.trunks.length ?? 0 }] },
       { name: 'federator_route_unusable_records', help: 'Records left out of routing (malformed fields, invalid patterns)', type: 'gauge', samples: [{ value: this.view.snapshot.invalid().size }] },
-      { name: 'federator_route_snapshot_entries', help: 'What the in-memory routing snapshot holds, by part (every routing record is in it: it is not a cache)', type: 'gauge', samples: Object.entries(this.view.snapshot.sizes()).map(([part, value]) => ({ labels: { part }, value })) }
+      { name: 'federator_route_snapshot_entries', help: 'What the in-memory routing snapshot holds, by part (every routing record is in it: it is not a cache)', type: 'gauge', samples: Object.entries(this.view.snapshot.sizes()).map(([part, value]) => ({ labels: { part }, value })) },
+      { name: 'federator_route_snapshot_bytes', help: 'Heap held by the in-memory routing snapshot, by part (estimated: entries × measured bytes per entry)', type: 'gauge', samples: Object.entries(this.view.snapshot.bytes()).map(([part, value]) => ({ labels: { part }, value })) }
     ]
   }
 

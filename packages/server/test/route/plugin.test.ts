@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { RoutingService } from '../../src/index.js'
+import { SNAPSHOT_ENTRY_BYTES } from '@federator/core'
 import { harness, openStore } from '../helpers.js'
 import { clock, pjsipContact, put, softState, write } from './helpers.js'
 
@@ -114,9 +115,12 @@ t.test('bad input: a clear status, HTTP 200, never a 5xx', async (t) => {
   t.equal(n('INVALID'), 20)
   t.equal(n('OK'), 3)
   t.equal(n('ERROR'), 0)
-  t.match(m.map((x) => x.name), ['federator_route_answers_total', 'federator_route_format_total', 'federator_route_nodes', 'federator_route_internode_trunks', 'federator_route_unusable_records', 'federator_route_snapshot_entries'])
+  t.match(m.map((x) => x.name), ['federator_route_answers_total', 'federator_route_format_total', 'federator_route_nodes', 'federator_route_internode_trunks', 'federator_route_unusable_records', 'federator_route_snapshot_entries', 'federator_route_snapshot_bytes'])
   const parts = Object.fromEntries(m.find((x) => x.name === 'federator_route_snapshot_entries')!.samples.map((s) => [s.labels!.part, s.value]))
   t.ok(parts.users! > 0 && parts.devices! > 0 && parts.extensions! > 0, 'the snapshot\'s users, devices and extensions are counted')
+  const bytes = Object.fromEntries(m.find((x) => x.name === 'federator_route_snapshot_bytes')!.samples.map((s) => [s.labels!.part, s.value]))
+  t.equal(bytes.users, parts.users! * SNAPSHOT_ENTRY_BYTES.user + (parts.extensions! - parts.users!) * SNAPSHOT_ENTRY_BYTES.extension, 'the snapshot\'s heap by part: users and their extensions')
+  t.equal(bytes.devices, parts.devices! * SNAPSHOT_ENTRY_BYTES.device, 'devices')
 })
 
 t.test('fuzzed query strings and bodies never give anything but 200', async (t) => {
