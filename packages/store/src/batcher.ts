@@ -2,10 +2,20 @@
  * Group commit for the node's own log. Writers enqueue entries; whenever no
  * append is in flight, everything queued (up to MAX_FLUSH_BYTES) is packed into
  * blocks of at most MAX_BLOCK_BYTES and appended to the hypercore in one call,
- * then handed to `commit` (which applies them to the view). A single write
+ * and handed to `commit` (which applies them to the view). A single write
  * therefore costs one append and one view batch; under load the queue fills
  * while the previous flush runs, and blocks carry many entries: per-block cost
  * dominates hypercore replication, so this is what makes bulk writes fast.
+ *
+ * A flush starts on the next turn of the event loop (writers of the same turn
+ * join it), or at once when the caller says nothing else is coming
+ * (`flushNow`: a lone write does not wait for a turn of a busy loop).
+ *
+ * With `start` (the log length before the append; appends go through this
+ * batcher only) the append and the commit run concurrently and the flush
+ * settles when both have: a write then waits for the slower of the two
+ * instead of their sum. The commit may then be on disk before the append is;
+ * the store detects a view ahead of its log at start and rebuilds it.
  */
 import { blockFromBytes, entryBytes, type NewEntry } from '@federator/core'
 
@@ -53,10 +63,15 @@ export class Batcher {
   private readonly maxBlockEntries: number
   private readonly maxFlushBytes: number
 
+  /** starts the flush that waits for its turn of the event loop (flushNow) */
+  private startNow: (() => void) | null = null
+
   constructor (
     private readonly append: (blocks: Buffer[]) => Promise<number>,
     private readonly commit: (f: Flushed) => Promise<void>,
-    opts: BatcherOptions = {}
+    opts: BatcherOptions = {},
+    /** the log length before the next append: given, append and commit run concurrently */
+    private readonly start?: () => number
   ) {
     this.maxBlockBytes = opts.maxBlockBytes ?? MAX_BLOCK_BYTES
     this.maxBlockEntries = opts.maxBlockEntries ?? MAX_BLOCK_ENTRIES
@@ -85,14 +100,23 @@ export class Batcher {
     return flush.done
   }
 
+  /**
+   * Start the pending flush now rather than on the next turn of the event loop: for a caller that
+   * knows no other entry is about to be pushed (a lone write is not held behind a busy loop's I/O).
+   */
+  flushNow (): void {
+    this.startNow?.()
+  }
+
   /** Resolves when everything queued so far is committed (or failed). */
   async drain (): Promise<void> {
     while (this.flushing !== null) await this.flushing
   }
 
   private async loop (): Promise<void> {
-    // let callers of the same tick join the first flush
-    await new Promise<void>((resolve) => setImmediate(resolve))
+    // let callers of the same turn join the first flush (flushNow: no one else is coming)
+    await new Promise<void>((resolve) => { this.startNow = resolve; setImmediate(resolve) })
+    this.startNow = null
     try {
       while (this.queue.length > 0) await this.flushOnce()
     } finally {
@@ -120,10 +144,20 @@ export class Batcher {
       curBytes += p.bytes.length
     }
     if (cur.length > 0) groups.push(cur)
+    const flushed = (first: number): Flushed => ({ blocks: groups.map((g, i) => ({ seq: first + i, entries: g.map((p) => p.entry) })), length: first + groups.length })
     try {
-      const length = await this.append(groups.map((g) => blockFromBytes(g.map((p) => p.bytes))))
-      const first = length - groups.length
-      await this.commit({ blocks: groups.map((g, i) => ({ seq: first + i, entries: g.map((p) => p.entry) })), length })
+      const blocks = groups.map((g) => blockFromBytes(g.map((p) => p.bytes)))
+      if (this.start === undefined) {
+        const length = await this.append(blocks)
+        await this.commit(flushed(length - groups.length))
+      } else {
+        const f = flushed(this.start())
+        // both settle before the writers hear (a failed append must not overtake its commit)
+        const [appended, committed] = await Promise.allSettled([this.append(blocks), this.commit(f)])
+        if (appended.status === 'rejected') throw appended.reason
+        if (committed.status === 'rejected') throw committed.reason
+        if (appended.value !== f.length) throw new Error(`the log is ${appended.value} blocks long after the append, expected ${f.length}`)
+      }
       head.resolve()
     } catch (err) {
       head.reject(err as Error)

@@ -5,7 +5,10 @@
  * Everything that reads-and-modifies the view runs through one serial queue:
  * preparing local writes (existence checks, causal context, HLC) and applying
  * batches (local flushes from the Batcher, remote blocks from Followers). A
- * local write resolves only after its entry is in the log *and* applied.
+ * local write resolves only after its entry is in the log *and* applied; the
+ * append and the view batch of a flush run concurrently (the write waits for
+ * the slower one), so after a crash the view may hold the last flush while the
+ * log does not: a view ahead of this node's own log is rebuilt on open.
  * Between preparation and application, `pending` holds each touched record's
  * state including the in-flight local entries, so later writes in the same
  * burst see earlier ones; remote entries applied meanwhile are merged into
@@ -84,6 +87,10 @@ export class Store extends EventEmitter {
   private batcher!: Batcher
   private readonly followers = new Map<WriterKey, Follower>()
   private readonly pending = new Map<string, PendingState>()
+  /** the append of the flush in flight (its view batch may be applied before it is done) */
+  private appending: Promise<unknown> | null = null
+  /** local writes waiting in the serial queue to be prepared (the last one starts the flush) */
+  private preparing = 0
   private serial: Promise<unknown> = Promise.resolve()
   private opening: Promise<void> | null = null
   private closing: Promise<void> | null = null
@@ -130,7 +137,7 @@ export class Store extends EventEmitter {
     }
     this.writerKey = this.core.key.toString('hex') as WriterKey
     this.writerTag = writerTag(this.writerKey)
-    this.batcher = new Batcher((blocks) => this.appendBlocks(blocks), (f) => this.commitLocal(f), this.opts.batcher)
+    this.batcher = new Batcher((blocks) => this.appendBlocks(blocks), (f) => this.commitLocal(f), this.opts.batcher, () => this.core.length)
     this.sparse = await SparseBounds.load(join(this.dir, 'sparse'))
     const fresh = !(await this.hasLogs())
     if (this.opts.rebuild === true) {
@@ -141,6 +148,10 @@ export class Store extends EventEmitter {
       } catch (err) {
         if (!(err instanceof ViewOpenError)) throw err
         await this.rebuildView(err.reason === 'missing' ? 'the view is missing' : err.message)
+      }
+      // a flush's view batch landed but its append did not (a crash between the two, see Batcher)
+      if (this.view.checkpoint(this.writerKey).applied > this.core.length) {
+        await this.rebuildView(`the view holds ${this.view.checkpoint(this.writerKey).applied} blocks of this node's log, the log has ${this.core.length}`)
       }
     }
     this.clock.observe(this.view.hlc as Hlc)
@@ -258,6 +269,8 @@ export class Store extends EventEmitter {
     await this.ready()
     if (this.held !== null || this.closing !== null) return undefined
     if (this.swapping !== null) await this.swapping
+    // a flush in flight may have its view batch applied before its append: wait until the log has it
+    while (this.appending !== null) await this.appending.catch(() => {})
     // read in one tick: the view hash belongs to exactly these checkpoints
     const hash = this.viewHash()
     const lengths = [...this.view.checkpoints].map(([key, c]) => {
@@ -463,8 +476,22 @@ export class Store extends EventEmitter {
   // ---- local writes ----
 
   private async appendBlocks (blocks: Buffer[]): Promise<number> {
-    const { length } = await this.core.append(blocks)
-    return length
+    const p = this.core.append(blocks)
+    this.appending = p
+    try {
+      return (await p).length
+    } catch (err) {
+      // the flush's view batch (concurrent with this append) may hold entries the log does not: rebuild
+      // after it (it is queued already); the writers of the flush get the error
+      if (this.closing === null) {
+        this.log.error({ err }, 'appending to this node\'s log failed: rebuilding the view')
+        this.run(async () => { await this.rebuildView('an append to this node\'s log failed') })
+          .catch((e: unknown) => this.log.error({ err: e }, 'rebuilding the view failed'))
+      }
+      throw err
+    } finally {
+      if (this.appending === p) this.appending = null
+    }
   }
 
   private commitLocal (f: Flushed): Promise<void> {
@@ -496,7 +523,15 @@ export class Store extends EventEmitter {
     const refused = this.revokedError()
     if (refused !== undefined) throw refused
     const checked = ops.map((op) => { try { return checkOp(op) } catch (err) { return err as FedError } })
-    const prepared = await this.run(() => this.prepare(checked))
+    this.preparing++
+    const prepared = await this.run(async () => {
+      try {
+        return await this.prepare(checked)
+      } finally {
+        // no other write is waiting to be prepared: its entries go out now, not on the next turn of the loop
+        if (--this.preparing === 0) this.batcher.flushNow()
+      }
+    })
     // entries committed together share one promise: wait for each distinct one once
     const failed = new Map<Promise<void>, FedError | null>()
     for (const p of prepared) {
@@ -631,6 +666,8 @@ export class Store extends EventEmitter {
     const start = Date.now()
     this.log.warn({ why }, 'rebuilding the view from the logs')
     const next = this.viewDir + '.new'
+    // the log must hold what the current view may already show (a flush in flight applies before its append ends)
+    while (this.appending !== null) await this.appending.catch(() => {})
     const revoked = new Map<WriterKey, number>(this.view?.revoked ?? [])
     let view: View
     for (let pass = 0; ; pass++) {

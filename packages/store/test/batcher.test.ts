@@ -119,3 +119,63 @@ t.test('drain waits for every queued entry, and returns at once when idle (also 
   await batcher.drain()
   t.equal(batcher.size, 0)
 })
+
+t.test('flushNow starts the waiting flush without waiting for the next turn of the event loop', async (t) => {
+  const { batcher, appends } = await setup(t)
+  const microtasks = async (n: number): Promise<void> => { for (let i = 0; i < n; i++) await Promise.resolve() }
+  const a = batcher.push(entry('a'))
+  await microtasks(10)
+  t.same(appends, [], 'without flushNow the flush waits for its turn')
+  await a
+  const b = batcher.push(entry('b'))
+  batcher.flushNow()
+  await microtasks(10)
+  t.same(appends, [1, 1], 'with flushNow it is appending already')
+  await b
+  batcher.flushNow() // idle: nothing to start
+  t.equal(batcher.size, 0)
+})
+
+t.test('with start(): the commit runs while the append is in flight, at the log positions the append gets', async (t) => {
+  const store = new Corestore(tmp(t))
+  t.teardown(() => store.close())
+  const core = store.get({ name: 'log' })
+  await core.ready()
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  const commits: Flushed[] = []
+  const batcher = new Batcher(async (blocks) => { await gate; return (await core.append(blocks)).length }, async (f) => { commits.push(f) }, { maxBlockEntries: 2 }, () => core.length)
+  let settled = false
+  const p = Promise.all(['a', 'b', 'c'].map((n) => batcher.push(entry(n)))).then(() => { settled = true })
+  await until(() => commits.length === 1)
+  t.same(commits[0]!.blocks.map((b) => b.seq), [0, 1], 'committed at the positions the append will take')
+  t.equal(commits[0]!.length, 2)
+  t.equal(core.length, 0, 'before the append is done')
+  t.notOk(settled, 'the writers wait for the append too')
+  release()
+  await p
+  t.equal(core.length, 2)
+  await batcher.push(entry('d'))
+  t.same(commits[1]!.blocks.map((b) => b.seq), [2])
+})
+
+t.test('with start(): a failed append rejects the writers once the commit has settled', async (t) => {
+  const order: string[] = []
+  let fail = true
+  const batcher = new Batcher(async () => {
+    if (fail) { fail = false; order.push('append failed'); throw new Error('disk full') }
+    return 1
+  }, async () => { await new Promise((resolve) => setImmediate(resolve)); order.push('committed') }, {}, () => 0)
+  await t.rejects(batcher.push(entry('a')).finally(() => order.push('writer told')), /disk full/)
+  t.same(order, ['append failed', 'committed', 'writer told'])
+  await batcher.push(entry('b'))
+})
+
+t.test('with start(): an append that does not end where start() said rejects the writers', async (t) => {
+  const batcher = new Batcher(async () => 5, async () => {}, {}, () => 0)
+  await t.rejects(batcher.push(entry('a')), /5 blocks long after the append, expected 1/)
+})
+
+async function until (fn: () => boolean): Promise<void> {
+  while (!fn()) await new Promise((resolve) => setImmediate(resolve))
+}
