@@ -21,9 +21,9 @@
 import type { Logger } from 'pino'
 import pino from 'pino'
 import {
-  ANSWER_FAILED, ANSWER_NONE, ANSWER_REQUIRE, compileCriteria, defaultKeyColumns, encodeComponent, encodeCount, encodeMulti, encodeSingle, familyKind,
+  ANSWER_FAILED, ANSWER_NONE, FedError, ANSWER_REQUIRE, compileCriteria, defaultKeyColumns, encodeComponent, encodeCount, encodeMulti, encodeSingle, familyKind,
   isFedError, isNumericColumn, parseDestroy, parseLookup, parsePairs, parseRequire, parseStore, parseUpdate, planLookup,
-  requestError, requestProblem, sortRows, tableSchema, type FamilyKind, type Row, type ProjectionOptions
+  requestError, requestProblem, sortRows, tableSchema, type Criterion, type FamilyKind, type Row, type ProjectionOptions
 } from '@federator/core'
 import type { RealtimeStore, Registrations } from '../ports.js'
 import { AnswerCache } from './cache.js'
@@ -70,6 +70,8 @@ export class RealtimeService {
   private readonly loader: IndexLoader
   private starting: Promise<void> | null = null
   private closed = false
+  /** set while rows() computes candidates: nothing goes into the answer cache */
+  private noPrefill = false
 
   private readonly onRebuilt = (): void => { void this.loader.load() }
 
@@ -101,6 +103,7 @@ export class RealtimeService {
       now,
       keysOf,
       prefill: (family, id, row, tags) => {
+        if (this.noPrefill) return
         const body = 'id=' + encodeComponent(id)
         if (!this.cache.has('single', family, body)) this.cache.set('single', family, body, encodeSingle(row), [...tags], this.cache.now())
       }
@@ -219,18 +222,43 @@ export class RealtimeService {
   }
 
   /** The family (lower case) and its handler, or undefined (counted) when there is no such family. */
-  private familyOf (rawFamily: string, op: string): { family: string, kind: FamilyKind, handler: FamilyHandler } | undefined {
+  private familyOf (rawFamily: string, op: string, count = true): { family: string, kind: FamilyKind, handler: FamilyHandler } | undefined {
     const family = rawFamily.toLowerCase()
     if (!FAMILY.test(family)) {
-      this.refuse(new Error(`Invalid family name ${JSON.stringify(rawFamily.slice(0, 80))}`), rawFamily, op, 'bad_family')
+      if (count) this.refuse(new Error(`Invalid family name ${JSON.stringify(rawFamily.slice(0, 80))}`), rawFamily, op, 'bad_family')
       return undefined
     }
     const kind = familyKind(family)
     if (kind === 'generic' && this.ctx.keysOf(family) === undefined) {
-      this.refuse(new Error(`Unknown family ${family}: not a view and no table definition (PUT /api/v1/tables/${family})`), family, op, 'unknown_family')
+      if (count) this.refuse(new Error(`Unknown family ${family}: not a view and no table definition (PUT /api/v1/tables/${family})`), family, op, 'unknown_family')
       return undefined
     }
     return { family, kind, handler: this.handlers[kind] }
+  }
+
+  /**
+   * The rows a lookup of `family` by `criteria` answers, typed: the same rows as `handle()` (single:
+   * the first by key, or none; multi: sorted by key) without the text round trip, without the answer
+   * cache and without counting in the realtime metrics, which stay Asterisk's own requests. For the
+   * node's features that need the realtime rows themselves (push mode). Throws (FED_ERR_REALTIME_REQUEST)
+   * for a family that does not exist.
+   */
+  async rows (family: string, op: 'single' | 'multi', criteria: readonly Criterion[]): Promise<Row[]> {
+    const f = this.familyOf(family, op, false)
+    if (f === undefined) throw new FedError('FED_ERR_REALTIME_REQUEST', `Unknown family ${family.slice(0, 80)}`, { family: family.slice(0, 80) })
+    const first = criteria[0]
+    if (first === undefined) throw requestError('no_criteria', `A ${op} lookup without criteria`)
+    const req = { op, criteria: [...criteria], key: first.column }
+    await this.loader.gate(f.kind, req.criteria.map((c) => c.column))
+    const numeric = (c: string): boolean => isNumericColumn(f.family, c)
+    const plan = planLookup(req.criteria, f.handler.indexes(f.family), numeric)
+    // a device's rows of the other PJSIP families are not put into the answer cache for this
+    this.noPrefill = true
+    let candidates: Row[] | Promise<Row[]>
+    try { candidates = f.handler.candidates(f.family, req, plan, []) } finally { this.noPrefill = false }
+    const found = (await candidates).filter(compileCriteria(req.criteria, numeric))
+    const sorted = found.length > 1 ? sortRows(found, req.key, numeric(req.key)) : found
+    return op === 'single' ? sorted.slice(0, 1) : sorted
   }
 
   private lookup (rawFamily: string, op: 'single' | 'multi', body: string): string | Promise<string> {
