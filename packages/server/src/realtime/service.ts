@@ -70,8 +70,11 @@ export class RealtimeService {
   private readonly loader: IndexLoader
   private starting: Promise<void> | null = null
   private closed = false
-  /** set while rows() computes candidates: nothing goes into the answer cache */
-  private noPrefill = false
+  /**
+   * Set while rows() computes candidates (synchronously): the rows computed along (a device's other
+   * PJSIP families) go here, not into the answer cache — rowsById() uses them for its next families
+   */
+  private along: Map<string, Row | undefined> | null = null
 
   private readonly onRebuilt = (): void => { void this.loader.load() }
 
@@ -103,7 +106,7 @@ export class RealtimeService {
       now,
       keysOf,
       prefill: (family, id, row, tags) => {
-        if (this.noPrefill) return
+        if (this.along !== null) { this.along.set(family + '\u0000' + id, row); return }
         const body = 'id=' + encodeComponent(id)
         if (!this.cache.has('single', family, body)) this.cache.set('single', family, body, encodeSingle(row), [...tags], this.cache.now())
       }
@@ -244,21 +247,51 @@ export class RealtimeService {
    * for a family that does not exist.
    */
   async rows (family: string, op: 'single' | 'multi', criteria: readonly Criterion[]): Promise<Row[]> {
+    const found = this.directRows(family, op, criteria, new Map())
+    return Array.isArray(found) ? found : await found
+  }
+
+  /**
+   * The row of `id` in each of `families` (a single lookup by id each; absent: none), as rows() reads
+   * them, computed together: a device's endpoint, auth and AOR are projected once.
+   */
+  async rowsById (families: readonly string[], id: string): Promise<Record<string, Row>> {
+    const out: Record<string, Row> = {}
+    const along = new Map<string, Row | undefined>()
+    const byId = [{ column: 'id', op: '=' as const, value: id, truncated: false }]
+    for (const family of families) {
+      const key = family + '\u0000' + id
+      let row: Row | undefined
+      if (along.has(key)) row = along.get(key)
+      else {
+        const found = this.directRows(family, 'single', byId, along)
+        row = (Array.isArray(found) ? found : await found)[0]
+      }
+      if (row !== undefined) out[family] = row
+    }
+    return out
+  }
+
+  private directRows (family: string, op: 'single' | 'multi', criteria: readonly Criterion[], along: Map<string, Row | undefined>): Row[] | Promise<Row[]> {
     const f = this.familyOf(family, op, false)
     if (f === undefined) throw new FedError('FED_ERR_REALTIME_REQUEST', `Unknown family ${family.slice(0, 80)}`, { family: family.slice(0, 80) })
     const first = criteria[0]
     if (first === undefined) throw requestError('no_criteria', `A ${op} lookup without criteria`)
     const req = { op, criteria: [...criteria], key: first.column }
-    await this.loader.gate(f.kind, req.criteria.map((c) => c.column))
+    const loading = this.loader.gate(f.kind, req.criteria.map((c) => c.column))
+    if (loading !== undefined) return loading.then(() => this.directRows(family, op, criteria, along))
     const numeric = (c: string): boolean => isNumericColumn(f.family, c)
     const plan = planLookup(req.criteria, f.handler.indexes(f.family), numeric)
-    // a device's rows of the other PJSIP families are not put into the answer cache for this
-    this.noPrefill = true
+    const finish = (rows: Row[]): Row[] => {
+      const found = rows.filter(compileCriteria(req.criteria, numeric))
+      const sorted = found.length > 1 ? sortRows(found, req.key, numeric(req.key)) : found
+      return op === 'single' ? sorted.slice(0, 1) : sorted
+    }
+    const prev = this.along
+    this.along = along
     let candidates: Row[] | Promise<Row[]>
-    try { candidates = f.handler.candidates(f.family, req, plan, []) } finally { this.noPrefill = false }
-    const found = (await candidates).filter(compileCriteria(req.criteria, numeric))
-    const sorted = found.length > 1 ? sortRows(found, req.key, numeric(req.key)) : found
-    return op === 'single' ? sorted.slice(0, 1) : sorted
+    try { candidates = f.handler.candidates(f.family, req, plan, []) } finally { this.along = prev }
+    return Array.isArray(candidates) ? finish(candidates) : candidates.then(finish)
   }
 
   private lookup (rawFamily: string, op: 'single' | 'multi', body: string): string | Promise<string> {

@@ -1,6 +1,6 @@
 /**
- * `RealtimeService.rows()`: the rows a realtime lookup answers, typed, for the node's own features
- * (push mode). The same rows as the text answers Asterisk gets, without counting in the realtime
+ * `RealtimeService.rows()` and `rowsById()`: the rows a realtime lookup answers, typed, for the node's
+ * own features (push mode). The same rows as the text answers Asterisk gets, without counting in the realtime
  * metrics and without filling the answer cache.
  */
 import t from 'tap'
@@ -41,6 +41,15 @@ t.test('rows(): the realtime rows, typed; not counted as requests, not cached', 
       t.same(rows, text === '' ? [] : [parseLine(text)], `${family} ${id}: the same row as the text answer`)
     }
   }
+  const families = ['ps_endpoints', 'ps_auths', 'ps_aors', 'ps_endpoint_id_ips', 'ps_registrations']
+  for (const id of ['alice-desk', 'prov', 'nobody']) {
+    const entries = h.service.cache.size
+    const together = await h.service.rowsById(families, id)
+    t.equal(h.service.cache.size, entries, `rowsById ${id}: nothing cached`)
+    const one = Object.fromEntries((await Promise.all(families.map(async (f) => [f, (await h.service.rows(f, 'single', byId(id)))[0]] as const))).filter(([, r]) => r !== undefined))
+    t.same(together, one, `rowsById ${id}: the rows of single lookups, computed together`)
+  }
+  t.same(Object.keys(await h.service.rowsById(families, 'alice-desk')), ['ps_endpoints', 'ps_auths', 'ps_aors'])
   const ids = (await h.service.rows('ps_endpoints', 'multi', all)).map((r) => r.id)
   t.same(ids, ['alice-desk', 'bob-desk', 'prov'], 'multi: every row, sorted by the key')
   t.same((await h.service.rows('ps_registrations', 'multi', all)).map((r) => r.id), ['prov'])
