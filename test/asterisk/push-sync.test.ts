@@ -7,7 +7,10 @@
  *   a column that went away (an override removed) is gone from Asterisk too;
  * - delete: a deleted device is gone from Asterisk (its endpoint, auth and AOR), its phone is refused;
  * - drift: an object deleted behind the node's back (over ARI) comes back at the next drift check,
- *   and an endpoint created behind its back goes; both counted in /metrics.
+ *   and an endpoint created behind its back goes; both counted in /metrics;
+ * - field drift: an endpoint's context and an auth's password changed over ARI behind the node's back
+ *   come back; objects as pushed (their echo by Asterisk) are never taken for drift: once repaired,
+ *   the repairs stop and no attribute was given up on.
  */
 import t from 'tap'
 import { asteriskOrSkip, TestPhone } from './harness/index.js'
@@ -84,5 +87,27 @@ if (install !== null) {
     const bob = await new TestPhone({ user: 'bob-desk', password: 'bob-pw', registrar: ast.sipAddress }).start()
     t.teardown(() => bob.close())
     t.equal((await bob.register(120)).status, 200, 'the repaired device registers')
+
+    // field drift: values changed over ARI behind the node's back
+    const before2 = await metrics(node)
+    t.equal((await rest('PUT', 'asterisk/config/dynamic/res_pjsip/endpoint/alice-desk', { fields: [{ attribute: 'context', value: 'elsewhere' }] })).status, 200, 'alice-desk\'s context changed over ARI')
+    t.equal((await rest('PUT', 'asterisk/config/dynamic/res_pjsip/auth/bob-desk', { fields: [{ attribute: 'password', value: 'stolen' }] })).status, 200, 'bob-desk\'s password changed over ARI')
+    t.equal(await field(s.httpPort, 'endpoint', 'alice-desk', 'context'), 'elsewhere', 'Asterisk holds the changed context for now')
+    await waitFor('alice-desk\'s context back', async () => await field(s.httpPort, 'endpoint', 'alice-desk', 'context'), (v) => v === 'from-internal', 10_000)
+    await waitFor('bob-desk\'s password back', async () => await field(s.httpPort, 'auth', 'bob-desk', 'password'), (v) => v === 'bob-pw', 10_000)
+    t.pass('the drift check compared the fields and pushed the node\'s values again')
+    t.equal((await bob.register(120, 'stolen')).status, 401, 'the password set behind the node\'s back is refused again')
+    t.equal((await bob.register(120, 'bob-pw')).status, 200, 'the node\'s one works')
+    const after2 = await metrics(node)
+    t.ok(after2.federator_push_drift_repairs_total! - before2.federator_push_drift_repairs_total! >= 2, `field repairs counted (${after2.federator_push_drift_repairs_total! - before2.federator_push_drift_repairs_total!})`)
+    // the objects as pushed are not drift: with every object read back at each check (every 500 ms), the repairs stop
+    const checks = after2.federator_push_drift_checks_total!
+    await waitFor('three more drift checks', async () => await metrics(node), (m) => m.federator_push_drift_checks_total! >= checks + 3, 10_000)
+    const settled = await metrics(node)
+    await waitFor('three more drift checks', async () => await metrics(node), (m) => m.federator_push_drift_checks_total! >= settled.federator_push_drift_checks_total! + 3, 10_000)
+    const last = await metrics(node)
+    t.equal(last.federator_push_drift_repairs_total, settled.federator_push_drift_repairs_total, 'no repair of objects Asterisk holds as pushed (its echo of every pushed attribute is understood)')
+    t.equal(last.federator_push_drift_uncompared_attributes, 0, 'and no attribute was given up on')
+    t.equal(last.federator_push_errors_total, 0, 'no push errors')
   })
 }

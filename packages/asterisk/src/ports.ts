@@ -2,16 +2,22 @@
  * What the link's features need from the rest of the node, declared here so
  * that this package depends on none of it: the composition root (federator's
  * node.ts) hands over the real objects, which satisfy these interfaces
- * structurally (the RealtimeService, the Store, the realtime RegistrationBook's contacts,
+ * structurally (the RealtimeService (its rows), the Store, the realtime RegistrationBook's contacts,
  * the routing's extra rows hook).
  */
-import type { PjsipContact } from '@federator/core'
+import type { Criterion, PjsipContact, Row } from '@federator/core'
 
 // ---- push mode ----
 
-/** The realtime answers (`RealtimeService.handle`): push mode pushes exactly the rows realtime answers. */
-export interface RealtimeAnswers {
-  handle: (family: string, op: string, query: string, body: string) => string | Promise<string>
+/**
+ * The realtime rows (`RealtimeService.rows`): push mode pushes exactly the rows a realtime lookup
+ * answers, read directly — typed, no text round trip, not counted as Asterisk's requests.
+ */
+export interface RealtimeRows {
+  /** the rows of a lookup (push mode lists every id: `id LIKE %`) */
+  rows: (family: string, op: 'single' | 'multi', criteria: readonly Criterion[]) => Promise<readonly Row[]>
+  /** the row of `id` in each family (absent: none), computed together */
+  rowsById: (families: readonly string[], id: string) => Promise<Readonly<Record<string, Row>>>
 }
 
 /** A record change as the store emits it (only what push mode reads). */

@@ -11,10 +11,15 @@
  * object and applies the fields), so a column that went away cannot be
  * removed by a PUT: the object is deleted and created again (`recreate`).
  *
+ * An outbound registration is acted on by Asterisk only when it is created
+ * (`recreateOnChange`): a changed one is deleted and created again, which
+ * un-REGISTERs the old binding and REGISTERs the new one at once.
+ *
  * Order, per id: creates and updates first, auth and AOR before the endpoint
  * that names them (an endpoint is never there without its auth, so a REGISTER
  * is either challenged against the right password or not for this device at
- * all); then deletions, endpoint first (nothing names a deleted auth or AOR).
+ * all), the registration last (it names the endpoint and the auth); then
+ * deletions in reverse (nothing names a deleted auth or AOR).
  */
 import { createHash } from 'node:crypto'
 import type { Row } from './answer.js'
@@ -27,6 +32,11 @@ export interface PushObject {
   configClass: string
   /** the sorcery object type */
   type: string
+  /**
+   * Asterisk acts on the object only when it is created (an outbound registration starts registering
+   * then; a PUT that changes it changes the object, not the registration): a change is a delete and create.
+   */
+  recreateOnChange?: boolean
 }
 
 /** The pushed object types, in creation order (deletions go in reverse). */
@@ -35,7 +45,8 @@ export const PUSH_OBJECTS: readonly PushObject[] = Object.freeze([
   { family: 'ps_aors', configClass: 'res_pjsip', type: 'aor' },
   { family: 'ps_domain_aliases', configClass: 'res_pjsip', type: 'domain_alias' },
   { family: 'ps_endpoints', configClass: 'res_pjsip', type: 'endpoint' },
-  { family: 'ps_endpoint_id_ips', configClass: 'res_pjsip', type: 'identify' }
+  { family: 'ps_endpoint_id_ips', configClass: 'res_pjsip', type: 'identify' },
+  { family: 'ps_registrations', configClass: 'res_pjsip', type: 'registration', recreateOnChange: true }
 ])
 
 export const PUSH_FAMILIES: readonly string[] = PUSH_OBJECTS.map((o) => o.family)
@@ -115,7 +126,7 @@ export function pushOps (wanted: RowsById, pushed: RowsById, opts: PushOpsOption
     const p = pushed[object.family]
     if (w !== undefined) {
       if (p === undefined || opts.force === true || !sameRow(w, p)) {
-        puts.push({ op: 'put', object, row: w, recreate: p !== undefined && dropsColumn(p, w) })
+        puts.push({ op: 'put', object, row: w, recreate: p !== undefined && (dropsColumn(p, w) || (object.recreateOnChange === true && !sameRow(w, p))) })
       }
     } else if (p !== undefined || opts.stray === true) {
       deletes.unshift({ op: 'delete', object })

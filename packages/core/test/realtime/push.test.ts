@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { createHash } from 'node:crypto'
 import {
-  PUSH_OBJECTS, amiContactColumn, asteriskContactId, contactFromAsterisk, devicePjsipRows, pushFields, pushOps, pushPath, sameRow, type Row, type RowsById
+  PUSH_OBJECTS, amiContactColumn, asteriskContactId, contactFromAsterisk, devicePjsipRows, pushFields, pushOps, pushPath, sameRow, trunkPjsipRows, type Row, type RowsById
 } from '../../src/index.js'
 
 const obj = (family: string) => PUSH_OBJECTS.find((o) => o.family === family)!
@@ -25,7 +25,20 @@ t.test('a new device: auth and AOR before its endpoint', async (t) => {
 t.test('a deleted device: endpoint first; a stray endpoint: every type deleted', async (t) => {
   const rows = devicePjsipRows({ id: 'd1', fields: { secret: 'pw' } }, undefined)! as unknown as RowsById
   t.same(pushOps({}, rows).map((o) => `${o.op} ${o.object.type}`), ['delete endpoint', 'delete aor', 'delete auth'])
-  t.same(pushOps({}, {}, { stray: true }).map((o) => `${o.op} ${o.object.type}`), ['delete identify', 'delete endpoint', 'delete domain_alias', 'delete aor', 'delete auth'])
+  t.same(pushOps({}, {}, { stray: true }).map((o) => `${o.op} ${o.object.type}`), ['delete registration', 'delete identify', 'delete endpoint', 'delete domain_alias', 'delete aor', 'delete auth'])
+})
+
+t.test('a trunk\'s outbound registration: pushed last, deleted first; a change recreates it (Asterisk acts on it only when created)', async (t) => {
+  const rows = trunkPjsipRows({ id: 'prov', fields: { host: 'sip.example.com', secret: 'pw', register: true } })! as unknown as RowsById
+  t.same(pushOps(rows, {}).map((o) => `${o.op} ${o.object.type}`), ['put auth', 'put aor', 'put endpoint', 'put registration'])
+  t.same(pushOps({}, rows).map((o) => `${o.op} ${o.object.type}`), ['delete registration', 'delete endpoint', 'delete aor', 'delete auth'])
+  t.equal(pushPath(obj('ps_registrations'), 'prov'), 'asterisk/config/dynamic/res_pjsip/registration/prov', 'registration lives in res_pjsip\'s sorcery instance')
+  const changed = trunkPjsipRows({ id: 'prov', fields: { host: 'sip.example.com', secret: 'pw', register: true, username: 'acct' } })! as unknown as RowsById
+  const reg = pushOps(changed, rows).find((o) => o.object.type === 'registration')
+  t.match(reg, { op: 'put', recreate: true }, 'a changed registration is deleted and created')
+  const auth = pushOps(changed, rows).find((o) => o.object.type === 'auth')
+  t.match(auth, { op: 'put', recreate: false }, 'a changed auth is a plain PUT')
+  t.match(pushOps(rows, rows, { force: true }).find((o) => o.object.type === 'registration'), { op: 'put', recreate: false }, 'forced with the same row: not recreated (the push compares with what Asterisk holds)')
 })
 
 t.test('a changed password: one put; a column that went away: recreate', async (t) => {
