@@ -73,7 +73,11 @@ if (install !== null) {
     await fullPushes(node, 1)
     await new Promise((resolve) => setTimeout(resolve, 1000))
     t.same(provider.seen.slice(mark2).filter((r) => r.expires === 0), [], 'no un-REGISTER after the node restarted')
-    t.equal((await metrics(node)).federator_push_errors_total, 0, 'no push errors')
+    const m = await metrics(node)
+    t.equal(m.federator_push_errors_total, 0, 'no push errors')
+    t.ok(m.federator_push_drift_checks_total! > 0, 'drift checks ran (every 500 ms)…')
+    t.equal(m.federator_push_drift_repairs_total, 0, '…and found the registration as pushed (its echo is understood: no repair, no re-REGISTER)')
+    t.equal(m.federator_push_drift_uncompared_attributes, 0, 'no attribute given up on')
 
     // deleted: un-REGISTERed
     const mark3 = provider.seen.length
