@@ -6,6 +6,9 @@
  *
  * 1. Single-field change on node 1 → readable (GET) on all 4 others: p50/p99 over BENCH_CHANGES changes.
  *    Raw: the same blocks appended one at a time → read on all 4 readers.
+ *    Then the acknowledgement alone: BENCH_ACKS changes BENCH_ACK_GAP_MS apart, no pollers (each PATCH meets an
+ *    otherwise idle cluster, the previous change replicated), and the CPU each node spends per change (less its
+ *    idle background). Raw: the CPU per append of phase 1, the same way.
  * 2. Bytes on the wire per single-field change per peer: all bytes sent on every link (sum of the peers'
  *    bytesWritten in /api/v1/cluster), minus the idle background (heartbeats) over the same time, per change,
  *    per receiving peer; back to back (phase 1) and isolated (BENCH_ISOLATED changes spaced apart).
@@ -14,9 +17,10 @@
  * 4. A new node joins the loaded cluster until it has applied everything (same view hash). Raw: a new reader
  *    process until it has read the whole core.
  *
- * Tunables (env): BENCH_CHANGES (200), BENCH_ISOLATED (30), BENCH_RECORDS (100000), BENCH_POLL_MS (2: the
+ * Tunables (env): BENCH_CHANGES (200), BENCH_ACKS (100), BENCH_ACK_GAP_MS (100), BENCH_ISOLATED (30), BENCH_RECORDS (100000), BENCH_POLL_MS (2: the
  * pause between two GETs of one poller in 1.; the figure includes up to that much plus a GET), BENCH_NET (JSON
- * network tunables for the nodes, for experiments).
+ * network tunables for the nodes, for experiments), BENCH_CLI (another build's packages/federator/dist/cli.js for the
+ * nodes: to compare builds under the same load, alternate runs).
  */
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -26,16 +30,25 @@ import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import readline from 'node:readline'
 import Corestore from 'corestore'
-import { LocalCluster, startBootstrap, waitConverged, type ClusterNode } from '../test/helpers/cluster.js'
+import { ClusterNode, LocalCluster, startBootstrap, waitConverged } from '../test/helpers/cluster.js'
 import { fmt, median, rssMb, table, tempDir } from './lib.js'
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 200)
 const ISOLATED = Number(process.env.BENCH_ISOLATED ?? 30)
+const ACKS = Number(process.env.BENCH_ACKS ?? 100)
+const ACK_GAP_MS = Number(process.env.BENCH_ACK_GAP_MS ?? 100)
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000)
 const NODES = 5
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 2)
 /** extra network tunables for the Federator nodes, JSON (experiments, e.g. '{"lengthAnnounceMs":3600000}') */
 const NET = JSON.parse(process.env.BENCH_NET ?? '{}') as Record<string, unknown>
+/** the CLI the Federator nodes run (default: this build's) */
+const CLI = process.env.BENCH_CLI
+const make = (name: string, dataDir: string, args: string[], env: NodeJS.ProcessEnv, token: string): ClusterNode => {
+  const n = new ClusterNode(name, dataDir, args, env, token)
+  if (CLI !== undefined) n.cli = CLI
+  return n
+}
 const LENGTH_ANNOUNCE_MS = 500 // the product default; isolated changes are spaced wider than it
 const now = (): number => performance.timeOrigin + performance.now()
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -80,6 +93,9 @@ interface FedResult {
   latency: number[]
   perPeer: number[]
   ack: number[]
+  /** PATCH acknowledged with the cluster otherwise idle, and CPU ms per change of each node (node 1 first) */
+  ackIdle: number[]
+  changeCpu: number[]
   bytesBackToBack: number
   bytesIsolated: number
   blocksA: [number, number]
@@ -104,7 +120,7 @@ async function federator (dir: string): Promise<FedResult> {
     fastNet: false,
     net: { refreshBackoffMs: [200, 400, 800, 1600, 3200], ...NET },
     logLevel: 'warn',
-    spec: (i) => ({ name: `n${i + 1}` })
+    spec: (i) => ({ name: `n${i + 1}`, make })
   })
   try {
     const nodes = cluster.nodes
@@ -116,12 +132,29 @@ async function federator (dir: string): Promise<FedResult> {
     const lengthOf = async (): Promise<number> => (await n1.status()).writers.find((w) => w.local)!.length
     await sleep(1000)
 
-    // background traffic (heartbeats, length announcements) while idle
+    // background traffic (heartbeats, length announcements) and CPU while idle
     const idle0 = await clusterBytes(nodes)
+    const idleCpu0 = nodes.map((n) => cpuMs(n.pid!))
     const ti0 = now()
     await sleep(10_000)
     const idleRate = (await clusterBytes(nodes) - idle0) / (now() - ti0)
-    log(`federator: idle background ${fmt(idleRate * 1000)} B/s cluster-wide`)
+    const idleCpuRate = nodes.map((n, i) => (cpuMs(n.pid!) - idleCpu0[i]!) / (now() - ti0))
+    log(`federator: idle background ${fmt(idleRate * 1000)} B/s cluster-wide, CPU ${idleCpuRate.map((x) => fmt(x * 1000)).join(' / ')} ms/s per node`)
+
+    // the acknowledgement alone: spaced changes, no pollers
+    const ackIdle: number[] = []
+    const cpuK0 = nodes.map((n) => cpuMs(n.pid!))
+    const tK0 = now()
+    for (let i = 0; i < ACKS; i++) {
+      const t = now()
+      await n1.patch('users', 'bench-user', { name: `k${i}` })
+      ackIdle.push(now() - t)
+      await sleep(ACK_GAP_MS)
+    }
+    await waitConverged(nodes)
+    const spanK = now() - tK0
+    const changeCpu = nodes.map((n, i) => (cpuMs(n.pid!) - cpuK0[i]! - idleCpuRate[i]! * spanK) / ACKS)
+    log(`federator: ${ACKS} changes ${ACK_GAP_MS} ms apart: acknowledged p50 ${median(ackIdle).toFixed(1)} ms, p99 ${pct(ackIdle, 99).toFixed(1)} ms; CPU per change ${changeCpu.map((x) => fmt(x, 2)).join(' / ')} ms`)
 
     // 1. back-to-back single-field changes
     const a0 = await lengthOf()
@@ -177,7 +210,7 @@ async function federator (dir: string): Promise<FedResult> {
 
     // 4. a new node joins the loaded cluster
     const tC0 = now()
-    const n6 = cluster.createNode({ name: 'n6' })
+    const n6 = cluster.createNode({ name: 'n6', make })
     await n6.start()
     const joinListenMs = now() - tC0
     await waitConverged([...nodes, n6], 300_000, 50)
@@ -185,7 +218,7 @@ async function federator (dir: string): Promise<FedResult> {
     const joinCpu = cpuMs(n6.pid!)
     log(`federator: new node listening after ${fmt(joinListenMs)} ms, caught up after ${fmt(joinReadyMs / 1000, 2)} s`)
 
-    return { latency, perPeer, ack, bulkCpu, joinCpu, bytesBackToBack, bytesIsolated, blocksA: [a0, a1], blocksIso: [a1, a2], importMs, bulkMs, blocksB: [a2, b1], joinListenMs, joinReadyMs, writer, dir: join(dir, 'n1', 'cores'), rss }
+    return { latency, perPeer, ack, ackIdle, changeCpu, bulkCpu, joinCpu, bytesBackToBack, bytesIsolated, blocksA: [a0, a1], blocksIso: [a1, a2], importMs, bulkMs, blocksB: [a2, b1], joinListenMs, joinReadyMs, writer, dir: join(dir, 'n1', 'cores'), rss }
   } finally {
     await cluster.close({ graceful: true }) // node 1's corestore must be closed cleanly: the raw run reads it
   }
@@ -235,7 +268,7 @@ class RawPeer {
   }
 }
 
-interface RawResult { latency: number[], bytesBackToBack: number, bytesIsolated: number, bulkMs: number, joinReadyMs: number, joinFromReadyMs: number, bulkCpu: number[], joinCpu: number }
+interface RawResult { latency: number[], changeCpu: number[], bytesBackToBack: number, bytesIsolated: number, bulkMs: number, joinReadyMs: number, joinFromReadyMs: number, bulkCpu: number[], joinCpu: number }
 
 async function readBlocks (dir: string, key: string, from: number, to: number): Promise<Buffer[]> {
   const store = new Corestore(dir)
@@ -270,12 +303,15 @@ async function raw (fed: FedResult): Promise<RawResult> {
     const bytes = async (): Promise<number> => (await Promise.all(peers.map(async (p) => (await p.ask({ cmd: 'bytes' })).written as number))).reduce((a, b) => a + b, 0)
     await sleep(1000)
     const idle0 = await bytes()
+    const idleCpu0 = peers.map((p) => cpuMs(p.proc.pid!))
     const ti0 = now()
     await sleep(10_000)
     const idleRate = (await bytes() - idle0) / (now() - ti0)
+    const idleCpuRate = peers.map((p, i) => (cpuMs(p.proc.pid!) - idleCpu0[i]!) / (now() - ti0))
 
     const latency: number[] = []
     const bytesA0 = await bytes()
+    const cpuA0 = peers.map((p) => cpuMs(p.proc.pid!))
     const tA0 = now()
     for (const b of blocksA) {
       const r = await w.ask({ cmd: 'append', blocks: [b.toString('base64')] })
@@ -284,6 +320,7 @@ async function raw (fed: FedResult): Promise<RawResult> {
       latency.push(Math.max(...ts) - (r.t as number))
     }
     const spanA = now() - tA0
+    const changeCpu = peers.map((p, i) => (cpuMs(p.proc.pid!) - cpuA0[i]! - idleCpuRate[i]! * spanA) / blocksA.length)
     const bytesBackToBack = (await bytes() - bytesA0 - idleRate * spanA) / blocksA.length / (NODES - 1)
     log(`raw: ${blocksA.length} appends: p50 ${median(latency).toFixed(1)} ms, p99 ${pct(latency, 99).toFixed(1)} ms; ${fmt(bytesBackToBack)} B per change per peer`)
 
@@ -311,7 +348,7 @@ async function raw (fed: FedResult): Promise<RawResult> {
     await joiner.ask({ cmd: 'follow', key })
     const tj = (await joiner.ask({ cmd: 'waitFor', length })).t as number
     log(`raw: new reader read ${length} blocks ${fmt((tj - joiner.spawnedAt) / 1000, 2)} s after its spawn (${fmt((tj - readyAt) / 1000, 2)} s after it was up)`)
-    return { latency, bytesBackToBack, bytesIsolated, bulkMs, joinReadyMs: tj - joiner.spawnedAt, joinFromReadyMs: tj - readyAt, bulkCpu, joinCpu: cpuMs(joiner.proc.pid!) }
+    return { latency, changeCpu, bytesBackToBack, bytesIsolated, bulkMs, joinReadyMs: tj - joiner.spawnedAt, joinFromReadyMs: tj - readyAt, bulkCpu, joinCpu: cpuMs(joiner.proc.pid!) }
   } finally {
     await Promise.all(peers.map(async (p) => await p.stop()))
     await bootstrap.close()
@@ -320,7 +357,7 @@ async function raw (fed: FedResult): Promise<RawResult> {
 
 async function main (): Promise<void> {
   process.setMaxListeners(100) // one exit handler per temp dir and child process
-  log(`replication benchmark: ${NODES} nodes on loopback, ${CHANGES} changes, ${ISOLATED} isolated, ${fmt(RECORDS)} records; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`)
+  log(`replication benchmark${CLI !== undefined ? ' (nodes: ' + CLI + ')' : ''}: ${NODES} nodes on loopback, ${CHANGES} changes, ${ISOLATED} isolated, ${fmt(RECORDS)} records; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`)
   const fed = await federator(tempDir('replication'))
   const r = await raw(fed)
   const ratio = (a: number, b: number): string => (a / b).toFixed(2) + '×'
@@ -333,6 +370,8 @@ async function main (): Promise<void> {
     ['single change → all 4 peers, p99', `${pct(fed.latency, 99).toFixed(1)} ms`, `${pct(r.latency, 99).toFixed(1)} ms`, ratio(pct(fed.latency, 99), pct(r.latency, 99)), '≤ 50 ms'],
     ['single change → one peer, p50 / p99', `${median(fed.perPeer).toFixed(1)} / ${pct(fed.perPeer, 99).toFixed(1)} ms`, '', '', ''],
     ['  of which the PATCH on node 1 (acknowledged), p50 / p99', `${median(fed.ack).toFixed(1)} / ${pct(fed.ack, 99).toFixed(1)} ms`, '', '', ''],
+    [`PATCH acknowledged, changes ${ACK_GAP_MS} ms apart, no pollers, p50 / p99`, `${median(fed.ackIdle).toFixed(1)} / ${pct(fed.ackIdle, 99).toFixed(1)} ms`, '', '', 'p50 ≤ 3 ms'],
+    ['CPU per single change: writer / each reader (mean)', `${fmt(fed.changeCpu[0]!, 2)} / ${fmt(mean(fed.changeCpu.slice(1)), 2)} ms`, `${fmt(r.changeCpu[0]!, 2)} / ${fmt(mean(r.changeCpu.slice(1)), 2)} ms`, ratio(mean(fed.changeCpu.slice(1)), mean(r.changeCpu.slice(1))), ''],
     [`${fmt(RECORDS)} records on node 1 → applied on all ${NODES}`, `${fmt(fed.bulkMs / 1000, 2)} s (${recs(fed.bulkMs)} rec/s)`, `${fmt(r.bulkMs / 1000, 2)} s (${recs(r.bulkMs)} rec/s)`, ratio(fed.bulkMs, r.bulkMs), '≥ 20,000 rec/s; ≤ 1.5×'],
     ['  of which the import on node 1 (acknowledged)', `${fmt(fed.importMs / 1000, 2)} s (${recs(fed.importMs)} rec/s)`, '', '', ''],
     ['  CPU per record: writer / each reader (mean)', `${usPer(fed.bulkCpu[0]!)} / ${usPer(mean(fed.bulkCpu.slice(1)))} µs`, `${usPer(r.bulkCpu[0]!)} / ${usPer(mean(r.bulkCpu.slice(1)))} µs`, ratio(mean(fed.bulkCpu.slice(1)), mean(r.bulkCpu.slice(1))), ''],
