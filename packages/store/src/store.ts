@@ -453,6 +453,20 @@ export class Store extends EventEmitter {
 
   private async applyToView (items: ApplyItem[], applied: Map<WriterKey, number>, local: boolean): Promise<void> {
     const { changes, mustRebuild, applied: used } = await this.view.apply(items, applied)
+    // no local write in flight (a reader applying remote logs): nothing to keep up to date
+    if (this.pending.size > 0) this.updatePending(used, local)
+    for (const [w, n] of applied) this.emit('applied', w, n)
+    if (changes.length > 0) this.emit('changes', changes)
+    if (mustRebuild && !this.rebuildScheduled) {
+      this.rebuildScheduled = true
+      this.log.warn('a revocation cuts entries already applied: rebuilding the view')
+      this.run(async () => { this.rebuildScheduled = false; await this.rebuildView('revocation') })
+        .catch((err) => this.log.error({ err }, 'rebuilding the view failed'))
+    }
+  }
+
+  /** Local entries applied leave `pending`; remote ones are merged into the pending states they touch. */
+  private updatePending (used: Entry[], local: boolean): void {
     for (const e of used) {
       const key = e.type + SEP + e.id
       const p = this.pending.get(key)
@@ -462,14 +476,6 @@ export class Store extends EventEmitter {
       } else {
         p.state = applyEntry(p.state, e)
       }
-    }
-    for (const [w, n] of applied) this.emit('applied', w, n)
-    if (changes.length > 0) this.emit('changes', changes)
-    if (mustRebuild && !this.rebuildScheduled) {
-      this.rebuildScheduled = true
-      this.log.warn('a revocation cuts entries already applied: rebuilding the view')
-      this.run(async () => { this.rebuildScheduled = false; await this.rebuildView('revocation') })
-        .catch((err) => this.log.error({ err }, 'rebuilding the view failed'))
     }
   }
 
