@@ -25,7 +25,7 @@
  * within ~10%). Short refs lists are kept exact-size (a list grown by push()
  * holds room for 17 slots). When over, the cells no cached answer uses any
  * more (those of evicted answers and of bumped tags) are pruned first, once
- * their number doubled since the last prune (amortised); then the oldest
+ * the cells grew by a quarter since the last prune (amortised); then the oldest
  * answer of the largest scope goes. A prune refuses computations that started
  * before it (the same rule as after a clear: the bump clocks of the pruned
  * cells are gone). The tag table is reset with the whole cache when it
@@ -57,6 +57,8 @@ interface Cell { v: number, refs: Array<Scope | string>, compactAt: number }
 const CELL_COMPACT = 64
 /** refs lists shorter than this grow by an exact-size copy, longer ones by push() */
 const EXACT_REFS = 16
+/** an over-full cache prunes its unused cells before evicting answers once this many cells (or a quarter more) were added since the last prune */
+const PRUNE_MIN_GROWTH = 64
 
 /** A flat copy of a string built by concatenation (cheaper to hash and compare as a map key). */
 /** The refs whose answers are still cached. */
@@ -132,8 +134,8 @@ export class AnswerCache<Tag extends string = CacheTag> {
     this.count++
     this.size_ += ANSWER_OVERHEAD_BYTES + answer.length + key.length
     while (this.count > this.limits.maxEntries || this.size_ > this.limits.maxBytes) {
-      // the cells of evicted or bumped answers first (amortised: once the cells doubled since the last prune)
-      if (this.cells.size >= 2 * this.cellsAfterPrune && this.pruneCells()) continue
+      // the cells of evicted or bumped answers first (amortised: once the cells grew by a quarter since the last prune)
+      if (this.cells.size >= this.cellsAfterPrune + Math.max(PRUNE_MIN_GROWTH, this.cellsAfterPrune >> 2) && this.pruneCells()) continue
       if (this.evictOne()) this.evictions++
       else if (!this.pruneCells()) break
     }

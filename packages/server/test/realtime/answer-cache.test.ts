@@ -81,3 +81,18 @@ t.test('the size counts answers, keys, tag cells and references, and the cells o
   c.set('single', 'f', 'b', 'B\n', ['x:59'], c.now())
   t.equal(c.get('single', 'f', 'b'), 'B\n', 'one that starts after is')
 })
+
+t.test('the cells of evicted answers do not crowd out answers: they are pruned before more answers are evicted', async (t) => {
+  // room for about 200 answers of two tags each
+  const each = ANSWER_OVERHEAD_BYTES + 16 + 2 * (CELL_OVERHEAD_BYTES + 6 + REF_BYTES)
+  const c = new AnswerCache<string>({ maxEntries: 1_000_000, maxBytes: 200 * each, maxAnswer: 1000, maxTags: 1_000_000 })
+  let fewest = Infinity
+  for (let i = 0; i < 5000; i++) {
+    c.set('single', 'f', 'id=d' + String(i), 'A' + String(i).padStart(5, '0') + '\n', ['d:' + String(i), 'u:' + String(i)], c.now())
+    if (i >= 400) fewest = Math.min(fewest, c.size)
+  }
+  t.ok(c.bytes <= 200 * each, 'within its bytes')
+  t.ok(fewest >= 100, `once full, at least half of what fits stays cached (fewest: ${fewest})`)
+  t.ok(c.tags <= 4 * c.size, `the cells are at most twice those the answers use (${c.tags} cells, ${c.size} answers)`)
+  t.equal(c.get('single', 'f', 'id=d4999'), 'A04999\n', 'the newest answer is there')
+})
