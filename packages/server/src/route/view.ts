@@ -19,7 +19,8 @@
  * preparation.
  *
  * Nodes (nodes.ts) are recomputed as a whole when a node record changes, a
- * node changes state, or a heartbeat arrives (a few dozen nodes at most); only
+ * node changes state, or a heartbeat brings a new name, SIP address or writer
+ * key (a few dozen nodes at most; not on every heartbeat); only
  * nodes that differ are written to the snapshot. When the soft-state owner
  * behind a node changes (first heartbeat, record replicated, revocation), that
  * node's registrations are reloaded from soft state. `'nodes'` is emitted when
@@ -32,7 +33,7 @@
  */
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
-import { CONTACT_KIND, HEALTH_KIND, MemorySnapshot, ROUTING_RECORD_TYPES, SIPREG_KIND, type NodeInput, type RouteIndexOptions, type RoutingContact, type RoutingSettings } from '@federator/core'
+import { CONTACT_KIND, HEALTH_KEY, HEALTH_KIND, MemorySnapshot, ROUTING_RECORD_TYPES, SIPREG_KIND, type NodeInput, type RouteIndexOptions, type RoutingContact, type RoutingSettings } from '@federator/core'
 import { mergeNodes, nodeRecordInfo, sameNode, type NodeRecordInfo, type SelfInfo } from './nodes.js'
 import { isRegistrationKind, routingContact } from './registrations.js'
 import { isCallStateKind, RoutingCallState } from './callstate.js'
@@ -82,6 +83,9 @@ export class RoutingView extends EventEmitter {
   #reloading: Promise<void> = Promise.resolve()
   #closed = false
   #attached = false
+  /** soft-state owner → name, SIP address and writer key of its last heartbeat (see #heardNew) */
+  #heard = new Map<string, string>()
+  #refreshQueued = false
   /** live call state (busy devices, channels per trunk) from every node's items */
   readonly #calls = new RoutingCallState()
 
@@ -276,7 +280,7 @@ export class RoutingView extends EventEmitter {
 
   #applySoft (c: SoftChange): void {
     if (c.kind === HEALTH_KIND) {
-      if (c.owner !== this.#opts.soft?.owner) this.#refreshNodes()
+      if (c.owner !== this.#opts.soft?.owner && this.#heardNew(c)) this.#queueRefresh()
       return
     }
     if (isCallStateKind(c.kind)) { this.#calls.apply(this.#snapshot, c); return }
@@ -286,6 +290,34 @@ export class RoutingView extends EventEmitter {
     const contact = c.value === undefined ? undefined : routingContact(c.kind, c.key, node, c.value, this.#now())
     if (contact === undefined) this.#snapshot.removeContact(node, c.key)
     else this.#snapshot.putContact(contact)
+  }
+
+  /**
+   * Whether a health item may change what routing knows of its node: a heartbeat whose name, SIP address
+   * and writer key are those of the owner's last one does not (its state changes come as node-state
+   * events), so the nodes are not recomputed on every heartbeat (O(N) each, N heartbeats per period).
+   */
+  #heardNew (c: SoftChange): boolean {
+    if (c.key !== HEALTH_KEY) return true
+    if (c.value === undefined) { this.#heard.delete(c.owner); return true }
+    const v = c.value as { name?: unknown, sipAddress?: unknown, writerKey?: unknown } | null
+    const print = `${String(v?.name)}\n${String(v?.sipAddress)}\n${String(v?.writerKey)}`
+    if (this.#heard.get(c.owner) === print) return false
+    this.#heard.set(c.owner, print)
+    return true
+  }
+
+  /**
+   * The nodes recomputed once the soft-state change being delivered has reached every listener (node
+   * health among them: nodes() then shows the new heartbeat).
+   */
+  #queueRefresh (): void {
+    if (this.#refreshQueued) return
+    this.#refreshQueued = true
+    queueMicrotask(() => {
+      this.#refreshQueued = false
+      if (this.#attached && !this.#closed) this.#guard('node heartbeat', () => this.#refreshNodes())
+    })
   }
 
   /** Recompute the nodes; write those that differ; reload the registrations of nodes whose owner changed. */

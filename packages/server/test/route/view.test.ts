@@ -189,3 +189,45 @@ t.test('a view rebuild (revocation cuts a writer’s later entries) reloads the 
   await write(a, put('user', 'after', { name: 'After', extensions: ['555'] }))
   t.equal(view.snapshot.userByExtension('555')?.id, 'after', 'changes after the rebuild still apply')
 })
+
+t.test('heartbeats: a new SIP address is routed to at once; unchanged heartbeats do not recompute the nodes', async (t) => {
+  const store = await openStore(t)
+  await write(store, put('user', 'alice', { name: 'Alice', extensions: ['100'] }), put('device', 'alice-mobile', { user: 'alice' }))
+  const now = clock()
+  const softA = softState(now)
+  const softB = softState(now)
+  link(softB, softA)
+  const healthA = health(t, softA, now, { name: 'a' })
+  healthA.start()
+  // counts how often the view asks node health for the nodes (each ask is a recomputation)
+  const states = new HealthStates(healthA)
+  let asked = 0
+  const nodes = states.nodes.bind(states)
+  states.nodes = () => { asked++; return nodes() }
+  const view = new RoutingView({ store, soft: softA, nodeStates: states, self: { name: 'a' }, now: () => now.t })
+  t.teardown(() => view.close())
+  const rows = new GeneratedRows({ view, routeUrl: () => 'http://127.0.0.1:7280/route' })
+  t.teardown(() => rows.close())
+  await view.ready()
+
+  const infoB: Record<string, unknown> = { name: 'b', sipAddress: '127.0.0.2:5080', writerKey: B }
+  const healthB = health(t, softB, now, infoB)
+  healthB.start()
+  const mobile = pjsipContact('alice-mobile', now.t + 3600_000, '198.51.100.7')
+  softB.publish('contact', mobile.id, mobile, 3600_000)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(dials(decideRoute(view.snapshot, { exten: '100' }, { now: now.t })), ['PJSIP/100@fed-b'])
+  t.same(rows.rows('ps_aors'), [{ id: 'fed-b', contact: 'sip:127.0.0.2:5080', qualify_frequency: '0' }])
+
+  const before = asked
+  for (let i = 0; i < 20; i++) { now.t += 100; healthB.publishNow() }
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(asked, before, '20 unchanged heartbeats: the nodes were not recomputed')
+
+  infoB.sipAddress = '127.0.0.3:5080'
+  healthB.publishNow()
+  await new Promise((resolve) => setImmediate(resolve))
+  t.ok(asked > before, 'a heartbeat with a new SIP address recomputes them')
+  t.same(rows.rows('ps_aors'), [{ id: 'fed-b', contact: 'sip:127.0.0.3:5080', qualify_frequency: '0' }], 'and the inter-node trunk follows it')
+  t.same(dials(decideRoute(view.snapshot, { exten: '100' }, { now: now.t })), ['PJSIP/100@fed-b'], 'still routed through B')
+})
