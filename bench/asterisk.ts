@@ -20,7 +20,8 @@
  *   npm run bench:asterisk -- [--devices 1000] [--rounds 1] [--in-flight 20] [--calls 200] [--calls-in-flight 10]
  *                             [--changes 100] [--modes static,realtime,cache,push] [--push-concurrency 8]
  *
- * `--full-push` measures the first full push alone instead (bench/asterisk-full-push.ts).
+ * `--full-push` measures the first full push alone instead (bench/asterisk-full-push.ts);
+ * `--push-order interleaved|aors-first` what the order of creation costs Asterisk (bench/asterisk-push-order.ts).
  */
 import { parseArgs } from 'node:util'
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
@@ -44,12 +45,18 @@ const { values } = parseArgs({
     dialplans: { type: 'string', default: 'generated,curl' },
     'push-concurrency': { type: 'string', default: '8' },
     'full-push': { type: 'boolean', default: false },
+    'push-order': { type: 'string' },
     probe: { type: 'string', default: '500' }
   }
 })
 if (values['full-push']) {
   const { fullPushBench } = await import('./asterisk-full-push.js')
   await fullPushBench({ devices: Number(values.devices), concurrency: values['push-concurrency']!.split(',').map(Number), probeMs: Number(values.probe) })
+  process.exit(0)
+}
+if (values['push-order'] !== undefined) {
+  const { pushOrderBench } = await import('./asterisk-push-order.js')
+  await pushOrderBench({ devices: Number(values.devices), order: values['push-order'] === 'aors-first' ? 'aors-first' : 'interleaved' })
   process.exit(0)
 }
 const N = Number(values.devices)
