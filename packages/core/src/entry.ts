@@ -103,8 +103,14 @@ export function isValue (x: unknown, depth = 0): x is Value {
   return false
 }
 
+/**
+ * A field name an entry may carry. Not a name every object inherits (`valueOf`, `constructor`,
+ * `__proto__`…): merge states and visible fields are plain objects, so such a name would read the
+ * inherited member instead of a field. No record type has such a field (local writes take only their
+ * schema's fields), so an entry carrying one comes from a broken or hostile writer: it is quarantined.
+ */
 function isFieldName (x: unknown): x is string {
-  return typeof x === 'string' && x.length > 0 && x.length <= MAX_FIELD_NAME && x !== '$'
+  return typeof x === 'string' && x.length > 0 && x.length <= MAX_FIELD_NAME && x !== '$' && !(x in Object.prototype)
 }
 
 /** Read one encoded entry; throws a reason string when it is malformed. */

@@ -161,6 +161,20 @@ t.test('malformed blocks from a writer are quarantined, the rest applies', async
   t.same((await s.quarantined(key)).map((q) => q.seq), [0, 1, 2])
   await s.write({ op: 'create', type: 'user', id: 'dave', fields: { name: 'Dave', extensions: [] } })
   t.ok(await s.get('user', 'dave'), 'the node keeps working')
+
+  // field names an object inherits (valueOf, constructor, __proto__): no honest node writes them (records
+  // only have their schema's fields); from a peer's log they are quarantined, and the log goes on
+  await core.append([
+    packr.pack({ v: 1, e: [{ o: 'p', t: 'user', i: 'erin', h: 6, s: { name: 'Erin', extensions: [] } }, { o: 'u', t: 'user', i: 'erin', h: 7, s: { valueOf: 1 } }] }),
+    packr.pack({ v: 1, e: [{ o: 'u', t: 'user', i: 'erin', h: 8, u: ['constructor'] }, JSON.parse('{"o":"u","t":"user","i":"erin","h":9,"s":{"__proto__":{"x":1}}}')] }),
+    packr.pack({ v: 1, e: [{ o: 'u', t: 'user', i: 'erin', h: 10, s: { name: 'Erin E.' } }] })
+  ])
+  await until(() => s.writers().find((w) => w.key === key)?.applied === 6, 'the writer applied the blocks after the bad names')
+  // msgpackr decodes a `__proto__` key as `__proto_`: that entry arrives as a harmless unknown field (kept)
+  const erin = await s.get('user', 'erin')
+  t.same(erin, { __proto_: { x: 1 }, extensions: [], name: 'Erin E.' }, 'the entries around them applied')
+  t.equal(Object.getPrototypeOf(erin), Object.prototype, 'no prototype replaced')
+  t.same((await s.quarantined(key)).slice(3).map((q) => q.reason), ['bad field name "valueOf"', 'bad unset list'], 'the entries with inherited names quarantined')
 })
 
 t.test('a revoked writer\'s later entries are ignored, also when they were applied already', async (t) => {
