@@ -14,7 +14,7 @@
  *   `reset()` (the next connect), said once.
  */
 import type { Logger } from 'pino'
-import { heldDiffers, isFedError, pushFields, pushOps, pushPath, type HeldField, type PushObject, type Row, type RowsById } from '@federator/core'
+import { heldDiffers, isFedError, pushFields, pushOps, pushPath, type HeldField, type PushObject, type PushStage, type Row, type RowsById } from '@federator/core'
 import type { AriClient } from '../ari-client.js'
 
 export interface ObjectWriterOptions {
@@ -47,7 +47,7 @@ export class ObjectWriter {
   }
 
   /** Make Asterisk's objects of `id` equal to `wanted`. */
-  async apply (id: string, wanted: RowsById, opts: { force: boolean, stray: boolean }): Promise<void> {
+  async apply (id: string, wanted: RowsById, opts: { force: boolean, stray: boolean, stage?: PushStage }): Promise<void> {
     const pushed: RowsById = {}
     for (const [family, m] of this.o.pushed) { const r = m.get(id); if (r !== undefined) pushed[family] = r }
     for (const op of pushOps(wanted, pushed, opts)) {

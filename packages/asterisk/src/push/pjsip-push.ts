@@ -19,8 +19,10 @@
  *   full push — every id the families list, plus every id pushed before and every
  *   PJSIP endpoint Asterisk lists that the node did not push (deleted there),
  *   forced (Asterisk may have forgotten everything). Ids with registrations go
- *   first (the phones that come back first after a restart), and per id the
- *   auth and AOR go before the endpoint: a REGISTER is never challenged for a
+ *   first (the phones that come back first after a restart). In two stages:
+ *   every id's auth and AOR, then every id's endpoint and the rest (Asterisk
+ *   reads every endpoint for each AOR created: device by device the push would
+ *   cost the square of the devices); a REGISTER is never challenged for a
  *   half-pushed device. With `transports` (sorcery.conf `transport = memory`) Asterisk
  *   listens for SIP only once the first full push is done: a REGISTER sent before is
  *   not answered (never refused) and its retransmission finds its device.
@@ -35,7 +37,7 @@
  * - while ARI is down nothing is sent; the connect's full push catches up.
  */
 import type { Logger } from 'pino'
-import { PUSH_FAMILIES, type Metric, type Row, type RowsById } from '@federator/core'
+import { PUSH_FAMILIES, type Metric, type PushStage, type Row, type RowsById } from '@federator/core'
 import type { AriClient } from '../ari-client.js'
 import type { AsteriskFeature } from '../link.js'
 import type { OwnContacts, PushChange, PushStore, RealtimeRows } from '../ports.js'
@@ -84,7 +86,16 @@ export interface PjsipPushOptions {
   tunables?: Partial<PushTunables>
 }
 
-interface Work { force: boolean, stray: boolean }
+/** `stage`: a part of the id's objects only (a full push: auths and AORs of every id first); absent: all */
+interface Work { force: boolean, stray: boolean, stage?: PushStage }
+
+/** Two works of one id in one: the union of what each does. */
+function mergeWork (a: Work | undefined, b: Work): Work {
+  if (a === undefined) return b
+  const w: Work = { force: a.force || b.force, stray: a.stray || b.stray }
+  if (a.stage !== undefined && a.stage === b.stage) w.stage = a.stage
+  return w
+}
 
 const ALL_IDS = [{ column: 'id', op: 'LIKE' as const, value: '%', truncated: false }]
 
@@ -246,12 +257,10 @@ export class PjsipPush implements AsteriskFeature {
 
   private queue (q: Map<string, Work>, id: string, w: Work): void {
     if (this.working.has(id)) {
-      const a = this.again.get(id)
-      this.again.set(id, { force: w.force || a?.force === true, stray: w.stray || a?.stray === true })
+      this.again.set(id, mergeWork(this.again.get(id), w))
       return
     }
-    const had = q.get(id)
-    q.set(id, had === undefined ? w : { force: w.force || had.force, stray: w.stray || had.stray })
+    q.set(id, mergeWork(q.get(id), w))
   }
 
   // ---- full push, full diff ----
@@ -272,12 +281,18 @@ export class PjsipPush implements AsteriskFeature {
       const wanted = new Set(ids)
       const first = new Set<string>()
       for (const c of this.o.contacts?.all() ?? []) if (wanted.has(c.aor)) first.add(c.aor)
+      // two stages (core PushObject.early): every id's auth and AOR, then every id's endpoint and the rest
       this.bulk.clear()
-      for (const id of first) this.queue(this.bulk, id, { force: true, stray: false })
-      for (const id of ids) this.queue(this.bulk, id, { force: true, stray: false })
+      for (const id of first) this.queue(this.bulk, id, { force: true, stray: false, stage: 'early' })
+      for (const id of ids) this.queue(this.bulk, id, { force: true, stray: false, stage: 'early' })
+      this.log.info({ ids: this.bulk.size, first: first.size }, 'ARI connected: full push of the PJSIP objects')
+      this.pump()
+      await this.drained(epoch)
+      if (epoch !== this.epoch) return
+      for (const id of first) this.queue(this.bulk, id, { force: true, stray: false, stage: 'rest' })
+      for (const id of ids) this.queue(this.bulk, id, { force: true, stray: false, stage: 'rest' })
       for (const m of this.pushed.values()) for (const id of m.keys()) if (!wanted.has(id)) this.queue(this.bulk, id, { force: true, stray: false })
       for (const id of stray) if (!wanted.has(id)) this.queue(this.bulk, id, { force: true, stray: true })
-      this.log.info({ ids: this.bulk.size, first: first.size }, 'ARI connected: full push of the PJSIP objects')
       this.pump()
       await this.drained(epoch)
       if (epoch !== this.epoch) return
@@ -390,7 +405,7 @@ export class PjsipPush implements AsteriskFeature {
       } finally {
         this.working.delete(id)
         const a = this.again.get(id)
-        if (a !== undefined) { this.again.delete(id); this.queue(this.urgent, id, a) } else if (this.drift.wantsVerify(id)) await this.drift.verify(id).catch(() => {})
+        if (a !== undefined) { this.again.delete(id); this.queue(a.stage === undefined ? this.urgent : this.bulk, id, a) } else if (this.drift.wantsVerify(id)) await this.drift.verify(id).catch(() => {})
       }
     }
   }

@@ -37,12 +37,18 @@ export interface PushObject {
    * then; a PUT that changes it changes the object, not the registration): a change is a delete and create.
    */
   recreateOnChange?: boolean
+  /**
+   * Created for every id before anything else in a full push (`stage`): Asterisk 20's OPTIONS module
+   * reads every endpoint for each AOR created, to find the endpoints that name it, so creating device by
+   * device (auth, AOR, endpoint) costs the square of the devices; every AOR before any endpoint is linear.
+   */
+  early?: boolean
 }
 
 /** The pushed object types, in creation order (deletions go in reverse). */
 export const PUSH_OBJECTS: readonly PushObject[] = Object.freeze([
-  { family: 'ps_auths', configClass: 'res_pjsip', type: 'auth' },
-  { family: 'ps_aors', configClass: 'res_pjsip', type: 'aor' },
+  { family: 'ps_auths', configClass: 'res_pjsip', type: 'auth', early: true },
+  { family: 'ps_aors', configClass: 'res_pjsip', type: 'aor', early: true },
   { family: 'ps_domain_aliases', configClass: 'res_pjsip', type: 'domain_alias' },
   { family: 'ps_endpoints', configClass: 'res_pjsip', type: 'endpoint' },
   { family: 'ps_endpoint_id_ips', configClass: 'res_pjsip', type: 'identify' },
@@ -112,11 +118,19 @@ export interface PushOpsOptions {
   force?: boolean
   /** Asterisk was seen holding this id's endpoint without it being pushed: delete every type not wanted. */
   stray?: boolean
+  /**
+   * Part of the operations (a full push works every id twice): `early` only the puts of the `early`
+   * objects (auth, AOR), `rest` everything else; absent: all of them.
+   */
+  stage?: PushStage
 }
+
+export type PushStage = 'early' | 'rest'
 
 /**
  * The operations that make Asterisk's objects of one id equal to `wanted`,
- * given what was `pushed` before. Puts (creation order) then deletes (reverse).
+ * given what was `pushed` before. Puts (creation order) then deletes (reverse);
+ * `stage` keeps a part of them (a full push: every auth and AOR first).
  */
 export function pushOps (wanted: RowsById, pushed: RowsById, opts: PushOpsOptions = {}): PushOp[] {
   const puts: PushOp[] = []
@@ -124,7 +138,9 @@ export function pushOps (wanted: RowsById, pushed: RowsById, opts: PushOpsOption
   for (const object of PUSH_OBJECTS) {
     const w = wanted[object.family]
     const p = pushed[object.family]
+    if (opts.stage === 'early' && (object.early !== true || w === undefined)) continue
     if (w !== undefined) {
+      if (opts.stage === 'rest' && object.early === true) continue
       if (p === undefined || opts.force === true || !sameRow(w, p)) {
         puts.push({ op: 'put', object, row: w, recreate: p !== undefined && (dropsColumn(p, w) || (object.recreateOnChange === true && !sameRow(w, p))) })
       }

@@ -22,6 +22,21 @@ t.test('a new device: auth and AOR before its endpoint', async (t) => {
   t.same(pushOps(rows, rows, { force: true }).map((o) => `${o.op} ${o.object.type}`), ['put auth', 'put aor', 'put endpoint'], 'force: everything again')
 })
 
+t.test('a full push in two stages: every auth and AOR first, then the rest; each object once', async (t) => {
+  const rows = trunkPjsipRows({ id: 'prov', fields: { host: 'sip.example.com', secret: 'pw', register: true } })! as unknown as RowsById
+  const ops = (w: RowsById, p: RowsById, o: Parameters<typeof pushOps>[2]): string[] => pushOps(w, p, o).map((x) => `${x.op} ${x.object.type}`)
+  t.same(ops(rows, {}, { force: true, stage: 'early' }), ['put auth', 'put aor'])
+  t.same(ops(rows, {}, { force: true, stage: 'rest' }), ['put endpoint', 'put registration'])
+  t.same([...ops(rows, rows, { force: true, stage: 'early' }), ...ops(rows, rows, { force: true, stage: 'rest' })], ops(rows, rows, { force: true }), 'the two stages together: the same operations as one')
+  t.same(ops({}, rows, { stage: 'early' }), [], 'deletions are not early')
+  t.same(ops({}, rows, { stage: 'rest' }), ['delete registration', 'delete endpoint', 'delete aor', 'delete auth'], 'they all go with the rest, endpoint first')
+  t.same(ops({}, {}, { stray: true, stage: 'early' }), [], 'nor a stray\'s')
+  const device = devicePjsipRows({ id: 'd1', fields: { secret: 'pw' } }, undefined)! as unknown as RowsById
+  const changed = { ...device, ps_auths: { ...device.ps_auths, password: 'new' } } as RowsById
+  t.same(ops(changed, device, { stage: 'rest' }), [], 'a changed auth is early, not rest')
+  t.same(ops(changed, device, { stage: 'early' }), ['put auth'])
+})
+
 t.test('a deleted device: endpoint first; a stray endpoint: every type deleted', async (t) => {
   const rows = devicePjsipRows({ id: 'd1', fields: { secret: 'pw' } }, undefined)! as unknown as RowsById
   t.same(pushOps({}, rows).map((o) => `${o.op} ${o.object.type}`), ['delete endpoint', 'delete aor', 'delete auth'])
