@@ -33,8 +33,10 @@ import { Follower, READ_CHUNK_BLOCKS } from './follower.js'
 import { View, ViewOpenError, type ApplyItem } from './view.js'
 import { SEP } from './keys.js'
 import { checkOp, entryFor, revokedError, toFedError } from './write-ops.js'
-import { scanLive, SNAPSHOT_VERSION, encodeManifest, type SnapshotManifest } from './snapshot.js'
-import { SNAPSHOT_FETCH_TIMEOUT_MS, SNAPSHOT_HOLD_MS, SparseBounds, localLength, readLocal, runJoin, type JoinResult, type SnapshotOptions } from './snapshot-join.js'
+import type { SnapshotManifest } from './snapshot.js'
+import { SparseBounds, type JoinResult, type SnapshotOptions } from './snapshot-join.js'
+import { buildView } from './view-build.js'
+import { StoreSnapshots } from './store-snapshots.js'
 import type { Change, ConflictRecord, StoredRecord, WriteOp, WriteResult, WriterInfo } from './types.js'
 
 export interface StoreOptions {
@@ -59,9 +61,6 @@ export const SWARM_KEY_LABEL = 'federator-swarm'
 export const CURSOR_KEY_LABEL = 'federator-cursor'
 /** RocksDB memtable of the hypercore storage (its default, 64 MiB, costs RSS for nothing at our block rates) */
 export const LOG_WRITE_BUFFER_BYTES = 8 * 1024 * 1024
-
-/** blocks per view batch while rebuilding */
-export const REBUILD_CHUNK_BLOCKS = 256
 
 interface PendingState { state: RecordState | undefined, inflight: number }
 
@@ -100,13 +99,8 @@ export class Store extends EventEmitter {
   private swapping: Promise<void> | null = null
   /** below these log lengths a block missing locally is dead (snapshot join) */
   private sparse!: SparseBounds
-  /** remote followers held back while a fresh store waits for a snapshot join */
-  private held: Follower[] | null = null
-  private holdTimer: NodeJS.Timeout | null = null
-  private clearTimer: NodeJS.Timeout | null = null
-  private joining: Promise<JoinResult> | null = null
-  /** per writer: blocks an earlier manifest scan found dead (they stay dead) */
-  private readonly deadBlocks = new Map<WriterKey, Set<number>>()
+  /** the snapshot side: the hold of a fresh store, manifests served, the join (store-snapshots.ts) */
+  private readonly snapshots: StoreSnapshots
 
   constructor (opts: StoreOptions) {
     super()
@@ -114,6 +108,31 @@ export class Store extends EventEmitter {
     this.dir = opts.dir
     this.log = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'store' })
     this.clock = new HlcClock(opts.now)
+    this.snapshots = new StoreSnapshots({
+      log: this.log,
+      writerKey: () => this.writerKey,
+      options: opts.snapshot,
+      ready: () => this.ready(),
+      closing: () => this.closing !== null,
+      view: () => this.view,
+      sparse: () => this.sparse,
+      core: (key) => key === this.writerKey ? this.ownLog : this.followers.get(key)?.core,
+      addWriter: (key) => this.addWriter(key),
+      quiet: async () => {
+        if (this.swapping !== null) await this.swapping
+        // a flush in flight may have its view batch applied before its append: wait until the log has it
+        while (this.appending !== null) await this.appending.catch(() => {})
+      },
+      run: (fn) => this.run(fn),
+      apply: async (items, applied) => {
+        for (const item of items) for (const e of item.entries) this.clock.observe(e.hlc)
+        await this.applyToView(items, applied, false)
+      },
+      viewHash: () => this.viewHash(),
+      resetView: () => this.resetView(),
+      kickAll: () => { for (const f of this.followers.values()) f?.kick() },
+      joined: (result) => this.emit('snapshot-joined', result)
+    })
   }
 
   ready (): Promise<void> {
@@ -155,14 +174,7 @@ export class Store extends EventEmitter {
       }
     }
     this.clock.observe(this.view.hlc as Hlc)
-    if (fresh && this.opts.snapshot?.snapshotJoin === true) this.holdFollowers()
-    const every = this.opts.snapshot?.clearDeadMs ?? 0
-    if (every > 0) {
-      this.clearTimer = setInterval(() => {
-        if (this.held === null && this.closing === null) this.clearDead().catch((err: unknown) => this.log.warn({ err }, 'clearing dead log blocks failed'))
-      }, every)
-      this.clearTimer.unref()
-    }
+    this.snapshots.start(fresh)
     const known = new Set<WriterKey>([...await this.readWritersFile(), ...this.view.checkpoints.keys()])
     known.delete(this.writerKey)
     this.follow(this.writerKey, this.core)
@@ -208,183 +220,38 @@ export class Store extends EventEmitter {
     const f = new Follower(key, core, () => this.view.checkpoint(key).applied,
       (items, upto) => this.run(() => this.applyItems(items, key, upto)), this.log, this.opts.readChunk ?? READ_CHUNK_BLOCKS)
     this.followers.set(key, f)
-    if (this.held !== null && key !== this.writerKey) this.held.push(f)
-    else f.start()
+    if (!this.snapshots.hold(f)) f.start()
   }
 
-  // ---- snapshot join (snapshot.ts, snapshot-join.ts) ----
-
-  private settled: Promise<void> | null = null
-  private settleSnapshot: (() => void) | null = null
-
-  private holdFollowers (): void {
-    this.held = []
-    this.holdTimer = setTimeout(() => {
-      if (this.joining !== null) return // a join under way releases the followers itself
-      this.log.info('no snapshot offered in time: replaying the logs in full')
-      this.releaseSnapshotHold()
-    }, this.opts.snapshot?.holdMs ?? SNAPSHOT_HOLD_MS)
-    this.holdTimer.unref()
-  }
+  // ---- snapshot join (store-snapshots.ts) ----
 
   /** true while this fresh store waits for a snapshot join (its remote followers are held) */
-  get awaitingSnapshot (): boolean {
-    return this.held !== null && this.joining === null
-  }
-
+  get awaitingSnapshot (): boolean { return this.snapshots.awaiting }
+  /** true from the start of a fresh store set to join from a snapshot until the join settled (joining included) */
+  get snapshotPending (): boolean { return this.snapshots.pending }
   /** Restarts the wait for a snapshot (the network calls it while a peer prepares a manifest). */
-  keepWaitingForSnapshot (): void {
-    if (this.holdTimer !== null && this.joining === null) this.holdTimer.refresh()
-  }
-
+  keepWaitingForSnapshot (): void { this.snapshots.keepWaiting() }
   /** Stops waiting for a snapshot: the held followers replay their logs from their checkpoints. */
-  releaseSnapshotHold (): void {
-    if (this.holdTimer !== null) clearTimeout(this.holdTimer)
-    this.holdTimer = null
-    const held = this.held
-    this.held = null
-    for (const f of held ?? []) f.start()
-    this.settleSnapshot?.()
-  }
-
+  releaseSnapshotHold (): void { this.snapshots.release() }
   /**
    * Resolves once this store no longer waits for a snapshot join (joined, failed and replaying, or
    * never waiting): a node holds its own first writes until then, so they are not in the view the
    * join compares with the peer's hash.
    */
-  /** true from the start of a fresh store set to join from a snapshot until the join settled (joining included) */
-  get snapshotPending (): boolean { return this.held !== null }
-
-  snapshotSettled (): Promise<void> {
-    if (this.held === null) return Promise.resolve()
-    this.settled ??= new Promise<void>((resolve) => { this.settleSnapshot = resolve })
-    return this.settled
-  }
-
-  /**
-   * The manifest this store serves to a joining node: its view hash at its applied log lengths and the
-   * live blocks below them. Undefined while it waits for a snapshot itself (it has nothing to offer).
-   */
-  async snapshotManifest (): Promise<SnapshotManifest | undefined> {
-    await this.ready()
-    if (this.held !== null || this.closing !== null) return undefined
-    if (this.swapping !== null) await this.swapping
-    // a flush in flight may have its view batch applied before its append: wait until the log has it
-    while (this.appending !== null) await this.appending.catch(() => {})
-    // read in one tick: the view hash belongs to exactly these checkpoints
-    const hash = this.viewHash()
-    const lengths = [...this.view.checkpoints].map(([key, c]) => {
-      const cut = this.view.revoked.get(key)
-      return [key, cut === undefined ? c.applied : Math.min(c.applied, cut)] as const
-    })
-    const writers: SnapshotManifest['writers'] = []
-    for (const [key, length] of lengths) {
-      const core = key === this.writerKey ? this.core : this.followers.get(key)?.core
-      if (core === undefined || length === 0) continue
-      let dead = this.deadBlocks.get(key)
-      if (dead === undefined) this.deadBlocks.set(key, dead = new Set())
-      writers.push({ key, length, live: await scanLive(key, core, length, dead) })
-    }
-    return { v: SNAPSHOT_VERSION, hash, writers }
-  }
-
-  /**
-   * Frees the dead blocks of every log on disk (hypercore `clear`): what is left is about the live state.
-   * The logs' sparse bounds are raised first, so a restart or a rebuild skips the cleared blocks. This node
-   * can then no longer serve those blocks to a node replaying in full (see docs/design.md).
-   */
-  async clearDead (): Promise<{ cleared: number, live: number }> {
-    const m = await this.snapshotManifest()
-    if (m === undefined) return { cleared: 0, live: 0 }
-    await this.sparse.raise(new Map(m.writers.map((w) => [w.key, w.length])))
-    let cleared = 0
-    let live = 0
-    for (const w of m.writers) {
-      const core = w.key === this.writerKey ? this.core : this.followers.get(w.key)?.core
-      if (core === undefined) continue
-      let from = 0
-      for (const seq of [...w.live, w.length]) {
-        if (seq > from) { await core.clear(from, seq); cleared += seq - from }
-        from = seq + 1
-      }
-      live += w.live.length
-    }
-    this.log.info({ cleared, live }, 'dead log blocks cleared')
-    return { cleared, live }
-  }
-
+  snapshotSettled (): Promise<void> { return this.snapshots.whenSettled() }
+  /** The manifest served to a joining node (its view hash, applied lengths, live blocks); undefined while it waits for one itself. */
+  snapshotManifest (): Promise<SnapshotManifest | undefined> { return this.snapshots.manifest() }
   /** snapshotManifest() as plain data for the wire */
-  async encodedSnapshot (): Promise<Record<string, unknown> | undefined> {
-    const m = await this.snapshotManifest()
-    return m === undefined ? undefined : encodeManifest(m)
-  }
-
+  encodedSnapshot (): Promise<Record<string, unknown> | undefined> { return this.snapshots.encoded() }
   /**
-   * Joins from a peer's manifest (decoded or as received): fetches and applies the live blocks, verifies
-   * the view hash, then releases the held followers. On any failure the view is emptied and the logs are
-   * replayed in full. Only while `awaitingSnapshot`; one join at a time.
+   * Frees the dead blocks of every log on disk; this node can then no longer serve those blocks to a
+   * node replaying in full (see docs/design.md).
    */
-  async joinSnapshot (manifest: unknown): Promise<JoinResult> {
-    await this.ready()
-    if (this.held === null) return { ok: false, reason: 'not-waiting' }
-    if (this.joining !== null) return { ok: false, reason: 'busy' }
-    this.joining = runJoin({
-      writerKey: this.writerKey,
-      openWriter: async (key) => {
-        await this.addWriter(key)
-        // another caller may be opening it (addWriter reserves the slot first)
-        for (let i = 0; this.followers.get(key) === undefined; i++) {
-          if (this.closing !== null || i > 1000) throw new Error('the store is closing')
-          await new Promise((resolve) => setTimeout(resolve, 5))
-        }
-        return this.followers.get(key)!.core
-      },
-      apply: (items, applied) => this.run(async () => {
-        if (this.closing !== null) throw new Error('the store is closing')
-        for (const item of items) for (const e of item.entries) this.clock.observe(e.hlc)
-        await this.applyToView(items, applied, false)
-      }),
-      viewHash: () => this.viewHash(),
-      resetView: () => this.run(() => this.resetView())
-    }, manifest, { fetchTimeoutMs: this.opts.snapshot?.fetchTimeoutMs ?? SNAPSHOT_FETCH_TIMEOUT_MS })
-    let result: JoinResult
-    try {
-      result = await this.joining
-      if (result.ok) await this.sparse.raise(new Map([...this.view.checkpoints].map(([k, c]) => [k, c.applied])))
-    } catch (err) {
-      result = { ok: false, reason: 'fetch-failed', detail: (err as Error).message }
-      await this.run(() => this.resetView()).catch(() => {})
-    } finally {
-      this.joining = null
-    }
-    if (!result.ok && result.reason === 'malformed' && this.closing === null) {
-      // nothing was fetched or applied: keep waiting for a better peer
-      this.log.warn(result, 'malformed snapshot manifest ignored')
-      if (this.holdTimer !== null) this.holdTimer.refresh()
-      return result
-    }
-    if (result.ok) this.log.info(result, 'joined from a snapshot')
-    else this.log.warn(result, 'snapshot join failed: replaying the logs in full')
-    this.releaseSnapshotHold()
-    this.emit('snapshot-joined', result)
-    return result
-  }
-
-  /**
-   * Drops the view and the logs' sparse bounds and replays every log from block 0; blocks not held here
-   * are fetched from peers as the followers read them. For a node that joined from a snapshot the cluster
-   * does not confirm (the network's snapshot check).
-   */
-  async replayInFull (why: string): Promise<void> {
-    await this.ready()
-    this.log.warn({ why }, 'replaying every log in full')
-    await this.run(async () => {
-      await this.sparse.reset()
-      this.deadBlocks.clear()
-      await this.resetView()
-    })
-    for (const f of this.followers.values()) f?.kick()
-  }
+  clearDead (): Promise<{ cleared: number, live: number }> { return this.snapshots.clearDead() }
+  /** Joins from a peer's manifest; on failure the logs are replayed in full (store-snapshots.ts). */
+  joinSnapshot (manifest: unknown): Promise<JoinResult> { return this.snapshots.join(manifest) }
+  /** Drops the view and the logs' sparse bounds and replays every log from block 0 (an unconfirmed snapshot join). */
+  replayInFull (why: string): Promise<void> { return this.snapshots.replayInFull(why) }
 
   /** An empty view in place of the current one (a failed snapshot join). */
   private async resetView (): Promise<void> {
@@ -663,10 +530,8 @@ export class Store extends EventEmitter {
   }
 
   /**
-   * Build a fresh view from the logs next to the current one, then swap it in:
-   * readers keep using the old view until the new one is complete. Runs more
-   * than one pass only when a revocation found in the logs cuts entries that an
-   * earlier pass had applied.
+   * Build a fresh view from the logs next to the current one (view-build.ts), then swap it in:
+   * readers keep using the old view until the new one is complete.
    */
   private async rebuildView (why: string): Promise<void> {
     const start = Date.now()
@@ -674,27 +539,7 @@ export class Store extends EventEmitter {
     const next = this.viewDir + '.new'
     // the log must hold what the current view may already show (a flush in flight applies before its append ends)
     while (this.appending !== null) await this.appending.catch(() => {})
-    const revoked = new Map<WriterKey, number>(this.view?.revoked ?? [])
-    let view: View
-    for (let pass = 0; ; pass++) {
-      await rm(next, { recursive: true, force: true })
-      view = await View.open(next, this.log, { create: true })
-      for (const [w, n] of revoked) view.revoked.set(w, n)
-      let again = false
-      for (const [key, core] of await this.allCores()) {
-        // a log joined from a snapshot is sparse below its bound: missing blocks there are dead
-        const bound = this.sparse.of(key)
-        const length = bound === 0 ? core.contiguousLength : await localLength(core, bound)
-        for (let from = 0; from < length; from += REBUILD_CHUNK_BLOCKS) {
-          const upto = Math.min(length, from + REBUILD_CHUNK_BLOCKS)
-          const { items } = await readLocal(key, core, from, upto, bound)
-          if ((await view.apply(items, new Map([[key, upto]]))).mustRebuild) again = true
-        }
-      }
-      for (const [w, n] of view.revoked) revoked.set(w, n)
-      await view.close()
-      if (!again || pass >= 2) break
-    }
+    await buildView(next, this.log, await this.allCores(), this.sparse, this.view?.revoked ?? new Map())
     // swap: readers wait the few milliseconds between closing the old view and opening the new one
     let done!: () => void
     this.swapping = new Promise<void>((resolve) => { done = resolve })
@@ -734,8 +579,7 @@ export class Store extends EventEmitter {
     if (this.opening === null) return
     await this.opening.catch(() => {})
     await this.batcher?.drain()
-    if (this.holdTimer !== null) clearTimeout(this.holdTimer)
-    if (this.clearTimer !== null) clearInterval(this.clearTimer)
+    this.snapshots.close()
     for (const f of this.followers.values()) await f?.close()
     await this.serial.catch(() => {})
     await this.view?.close()
