@@ -53,6 +53,8 @@ t.test('a cluster of the previous release and this one converges, then the old n
     }
   }
   await b.patch('users', 'old-u0', { name: 'Renamed on b' })
+  // the delete is made on another node than the write: it must have the device first
+  await waitFor('old has c-u4-d', async () => await old.get('devices', 'c-u4-d'), (d) => d !== undefined, 30_000)
   await old.remove('devices', 'c-u4-d')
   const hash = await waitConverged([old, b, c], 60_000)
   t.same(await Promise.all([old, b, c].map(async (n) => await n.viewHash())), [hash, hash, hash], 'one view hash on both versions')
