@@ -14,7 +14,7 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { asteriskOrSkip, startAsterisk, freeLoopbackAddress, TestPhone, type AsteriskInstance } from './harness/index.js'
+import { asteriskOrSkip, startAsterisk, freeLoopbackAddress, TestPhone, type AsteriskInstance, startPhone } from './harness/index.js'
 import { freeTcpPort, startCluster, waitConverged, waitFor, type ClusterNode } from '../helpers/cluster.js'
 
 const install = asteriskOrSkip(t)
@@ -82,8 +82,7 @@ if (install !== null) {
     await ariUp(B)
     await ariUp(C)
 
-    const alice = await new TestPhone({ user: 'alice-desk', password: 'alice-pw-1', registrar: astB.sipAddress, answer: 'ok' }).start()
-    t.teardown(() => alice.close())
+    const alice = await startPhone(t, { user: 'alice-desk', password: 'alice-pw-1', registrar: astB.sipAddress, answer: 'ok' })
     t.equal((await alice.register(300)).status, 200, 'alice-desk registers on B')
     const talk = async (): Promise<void> => { await astB.rx('channel originate PJSIP/alice-desk application Wait 120') }
 

@@ -6,7 +6,7 @@
  * starts and serves all the same.
  */
 import t from 'tap'
-import { asteriskOrSkip, startAsterisk, TestPhone } from './harness/index.js'
+import { asteriskOrSkip, startAsterisk, startPhone } from './harness/index.js'
 import { freeTcpPort, startCluster, waitFor, type ClusterNode } from '../helpers/cluster.js'
 
 const install = asteriskOrSkip(t)
@@ -31,8 +31,7 @@ if (install !== null) {
       }
     })
     const [good, wrong, none] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode]
-    const prov = await new TestPhone({ user: 'p', password: 'x', registrar: '127.0.0.1:9', answer: 'ok' }).start()
-    t.teardown(() => prov.close())
+    const prov = await startPhone(t, { user: 'p', password: 'x', registrar: '127.0.0.1:9', answer: 'ok' })
     await good.put('trunks', 'tr-x', { host: '127.0.0.1', port: prov.port })
     const ast = await startAsterisk(t, install, { stack: 'pjsip', nodeUrl: good.url, httpPort: http })
     await waitFor('good: ARI connected', async () => await metric(good, 'federator_ari_connected'), (v) => v === 1, 30_000)

@@ -7,7 +7,7 @@
  * address on both sides; no lookup makes chan_sip warn about the rows (qualify).
  */
 import t from 'tap'
-import { asteriskOrSkip, freeLoopbackAddress, startAsterisk, TestPhone } from './harness/index.js'
+import { asteriskOrSkip, freeLoopbackAddress, startAsterisk, startPhone } from './harness/index.js'
 import { startCluster, waitFor, type ClusterNode } from '../helpers/cluster.js'
 
 const install = asteriskOrSkip(t)
@@ -26,8 +26,7 @@ if (install !== null) {
     await node.put('devices', 'alice-desk', { user: 'alice', secret: 'first-pw' })
 
     const ast = await startAsterisk(t, install, { stack: 'chan_sip', nodeUrl: node.url })
-    const phone = await new TestPhone({ user: 'alice-desk', password: 'first-pw', registrar: ast.sipAddress, address: await freeLoopbackAddress() }).start()
-    t.teardown(() => phone.close())
+    const phone = await startPhone(t, { user: 'alice-desk', password: 'first-pw', registrar: ast.sipAddress, address: await freeLoopbackAddress() })
     const at = `${phone.address}:${phone.port}`
 
     t.equal((await phone.register(120)).status, 200, 'REGISTER with the right password: 200 OK')
@@ -36,11 +35,9 @@ if (install !== null) {
     t.match(shown, new RegExp(`Reg\\. Contact\\s+: ${phone.contactUri.replaceAll('.', '\\.')}\\n`), 'and its contact')
     t.match(await peerRow(node, 'alice-desk'), new RegExp(`&ipaddr=${phone.address.replaceAll('.', '\\.')}&port=${phone.port}&`), 'chan_sip wrote the registration to the node (rtupdate)')
 
-    const wrong = await new TestPhone({ user: 'alice-desk', password: 'wrong', registrar: ast.sipAddress }).start()
-    t.teardown(() => wrong.close())
+    const wrong = await startPhone(t, { user: 'alice-desk', password: 'wrong', registrar: ast.sipAddress })
     t.equal((await wrong.register(120)).status, 403, 'a wrong password: 403 Forbidden (chan_sip; PJSIP answers 401)')
-    const unknown = await new TestPhone({ user: 'nobody', password: 'x', registrar: ast.sipAddress }).start()
-    t.teardown(() => unknown.close())
+    const unknown = await startPhone(t, { user: 'nobody', password: 'x', registrar: ast.sipAddress })
     t.equal((await unknown.register(120)).status, 403, 'an unknown device: 403 as well (alwaysauthreject: a challenge first, like a known one)')
 
     // rtcachefriends=no: every REGISTER reads the peer from the node again

@@ -16,7 +16,7 @@
  * through, with that caller id — chan_sip (A) looks the From user up among its devices first.
  */
 import t from 'tap'
-import { asteriskOrSkip, startAsterisk, freeLoopbackAddress, TestPhone, header, type AsteriskInstance, type SipMessage } from './harness/index.js'
+import { asteriskOrSkip, startAsterisk, freeLoopbackAddress, TestPhone, header, type AsteriskInstance, type SipMessage, startPhone } from './harness/index.js'
 import { startCluster, waitConverged, waitFor, type ClusterNode } from '../helpers/cluster.js'
 
 const install = asteriskOrSkip(t)
@@ -77,10 +77,8 @@ if (install !== null) {
       startAsterisk(t, install, { name: 'ast-c', stack: 'pjsip', nodeUrl: C.url, address: addr.c, append: { 'extensions.conf': cid } })
     ])
 
-    const alice = await new TestPhone({ user: 'alice-desk', password: 'alice-pw-1', registrar: astB.sipAddress }).start()
-    t.teardown(() => alice.close())
-    const bob = await new TestPhone({ user: 'bob-desk', password: 'bob-pw-1', registrar: astA.sipAddress }).start()
-    t.teardown(() => bob.close())
+    const alice = await startPhone(t, { user: 'alice-desk', password: 'alice-pw-1', registrar: astB.sipAddress })
+    const bob = await startPhone(t, { user: 'bob-desk', password: 'bob-pw-1', registrar: astA.sipAddress })
 
     await t.test('alice registers on B; a call placed on C reaches her through fed-b (PJSIP → PJSIP)', async (t) => {
       t.equal((await alice.register(300)).status, 200, 'REGISTER on B: 200')
@@ -146,8 +144,7 @@ if (install !== null) {
     })
 
     await t.test('alice registers on C: the call is local', async (t) => {
-      const moved = await new TestPhone({ user: 'alice-desk', password: 'alice-pw-1', registrar: astC.sipAddress }).start()
-      t.teardown(() => moved.close())
+      const moved = await startPhone(t, { user: 'alice-desk', password: 'alice-pw-1', registrar: astC.sipAddress })
       t.equal((await moved.register(300)).status, 200, 'REGISTER on C: 200')
       const r = await waitFor('C to route 100 locally', async () => await route(C, '100'), (r) => r.status === 'OK')
       t.equal(r.alternatives?.[0]?.dial, 'PJSIP/alice-desk', 'C dials the device directly')

@@ -15,7 +15,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { asteriskOrSkip, startAsterisk, freeLoopbackAddress, TestPhone, EXAMPLES, REPO, type AsteriskInstance } from './harness/index.js'
+import { asteriskOrSkip, startAsterisk, freeLoopbackAddress, TestPhone, EXAMPLES, REPO, type AsteriskInstance, startPhone } from './harness/index.js'
 import { startCluster, waitFor } from '../helpers/cluster.js'
 
 const install = asteriskOrSkip(t)
@@ -96,8 +96,7 @@ if (install !== null) {
     const node = cluster.nodes[0]!
 
     // the provider: a TestPhone on its own address is the host of trunk t-live
-    const provider = await new TestPhone({ user: 'provider', password: 'x', registrar: '127.0.0.1:5060', address: await freeLoopbackAddress(), answer: 'ok' }).start()
-    t.teardown(() => provider.close())
+    const provider = await startPhone(t, { user: 'provider', password: 'x', registrar: '127.0.0.1:5060', address: await freeLoopbackAddress(), answer: 'ok' })
     const dead = await freeLoopbackAddress()
     const fastQualify = { aor__qualify_frequency: '1', aor__qualify_timeout: '0.5' }
 
@@ -127,8 +126,7 @@ if (install !== null) {
       startAsterisk(t, install, { stack: 'chan_sip', nodeUrl: node.url, append: { 'extensions.conf': wrapper('peername') } })
     ])
     const phone = async (user: string, password: string, registrar: AsteriskInstance, answer: 'ok' | 'busy'): Promise<TestPhone> => {
-      const p = await new TestPhone({ user, password, registrar: registrar.sipAddress, answer }).start()
-      t.teardown(() => p.close())
+      const p = await startPhone(t, { user, password, registrar: registrar.sipAddress, answer })
       t.equal((await p.register(300)).status, 200, `${user} registers with ${registrar.stack}`)
       return p
     }

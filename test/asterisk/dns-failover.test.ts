@@ -12,7 +12,7 @@
 import dgram from 'node:dgram'
 import t from 'tap'
 import dnsPacket from 'dns-packet'
-import { asteriskOrSkip, startAsterisk, freeLoopbackAddress, TestPhone } from './harness/index.js'
+import { asteriskOrSkip, startAsterisk, freeLoopbackAddress, startPhone } from './harness/index.js'
 import { freeUdpPort, startCluster, waitConverged, waitFor, type ClusterNode } from '../helpers/cluster.js'
 
 const install = asteriskOrSkip(t)
@@ -79,8 +79,7 @@ if (install !== null) {
 
     const first = await waitFor('both nodes in the SRV answer', async () => await resolveSrv(servers), (l) => l.length === 2, 30_000)
     t.same(first.map((x) => [x.name, x.address, x.port]), [['a', addr.a, 5060], ['b', addr.b, 5060]], 'SRV: a first (priority 10), then b, with their SIP addresses')
-    const phone = await new TestPhone({ user: 'alice-desk', password: 'alice-pw-1', registrar: `${first[0]!.address}:${first[0]!.port}` }).start()
-    t.teardown(() => phone.close())
+    const phone = await startPhone(t, { user: 'alice-desk', password: 'alice-pw-1', registrar: `${first[0]!.address}:${first[0]!.port}` })
     t.equal((await phone.register(60)).status, 200, 'REGISTER to the first target (a): 200')
     await waitFor('the registration held by node a, seen on b', async () => await heldBy(B), (l) => l.join() === 'a', 20_000)
 
@@ -90,8 +89,7 @@ if (install !== null) {
     await t.rejects(phone.register(60), /no final response/, 'the re-REGISTER to a gets no answer')
     const next = await waitFor('a gone from the SRV answer', async () => await resolveSrv(servers), (l) => !l.some((x) => x.name === 'a'), 30_000)
     t.same(next.map((x) => [x.name, x.address]), [['b', addr.b]], 'resolved again (b\'s DNS server answers): b only')
-    const moved = await new TestPhone({ user: 'alice-desk', password: 'alice-pw-1', registrar: `${next[0]!.address}:${next[0]!.port}` }).start()
-    t.teardown(() => moved.close())
+    const moved = await startPhone(t, { user: 'alice-desk', password: 'alice-pw-1', registrar: `${next[0]!.address}:${next[0]!.port}` })
     t.equal((await moved.register(60)).status, 200, 'REGISTER to the next target (b): 200')
     await waitFor('the registration held by node b', async () => await heldBy(B), (l) => l.includes('b'), 20_000)
     t.pass('the cluster holds the phone\'s registration on b')

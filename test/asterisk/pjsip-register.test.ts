@@ -4,7 +4,7 @@
  * keeps it Avail, unregister removes it; a wrong password and an unknown device get 401.
  */
 import t from 'tap'
-import { asteriskOrSkip, startAsterisk, TestPhone } from './harness/index.js'
+import { asteriskOrSkip, startAsterisk, startPhone } from './harness/index.js'
 import { startCluster, waitFor } from '../helpers/cluster.js'
 
 const install = asteriskOrSkip(t)
@@ -21,8 +21,7 @@ if (install !== null) {
       stack: 'pjsip',
       nodeUrl: node.url
     })
-    const phone = await new TestPhone({ user: 'alice-desk', password: 's3cret-pw', registrar: ast.sipAddress }).start()
-    t.teardown(() => phone.close())
+    const phone = await startPhone(t, { user: 'alice-desk', password: 's3cret-pw', registrar: ast.sipAddress })
 
     const ok = await phone.register(120)
     t.equal(ok.status, 200, 'REGISTER with the right password: 200 OK')
@@ -31,11 +30,9 @@ if (install !== null) {
     await waitFor('qualify: Avail', async () => await ast.rx('pjsip show contacts'), (s) => /alice-desk\/\S+\s+\S+\s+Avail/.test(s))
     t.ok(phone.options.length > 0, 'Asterisk qualified the phone with OPTIONS, and it is Avail')
 
-    const wrong = await new TestPhone({ user: 'alice-desk', password: 'wrong', registrar: ast.sipAddress }).start()
-    t.teardown(() => wrong.close())
+    const wrong = await startPhone(t, { user: 'alice-desk', password: 'wrong', registrar: ast.sipAddress })
     t.equal((await wrong.register(120)).status, 401, 'a wrong password: 401')
-    const unknown = await new TestPhone({ user: 'nobody', password: 'x', registrar: ast.sipAddress }).start()
-    t.teardown(() => unknown.close())
+    const unknown = await startPhone(t, { user: 'nobody', password: 'x', registrar: ast.sipAddress })
     t.equal((await unknown.register(120)).status, 401, 'an unknown device: 401')
 
     const gone = await phone.unregister()

@@ -8,7 +8,7 @@
  *   (both phones), calls reach both right after.
  */
 import t, { type Test } from 'tap'
-import { asteriskOrSkip, TestPhone, type AsteriskInstance } from './harness/index.js'
+import { asteriskOrSkip, TestPhone, type AsteriskInstance, startPhone } from './harness/index.js'
 import { freeTcpPort, waitFor, type ClusterNode } from '../helpers/cluster.js'
 import { fullPushes, metrics, pushSetup } from './push-setup.js'
 
@@ -37,8 +37,7 @@ if (install !== null) {
     const ast = await s.startAsterisk()
     await fullPushes(node, 1)
 
-    const alice = await new TestPhone({ user: 'alice-desk', password: 'alice-pw', registrar: ast.sipAddress }).start()
-    t.teardown(() => alice.close())
+    const alice = await startPhone(t, { user: 'alice-desk', password: 'alice-pw', registrar: ast.sipAddress })
     t.equal((await alice.register(600)).status, 200, 'alice registers')
     await waitFor('/route dials alice', async () => await route(node, '100'), (r) => r.startsWith('status=OK&dial=PJSIP%2Falice-desk'), 10_000)
     t.pass('the contact reached the soft state: /route dials PJSIP/alice-desk')
@@ -55,8 +54,7 @@ if (install !== null) {
 
     // node restarted; bob registers while it is down
     await node.kill('SIGKILL')
-    const bob = await new TestPhone({ user: 'bob-desk', password: 'bob-pw', registrar: ast.sipAddress }).start()
-    t.teardown(() => bob.close())
+    const bob = await startPhone(t, { user: 'bob-desk', password: 'bob-pw', registrar: ast.sipAddress })
     t.equal((await bob.register(600)).status, 200, 'bob registers while the node is down (Asterisk holds the objects)')
     await node.start(t)
     t.equal(node.url, `http://127.0.0.1:${port}`, 'the node is back on its address')

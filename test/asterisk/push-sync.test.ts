@@ -13,7 +13,7 @@
  *   the repairs stop and no attribute was given up on.
  */
 import t from 'tap'
-import { asteriskOrSkip, TestPhone } from './harness/index.js'
+import { asteriskOrSkip, startPhone } from './harness/index.js'
 import { waitFor } from '../helpers/cluster.js'
 import { ari, field, fullPushes, metrics, pushSetup } from './push-setup.js'
 
@@ -42,8 +42,7 @@ if (install !== null) {
     t.equal(await field(s.httpPort, 'identify', 'prov', 'match'), '127.0.0.9/255.255.255.255', 'the trunk\'s identify is pushed')
     t.equal(await field(s.httpPort, 'auth', 'prov', 'password'), 'trunk-pw', 'and its outbound auth')
 
-    const phone = await new TestPhone({ user: 'alice-desk', password: 'pw-one', registrar: ast.sipAddress }).start()
-    t.teardown(() => phone.close())
+    const phone = await startPhone(t, { user: 'alice-desk', password: 'pw-one', registrar: ast.sipAddress })
     t.equal((await phone.register(120)).status, 200, 'a phone registers against the pushed objects')
 
     // change
@@ -58,8 +57,7 @@ if (install !== null) {
 
     // a new device, then delete it
     await node.put('devices', 'carol-desk', { secret: 'carol-pw' })
-    const carol = await new TestPhone({ user: 'carol-desk', password: 'carol-pw', registrar: ast.sipAddress }).start()
-    t.teardown(() => carol.close())
+    const carol = await startPhone(t, { user: 'carol-desk', password: 'carol-pw', registrar: ast.sipAddress })
     await waitFor('carol pushed', async () => await field(s.httpPort, 'endpoint', 'carol-desk', 'aors'), (v) => v === 'carol-desk', 5000, 5)
     t.equal((await carol.register(120)).status, 200, 'a new device registers at once')
     await node.remove('devices', 'carol-desk')
@@ -84,8 +82,7 @@ if (install !== null) {
     t.ok((after.federator_push_drift_repairs_total ?? 0) - (before.federator_push_drift_repairs_total ?? 0) >= 2, `drift repairs counted (${after.federator_push_drift_repairs_total})`)
     t.ok((after.federator_push_drift_checks_total ?? 0) > (before.federator_push_drift_checks_total ?? 0), 'drift checks counted')
     t.equal(after.federator_push_errors_total, 0, 'no push errors')
-    const bob = await new TestPhone({ user: 'bob-desk', password: 'bob-pw', registrar: ast.sipAddress }).start()
-    t.teardown(() => bob.close())
+    const bob = await startPhone(t, { user: 'bob-desk', password: 'bob-pw', registrar: ast.sipAddress })
     t.equal((await bob.register(120)).status, 200, 'the repaired device registers')
 
     // field drift: values changed over ARI behind the node's back

@@ -6,7 +6,7 @@
  * before: the node loses at most the last second).
  */
 import t from 'tap'
-import { asteriskOrSkip, startAsterisk, TestPhone } from './harness/index.js'
+import { asteriskOrSkip, startAsterisk, startPhone } from './harness/index.js'
 import { freeTcpPort, startCluster, waitFor } from '../helpers/cluster.js'
 
 const install = asteriskOrSkip(t)
@@ -19,8 +19,7 @@ if (install !== null) {
     await node.put('users', 'alice', { name: 'Alice', extensions: ['100'] })
     await node.put('devices', 'alice-desk', { user: 'alice', secret: 's3cret-pw' })
     const ast = await startAsterisk(t, install, { stack: 'pjsip', nodeUrl: node.url })
-    const phone = await new TestPhone({ user: 'alice-desk', password: 's3cret-pw', registrar: ast.sipAddress }).start()
-    t.teardown(() => phone.close())
+    const phone = await startPhone(t, { user: 'alice-desk', password: 's3cret-pw', registrar: ast.sipAddress })
     t.equal((await phone.register(600)).status, 200, 'registered')
     await waitFor('the contact in Asterisk', async () => await ast.rx('pjsip show contacts'), (s) => s.includes(phone.contactUri))
 

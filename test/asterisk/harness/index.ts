@@ -9,6 +9,7 @@ import { locateAsterisk, type AsteriskInstall } from './locate.js'
 
 export { AsteriskInstance, freeLoopbackAddress, type InstanceOptions } from './instance.js'
 export { TestPhone, header, parseSip, digestAuthorization, type SipMessage, type AnswerMode } from './phone.js'
+import { TestPhone, type PhoneOptions } from './phone.js'
 export { locateAsterisk, asteriskVersion, REPO, type AsteriskInstall } from './locate.js'
 export { instanceConfig, rewriteExample, CACHED_SORCERY, EXAMPLES, NOLOAD, type Stack } from './config.js'
 export { promptDatadir } from './prompts.js'
@@ -31,4 +32,11 @@ export async function startAsterisk (t: Test, install: AsteriskInstall, opts: In
   const a = new AsteriskInstance(install, opts)
   await a.start(t)
   return a
+}
+
+/** Start a test phone (its UDP socket bound) with its close registered as teardown on `t`. */
+export async function startPhone (t: Test, opts: PhoneOptions): Promise<TestPhone> {
+  const phone = await new TestPhone(opts).start()
+  t.teardown(() => phone.close())
+  return phone
 }
