@@ -1,4 +1,6 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
+import type { NodeHealth, SoftState } from '@federator/net'
+import type { Store } from '@federator/store'
 import { decideRoute, type RouteDecision } from '@federator/core'
 import { RoutingView, GeneratedRows } from '../../src/index.js'
 import { openStore } from '../helpers.js'
@@ -7,6 +9,19 @@ import { clock, del, health, HealthStates, HEARTBEAT_MS, link, pjsipContact, put
 
 const B = 'b'.repeat(64)
 const dials = (d: RouteDecision): string[] => d.status === 'OK' ? d.alternatives.map((a) => a.dial) : [d.status + ':' + d.reason]
+
+/** A store with user alice (extension 100) and her devices; this node A's soft state with its health started, and peer B's soft state relayed to A. */
+async function peers (t: Test, devices: string[]): Promise<{ store: Store, now: { t: number }, softA: SoftState, softB: SoftState, healthA: NodeHealth }> {
+  const store = await openStore(t)
+  await write(store, put('user', 'alice', { name: 'Alice', extensions: ['100'] }), ...devices.map((d) => put('device', d, { user: 'alice' })))
+  const now = clock()
+  const softA = softState(now)
+  const softB = softState(now)
+  link(softB, softA)
+  const healthA = health(t, softA, now, { name: 'a' })
+  healthA.start()
+  return { store, now, softA, softB, healthA }
+}
 
 t.test('built from the store at ready(), then follows store writes', async (t) => {
   const store = await openStore(t)
@@ -59,17 +74,7 @@ t.test('writes made while the scan runs are not lost', async (t) => {
 })
 
 t.test('registrations from soft state: local and a peer, health, revocation', async (t) => {
-  const store = await openStore(t)
-  await write(store,
-    put('user', 'alice', { name: 'Alice', extensions: ['100'] }),
-    put('device', 'alice-desk', { user: 'alice' }),
-    put('device', 'alice-mobile', { user: 'alice' }))
-  const now = clock()
-  const softA = softState(now)
-  const softB = softState(now)
-  link(softB, softA)
-  const healthA = health(t, softA, now, { name: 'a' })
-  healthA.start()
+  const { store, now, softA, softB, healthA } = await peers(t, ['alice-desk', 'alice-mobile'])
   const view = new RoutingView({ store, soft: softA, nodeStates: new HealthStates(healthA), self: { name: 'a', sipAddress: '127.0.0.1:5060' }, now: () => now.t })
   t.teardown(() => view.close())
   const rows = new GeneratedRows({ view, routeUrl: () => 'http://127.0.0.1:7280/route' })
@@ -127,14 +132,7 @@ t.test('registrations from soft state: local and a peer, health, revocation', as
 })
 
 t.test('a node record alone maps the owner; the node is dead until heard', async (t) => {
-  const store = await openStore(t)
-  await write(store, put('user', 'alice', { name: 'Alice', extensions: ['100'] }), put('device', 'alice-mobile', { user: 'alice' }))
-  const now = clock()
-  const softA = softState(now)
-  const softB = softState(now)
-  link(softB, softA)
-  const healthA = health(t, softA, now, { name: 'a' })
-  healthA.start()
+  const { store, now, softA, softB, healthA } = await peers(t, ['alice-mobile'])
   await write(store, put('node', B, { name: 'b', swarmKey: softB.owner, sipAddress: '127.0.0.2' }))
   const view = new RoutingView({ store, soft: softA, nodeStates: new HealthStates(healthA), self: { name: 'a' }, now: () => now.t })
   t.teardown(() => view.close())
@@ -191,14 +189,7 @@ t.test('a view rebuild (revocation cuts a writer’s later entries) reloads the 
 })
 
 t.test('heartbeats: a new SIP address is routed to at once; unchanged heartbeats do not recompute the nodes', async (t) => {
-  const store = await openStore(t)
-  await write(store, put('user', 'alice', { name: 'Alice', extensions: ['100'] }), put('device', 'alice-mobile', { user: 'alice' }))
-  const now = clock()
-  const softA = softState(now)
-  const softB = softState(now)
-  link(softB, softA)
-  const healthA = health(t, softA, now, { name: 'a' })
-  healthA.start()
+  const { store, now, softA, softB, healthA } = await peers(t, ['alice-mobile'])
   // counts how often the view asks node health for the nodes (each ask is a recomputation)
   const states = new HealthStates(healthA)
   let asked = 0
