@@ -60,7 +60,6 @@ const EXACT_REFS = 16
 /** an over-full cache prunes its unused cells before evicting answers once this many cells (or a quarter more) were added since the last prune */
 const PRUNE_MIN_GROWTH = 64
 
-/** A flat copy of a string built by concatenation (cheaper to hash and compare as a map key). */
 /** The refs whose answers are still cached. */
 function compact (refs: Array<Scope | string>): Array<Scope | string> {
   let live = 0
@@ -72,6 +71,7 @@ function compact (refs: Array<Scope | string>): Array<Scope | string> {
   return out
 }
 
+/** A flat copy of a string built by concatenation (cheaper to hash and compare as a map key). */
 function flat (s: string): string {
   const f = Buffer.from(s, 'utf8').toString('utf8')
   return f === s ? f : s // a lone surrogate would not survive the round trip: keep the original

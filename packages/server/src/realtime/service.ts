@@ -23,7 +23,7 @@ import pino from 'pino'
 import {
   ANSWER_FAILED, ANSWER_NONE, FedError, ANSWER_REQUIRE, compileCriteria, defaultKeyColumns, encodeComponent, encodeCount, encodeMulti, encodeSingle, familyKind,
   isFedError, isNumericColumn, parseDestroy, parseLookup, parsePairs, parseRequire, parseStore, parseUpdate, planLookup,
-  requestError, requestProblem, sortRows, tableSchema, type Criterion, type FamilyKind, type Row, type ProjectionOptions
+  requestError, requestProblem, sortRows, tableSchema, type Criterion, type FamilyKind, type LookupRequest, type Row, type ProjectionOptions
 } from '@federator/core'
 import type { RealtimeStore, Registrations } from '../ports.js'
 import { AnswerCache } from './cache.js'
@@ -277,21 +277,29 @@ export class RealtimeService {
     if (f === undefined) throw new FedError('FED_ERR_REALTIME_REQUEST', `Unknown family ${family.slice(0, 80)}`, { family: family.slice(0, 80) })
     const first = criteria[0]
     if (first === undefined) throw requestError('no_criteria', `A ${op} lookup without criteria`)
-    const req = { op, criteria: [...criteria], key: first.column }
+    const req: LookupRequest = { op, criteria: [...criteria], key: first.column }
     const loading = this.loader.gate(f.kind, req.criteria.map((c) => c.column))
     if (loading !== undefined) return loading.then(() => this.directRows(family, op, criteria, along))
-    const numeric = (c: string): boolean => isNumericColumn(f.family, c)
-    const plan = planLookup(req.criteria, f.handler.indexes(f.family), numeric)
+    const prev = this.along
+    this.along = along
+    try { return this.select(f.family, f.handler, req, []).rows } finally { this.along = prev }
+  }
+
+  /**
+   * The rows a lookup selects (lookup() and rows()): its candidates from the family's handler (their
+   * cache tags added to `tags`), those matching every criterion, sorted by the key (single: the first).
+   * `cacheable`: the plan was not a range scan.
+   */
+  private select (family: string, handler: FamilyHandler, req: LookupRequest, tags: CacheTag[]): { rows: Row[] | Promise<Row[]>, cacheable: boolean } {
+    const numeric = (c: string): boolean => isNumericColumn(family, c)
+    const plan = planLookup(req.criteria, handler.indexes(family), numeric)
     const finish = (rows: Row[]): Row[] => {
       const found = rows.filter(compileCriteria(req.criteria, numeric))
       const sorted = found.length > 1 ? sortRows(found, req.key, numeric(req.key)) : found
-      return op === 'single' ? sorted.slice(0, 1) : sorted
+      return req.op === 'single' ? sorted.slice(0, 1) : sorted
     }
-    const prev = this.along
-    this.along = along
-    let candidates: Row[] | Promise<Row[]>
-    try { candidates = f.handler.candidates(f.family, req, plan, []) } finally { this.along = prev }
-    return Array.isArray(candidates) ? finish(candidates) : candidates.then(finish)
+    const rows = handler.candidates(family, req, plan, tags)
+    return { rows: Array.isArray(rows) ? finish(rows) : rows.then(finish), cacheable: plan.kind !== 'range' }
   }
 
   private lookup (rawFamily: string, op: 'single' | 'multi', body: string): string | Promise<string> {
@@ -302,20 +310,14 @@ export class RealtimeService {
       const req = parseLookup(op, body)
       const loading = this.loader.gate(f.kind, req.criteria.map((c) => c.column))
       if (loading !== undefined) return loading.then(() => this.lookup(rawFamily, op, body))
-      const numeric = (c: string): boolean => isNumericColumn(family, c)
-      const plan = planLookup(req.criteria, handler.indexes(family), numeric)
       const tags: CacheTag[] = []
       const at = this.cache.now()
-      const finish = (rows: Row[]): string => {
-        const match = compileCriteria(req.criteria, numeric)
-        const found = rows.filter(match)
-        const answer = op === 'single'
-          ? encodeSingle(found.length > 1 ? sortRows(found, req.key, numeric(req.key))[0] : found[0])
-          : encodeMulti(sortRows(found, req.key, numeric(req.key)), req.key)
-        if (plan.kind !== 'range') this.cache.set(op, rawFamily, body, answer, tags, at)
+      const { rows, cacheable } = this.select(family, handler, req, tags)
+      const finish = (found: Row[]): string => {
+        const answer = op === 'single' ? encodeSingle(found[0]) : encodeMulti(found, req.key)
+        if (cacheable) this.cache.set(op, rawFamily, body, answer, tags, at)
         return answer
       }
-      const rows = handler.candidates(family, req, plan, tags)
       if (Array.isArray(rows)) return finish(rows)
       return rows.then(finish, (err: unknown) => this.refuse(err, rawFamily, op))
     } catch (err) {
